@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The main job, in one command on a fresh Debian machine with Node.js >= 20.19:
+# installs and starts a private containerd (unless STATICLET_RUNTIME_ENDPOINT names one),
+# imports the demo images, builds staticlet and runs it on manifests/ until Ctrl-C.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+[[ -d node_modules ]] || npm ci --no-audit --no-fund
+npm run build --silent
+
+endpoint=${STATICLET_RUNTIME_ENDPOINT:-}
+if [[ -z $endpoint ]]; then
+  dir=${STATICLET_DEMO_DIR:-$root/.tmp/demo}
+  sock=$(bash scripts/containerd/env.sh up "$dir")
+  trap 'bash scripts/containerd/env.sh down "$dir" >/dev/null || true' EXIT
+  endpoint=unix://$sock
+fi
+
+node bin/staticlet.js validate manifests/
+exec_args=(run --pod-manifest-path "$root/manifests" --container-runtime-endpoint "$endpoint" --root-dir "${STATICLET_DEMO_DIR:-$root/.tmp/demo}/state" "$@")
+node bin/staticlet.js "${exec_args[@]}"

@@ -1,0 +1,135 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { DesiredState } from '../../config/desired-state.js';
+import type { SourceRef } from '../../config/identity.js';
+import { ManifestLoader, type ManifestError, type ManifestResult } from '../../config/manifest.js';
+import { nodeNameFrom } from '../../config/settings.js';
+import { DEFAULT_MAX_MANIFEST_BYTES } from '../../sources/decode.js';
+import { isIgnoredManifestName } from '../../sources/ignore.js';
+import { readLimited } from '../../sources/read-limited.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, setExitCode } from '../exit.js';
+import { addIdentityFlags } from '../flags.js';
+
+interface ValidateOptions {
+  output: 'text' | 'json';
+  hostnameOverride?: string;
+  maxManifestSize?: number;
+}
+
+export interface FileReport {
+  file: string;
+  valid: boolean;
+  pods: Array<{ namespace: string; name: string; uid: string }>;
+  errors: Array<{ document?: number; path: string; message: string }>;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('validate')
+    .description('check manifests exactly as `run` would accept them; exit 1 if any is invalid')
+    .argument('<paths...>', 'manifest files or directories (directories are read like --pod-manifest-path)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (paths: string[], opts: ValidateOptions, self: Command) => {
+      setExitCode(self, await validateCommand(paths, opts));
+    });
+  addIdentityFlags(cmd);
+}
+
+async function validateCommand(paths: string[], opts: ValidateOptions): Promise<number> {
+  let files: string[];
+  try {
+    files = await expand(paths);
+  } catch (err) {
+    process.stderr.write(`staticlet validate: ${(err as Error).message}\n`);
+    return EXIT_USAGE;
+  }
+  const reports = await validateFiles(files, { nodeName: nodeNameFrom(opts.hostnameOverride), maxBytes: opts.maxManifestSize ?? DEFAULT_MAX_MANIFEST_BYTES });
+  const valid = reports.every((r) => r.valid);
+  if (opts.output === 'json') {
+    process.stdout.write(`${JSON.stringify({ valid, files: reports }, null, 2)}\n`);
+  } else {
+    process.stdout.write(formatText(reports));
+  }
+  return valid ? EXIT_OK : EXIT_FAILURE;
+}
+
+/** Files to check, in the order `run` would meet them: directory entries sorted by name. */
+async function expand(paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    let st;
+    try {
+      st = await stat(p);
+    } catch {
+      throw new Error(`${p}: no such file or directory`);
+    }
+    if (!st.isDirectory()) {
+      out.push(p);
+      continue;
+    }
+    const names = (await readdir(p)).filter((n) => !isIgnoredManifestName(n)).sort();
+    for (const n of names) {
+      const full = join(p, n);
+      if ((await stat(full).catch(() => undefined))?.isFile()) out.push(full);
+    }
+  }
+  return out;
+}
+
+/**
+ * Runs the same loader and desired-state rules as the supervisor, so duplicates across files are
+ * caught here too.
+ */
+export async function validateFiles(files: string[], opts: { nodeName: string; maxBytes: number }): Promise<FileReport[]> {
+  const loader = new ManifestLoader({ nodeName: opts.nodeName, maxBytes: opts.maxBytes });
+  const state = new DesiredState();
+  const updates: Array<{ ref: SourceRef; result: ManifestResult }> = [];
+  for (const file of files) {
+    const ref: SourceRef = { kind: 'file', location: file };
+    const r = await readLimited(file, opts.maxBytes);
+    let result: ManifestResult;
+    if ('content' in r) result = loader.load(ref, r.content);
+    else if ('error' in r) result = { ok: false, errors: [{ source: ref, path: '', message: r.error }] };
+    else result = { ok: false, errors: [{ source: ref, path: '', message: 'not a regular file' }] };
+    updates.push({ ref, result });
+  }
+  state.apply(updates);
+  const rejections = new Map(state.rejections().map((r) => [r.source.location, r.errors]));
+  const pods = state.pods();
+  return files.map((file) => {
+    const errors = rejections.get(file) ?? [];
+    return {
+      file,
+      valid: errors.length === 0,
+      pods: errors.length
+        ? []
+        : pods.filter((p) => p.source.location === file).map((p) => ({ namespace: p.pod.metadata!.namespace!, name: p.pod.metadata!.name!, uid: p.uid })),
+      errors: errors.map(plainError),
+    };
+  });
+}
+
+function plainError(e: ManifestError): FileReport['errors'][number] {
+  return { ...(e.document === undefined ? {} : { document: e.document }), path: e.path, message: e.message };
+}
+
+function formatText(reports: FileReport[]): string {
+  const lines: string[] = [];
+  for (const r of reports) {
+    if (r.valid) {
+      const pods = r.pods.map((p) => `${p.namespace}/${p.name}`).join(', ');
+      lines.push(`${r.file}: valid (${r.pods.length} pod${r.pods.length === 1 ? '' : 's'}: ${pods})`);
+      continue;
+    }
+    lines.push(`${r.file}: invalid, ${r.errors.length} error${r.errors.length === 1 ? '' : 's'}`);
+    for (const e of r.errors) {
+      const where = [e.document === undefined ? '' : `document[${e.document}]`, e.path].filter(Boolean).join(': ');
+      lines.push(`  ${where ? `${where}: ` : ''}${e.message}`);
+    }
+  }
+  const bad = reports.filter((r) => !r.valid).length;
+  lines.push(bad === 0 ? `${reports.length} manifest${reports.length === 1 ? '' : 's'} valid` : `${bad} of ${reports.length} manifest${reports.length === 1 ? '' : 's'} invalid`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,55 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+
+export function intArg(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError('must be an integer');
+    const n = Number(value);
+    if (n < min || n > max) throw new InvalidArgumentError(`must be between ${min} and ${max}`);
+    return n;
+  };
+}
+
+/** Byte sizes as plain numbers or with Ki/Mi/Gi suffixes, for limits like --max-manifest-size. */
+export function sizeArg(value: string): number {
+  const m = /^(\d+)(Ki|Mi|Gi)?$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError('must be a byte count such as 4194304 or 4Mi');
+  const mult = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 }[m[2] as 'Ki' | 'Mi' | 'Gi'] ?? 1;
+  return Number(m[1]) * mult;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Flags shared by commands that turn manifests into pods: they must agree on identity. */
+export function addIdentityFlags(cmd: Command): Command {
+  return cmd
+    .option('--hostname-override <name>', 'node name to use instead of the host name (static pod names end in it)')
+    .option('--max-manifest-size <bytes>', 'refuse manifests larger than this (default 4Mi)', sizeArg);
+}
+
+export function addLoggingFlags(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--logging-format <format>', 'log format (default: text on a terminal, json otherwise)').choices(['json', 'text']))
+    .option('-v, --v <level>', 'log verbosity: 0 info, 1-3 debug, 4+ trace', intArg(0, 10));
+}
+
+export function addRunFlags(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'KubeletConfiguration (kubelet.config.k8s.io/v1beta1) file; flags override it')
+    .option('--pod-manifest-path <dir>', 'directory of static pod manifests (staticPodPath)')
+    .option('--manifest-url <url>', 'URL serving static pod manifests (staticPodURL)')
+    .option('--manifest-url-header <key:value>', 'header for --manifest-url requests; repeatable or comma-separated', collect)
+    .option('--file-check-frequency <duration>', 'full rescan period of the manifest directory (default 20s)')
+    .option('--http-check-frequency <duration>', 'poll period of the manifest URL (default 20s)')
+    .option('--sync-frequency <duration>', 'period of full pod resync (default 1m)')
+    .option('--container-runtime-endpoint <endpoint>', 'CRI runtime endpoint (default unix:///run/containerd/containerd.sock)')
+    .option('--image-service-endpoint <endpoint>', 'CRI image service endpoint when it differs from the runtime one')
+    .option('--runtime-request-timeout <duration>', 'deadline of runtime calls, except long-running ones (default 2m)')
+    .option('--kubeconfig <file>', 'kubeconfig of the API server to register with (optional: standalone without it)')
+    .option('--address <ip>', 'address of the node API server (default 0.0.0.0)')
+    .option('--port <port>', 'port of the node API server (default 10250)', intArg(0, 65535))
+    .option('--read-only-port <port>', 'read-only node API port; 0 disables it (default 0)', intArg(0, 65535))
+    .option('--root-dir <dir>', 'directory for staticlet state (default /var/lib/staticlet)')
+    .option('--max-pods <n>', 'maximum number of pods on this node (default 110)', intArg(1));
+}

@@ -1,0 +1,110 @@
+/**
+ * The part of KubeletConfiguration (kubelet.config.k8s.io/v1beta1) that staticlet understands,
+ * as a JSON Schema. Unknown fields are errors; fields the kubelet knows but staticlet has no use
+ * for are accepted and reported as warnings (see IGNORED_FIELDS), so one file can serve both.
+ */
+const duration = { type: 'string', format: 'go-duration' } as const;
+const quantityMap = {
+  type: 'object',
+  additionalProperties: { type: ['string', 'number'], format: 'quantity' },
+} as const;
+const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
+
+export const SUPPORTED_PROPERTIES = {
+  apiVersion: { const: 'kubelet.config.k8s.io/v1beta1' },
+  kind: { const: 'KubeletConfiguration' },
+  enableServer: { type: 'boolean' },
+  staticPodPath: { type: 'string' },
+  podLogsDir: { type: 'string', minLength: 1 },
+  syncFrequency: duration,
+  fileCheckFrequency: duration,
+  httpCheckFrequency: duration,
+  staticPodURL: { type: 'string' },
+  staticPodURLHeader: {
+    type: 'object',
+    additionalProperties: { type: 'array', items: { type: 'string' } },
+  },
+  address: { type: 'string' },
+  port,
+  readOnlyPort: port,
+  healthzPort: port,
+  healthzBindAddress: { type: 'string' },
+  tlsCertFile: { type: 'string' },
+  tlsPrivateKeyFile: { type: 'string' },
+  clusterDomain: { type: 'string' },
+  clusterDNS: { type: 'array', items: { type: 'string' } },
+  resolvConf: { type: 'string' },
+  nodeStatusUpdateFrequency: duration,
+  nodeStatusReportFrequency: duration,
+  nodeLeaseDurationSeconds: { type: 'integer', minimum: 1 },
+  runtimeRequestTimeout: duration,
+  maxPods: { type: 'integer', minimum: 1 },
+  serializeImagePulls: { type: 'boolean' },
+  maxParallelImagePulls: { type: 'integer', minimum: 1 },
+  containerLogMaxSize: { type: 'string', format: 'quantity' },
+  containerLogMaxFiles: { type: 'integer', minimum: 2 },
+  kubeReserved: quantityMap,
+  systemReserved: quantityMap,
+  registerNode: { type: 'boolean' },
+  registerWithTaints: {
+    type: 'array',
+    items: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['key', 'effect'],
+      properties: {
+        key: { type: 'string' },
+        value: { type: 'string' },
+        effect: { enum: ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] },
+      },
+    },
+  },
+  containerRuntimeEndpoint: { type: 'string', minLength: 1 },
+  imageServiceEndpoint: { type: 'string' },
+  shutdownGracePeriod: duration,
+  allowedUnsafeSysctls: { type: 'array', items: { type: 'string' } },
+  logging: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      format: { enum: ['json', 'text'] },
+      verbosity: { type: 'integer', minimum: 0 },
+      flushFrequency: { type: ['string', 'integer'] },
+      vmodule: { type: 'array' },
+      options: { type: 'object' },
+    },
+  },
+} as const;
+
+/** KubeletConfiguration v1beta1 fields that are valid for the kubelet but mean nothing here. */
+export const IGNORED_FIELDS: readonly string[] = [
+  'authentication', 'authorization', 'cgroupDriver', 'cgroupRoot', 'cgroupsPerQOS', 'configMapAndSecretChangeDetectionStrategy',
+  'containerLogMaxWorkers', 'containerLogMonitorInterval', 'contentType', 'cpuCFSQuota', 'cpuCFSQuotaPeriod',
+  'cpuManagerPolicy', 'cpuManagerPolicyOptions', 'cpuManagerReconcilePeriod', 'crashLoopBackOff',
+  'enableContentionProfiling', 'enableControllerAttachDetach', 'enableDebugFlagsHandler', 'enableDebuggingHandlers',
+  'enableProfilingHandler', 'enableSystemLogHandler', 'enableSystemLogQuery', 'enforceNodeAllocatable', 'eventBurst',
+  'eventRecordQPS', 'evictionHard', 'evictionMaxPodGracePeriod', 'evictionMinimumReclaim',
+  'evictionPressureTransitionPeriod', 'evictionSoft', 'evictionSoftGracePeriod', 'failCgroupV1', 'failSwapOn',
+  'featureGates', 'hairpinMode', 'imageGCHighThresholdPercent', 'imageGCLowThresholdPercent', 'imageMaximumGCAge',
+  'imageMinimumGCAge', 'imagePullCredentialsVerificationPolicy', 'iptablesDropBit', 'iptablesMasqueradeBit',
+  'kernelMemcgNotification', 'kubeAPIBurst', 'kubeAPIQPS', 'kubeReservedCgroup', 'kubeletCgroups',
+  'localStorageCapacityIsolation', 'makeIPTablesUtilChains', 'maxOpenFiles', 'memoryManagerPolicy', 'memorySwap',
+  'memoryThrottlingFactor', 'mergeDefaultEvictionSettings', 'nodeStatusMaxImages', 'oomScoreAdj', 'podCIDR',
+  'podPidsLimit', 'podsPerCore', 'preloadedImagesVerificationAllowlist', 'protectKernelDefaults', 'providerID',
+  'qosReserved', 'registryBurst', 'registryPullQPS', 'reservedMemory', 'reservedSystemCPUs', 'rotateCertificates',
+  'runOnce', 'seccompDefault', 'serverTLSBootstrap', 'shutdownGracePeriodByPodPriority',
+  'shutdownGracePeriodCriticalPods', 'showHiddenMetricsForVersion', 'singleProcessOOMKill',
+  'streamingConnectionIdleTimeout', 'systemCgroups', 'systemReservedCgroup', 'tlsCipherSuites', 'tlsMinVersion',
+  'topologyManagerPolicy', 'topologyManagerPolicyOptions', 'topologyManagerScope', 'tracing', 'userNamespaces',
+  'volumePluginDir', 'volumeStatsAggPeriod',
+];
+
+export const KUBELET_CONFIG_SCHEMA = {
+  type: 'object',
+  required: ['apiVersion', 'kind'],
+  additionalProperties: false,
+  properties: {
+    ...SUPPORTED_PROPERTIES,
+    ...Object.fromEntries(IGNORED_FIELDS.map((f) => [f, {}])),
+  },
+} as const;

@@ -1,0 +1,118 @@
+import type { Pod } from '../api/generated/core-v1.js';
+import { decodeDocuments } from '../sources/decode.js';
+import { schemaErrors, semanticErrors } from '../validation/index.js';
+import type { FieldError } from '../validation/types.js';
+import { applyStaticIdentity, type SourceRef } from './identity.js';
+
+/** One problem in one manifest, located precisely enough to fix it without guessing. */
+export interface ManifestError {
+  source: SourceRef;
+  /** 0-based document index in a multi-document YAML stream; absent for single documents. */
+  document?: number;
+  /** JSON path inside the document (`spec.containers[1].name`); '' for the document itself. */
+  path: string;
+  message: string;
+}
+
+/** A pod accepted from a manifest, with the static identity applied. */
+export interface LoadedPod {
+  pod: Pod;
+  uid: string;
+  /** `namespace/name`, the key the kubelet de-duplicates on. */
+  fullName: string;
+  document?: number;
+}
+
+export type ManifestResult = { ok: true; pods: LoadedPod[] } | { ok: false; errors: ManifestError[] };
+
+export interface ManifestLoaderOptions {
+  nodeName: string;
+  maxBytes?: number;
+}
+
+/** Kinds a manifest document may have: a Pod, or a list of Pods under either list kind. */
+const LIST_KINDS = new Set(['PodList', 'List']);
+
+/** Bytes of one manifest → the pods it defines, or every reason it is refused. */
+export class ManifestLoader {
+  constructor(private readonly opts: ManifestLoaderOptions) {}
+
+  get nodeName(): string {
+    return this.opts.nodeName;
+  }
+
+  load(source: SourceRef, bytes: Uint8Array): ManifestResult {
+    const decoded = decodeDocuments(bytes, this.opts.maxBytes === undefined ? {} : { maxBytes: this.opts.maxBytes });
+    if (!decoded.ok) {
+      return { ok: false, errors: decoded.problems.map((p) => ({ source, ...p, path: '' })) };
+    }
+    const errors: ManifestError[] = [];
+    const pods: LoadedPod[] = [];
+    decoded.documents.forEach((doc, index) => {
+      const document = decoded.multiDocument ? index : undefined;
+      const where = (e: FieldError): ManifestError => ({ source, ...(document === undefined ? {} : { document }), ...e });
+      const result = this.loadDocument(doc, source);
+      if (result.errors.length > 0) errors.push(...result.errors.map(where));
+      for (const pod of result.pods) pods.push(document === undefined ? pod : { ...pod, document });
+    });
+    return errors.length > 0 ? { ok: false, errors } : { ok: true, pods };
+  }
+
+  private loadDocument(doc: unknown, source: SourceRef): { pods: LoadedPod[]; errors: FieldError[] } {
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+      return { pods: [], errors: [{ path: '', message: 'must be a Pod or a PodList object' }] };
+    }
+    const { apiVersion, kind } = doc as { apiVersion?: unknown; kind?: unknown };
+    if (apiVersion !== 'v1') {
+      return { pods: [], errors: [{ path: 'apiVersion', message: apiVersion === undefined ? 'required: must be "v1"' : `must be "v1", not ${JSON.stringify(apiVersion)}` }] };
+    }
+    if (kind === 'Pod') return this.loadPods([doc], '', source, schemaErrors(doc, 'Pod'));
+    if (typeof kind === 'string' && LIST_KINDS.has(kind)) {
+      const errs = schemaErrors(doc, 'PodList');
+      const items = (doc as { items?: unknown }).items;
+      return this.loadPods(Array.isArray(items) ? items : [], 'items', source, errs, true);
+    }
+    return {
+      pods: [],
+      errors: [{ path: 'kind', message: kind === undefined ? 'required: must be "Pod", "PodList" or "List"' : `unsupported kind ${JSON.stringify(kind)}: must be "Pod", "PodList" or "List"` }],
+    };
+  }
+
+  private loadPods(items: unknown[], prefix: string, source: SourceRef, structural: FieldError[], list = false): { pods: LoadedPod[]; errors: FieldError[] } {
+    // Structural errors first: semantic rules assume a schema-valid pod.
+    if (structural.length > 0) return { pods: [], errors: structural };
+    const errors: FieldError[] = [];
+    const pods: LoadedPod[] = [];
+    items.forEach((raw, i) => {
+      const at = list ? `${prefix}[${i}]` : prefix;
+      if (list && ((raw as { kind?: unknown }).kind ?? 'Pod') !== 'Pod') {
+        errors.push({ path: `${at}.kind`, message: 'list items must be Pods' });
+        return;
+      }
+      const rawName = (raw as Pod).metadata?.name;
+      if (!rawName) {
+        errors.push({ path: join(at, 'metadata.name'), message: 'required: a static pod needs a name (generateName is not supported)' });
+        return;
+      }
+      const pod = applyStaticIdentity(raw as Pod, this.opts.nodeName, source);
+      for (const e of semanticErrors(pod)) errors.push({ path: join(at, e.path), message: e.message });
+      const meta = pod.metadata!;
+      pods.push({ pod, uid: meta.uid!, fullName: `${meta.namespace}/${meta.name}` });
+    });
+    return errors.length > 0 ? { pods: [], errors } : { pods, errors };
+  }
+}
+
+function join(prefix: string, path: string): string {
+  if (!prefix) return path;
+  if (!path) return prefix;
+  return path.startsWith('[') ? `${prefix}${path}` : `${prefix}.${path}`;
+}
+
+/** `file.yaml: document[2]: spec.containers[0].image: required` — the one-line form used everywhere. */
+export function formatManifestError(e: ManifestError): string {
+  const parts = [e.source.location];
+  if (e.document !== undefined) parts.push(`document[${e.document}]`);
+  if (e.path) parts.push(e.path);
+  return `${parts.join(': ')}: ${e.message}`;
+}

@@ -1,0 +1,157 @@
+import { hostname } from 'node:os';
+import { parseDuration } from './duration.js';
+import type { LoadedKubeletConfig } from './kubelet/load.js';
+import type { KubeletConfigFile } from './kubelet/types.js';
+import { DEFAULT_MAX_MANIFEST_BYTES } from '../sources/decode.js';
+import type { LogFormat } from '../logging/logger.js';
+
+/** Everything the supervisor needs to know, after defaults, config file and flags are merged. */
+export interface Settings {
+  nodeName: string;
+  staticPodPath?: string;
+  staticPodURL?: string;
+  staticPodURLHeader: Record<string, string[]>;
+  fileCheckFrequencyMs: number;
+  httpCheckFrequencyMs: number;
+  syncFrequencyMs: number;
+  containerRuntimeEndpoint: string;
+  imageServiceEndpoint?: string;
+  runtimeRequestTimeoutMs: number;
+  kubeconfig?: string;
+  address: string;
+  port: number;
+  readOnlyPort: number;
+  healthzPort: number;
+  healthzBindAddress: string;
+  rootDir: string;
+  podLogsDir: string;
+  maxPods: number;
+  kubeReserved: Record<string, string>;
+  systemReserved: Record<string, string>;
+  containerLogMaxSize: string;
+  containerLogMaxFiles: number;
+  clusterDNS: string[];
+  clusterDomain?: string;
+  resolvConf: string;
+  maxManifestBytes: number;
+  logging: { format?: LogFormat; verbosity: number };
+}
+
+/** Command-line values; every one is optional and wins over the config file when given. */
+export interface FlagValues {
+  podManifestPath?: string;
+  manifestUrl?: string;
+  manifestUrlHeader?: string[];
+  fileCheckFrequency?: string;
+  httpCheckFrequency?: string;
+  syncFrequency?: string;
+  hostnameOverride?: string;
+  containerRuntimeEndpoint?: string;
+  imageServiceEndpoint?: string;
+  runtimeRequestTimeout?: string;
+  kubeconfig?: string;
+  address?: string;
+  port?: number;
+  readOnlyPort?: number;
+  rootDir?: string;
+  maxPods?: number;
+  maxManifestSize?: number;
+  loggingFormat?: LogFormat;
+  v?: number;
+}
+
+export const DEFAULTS = {
+  fileCheckFrequency: '20s',
+  httpCheckFrequency: '20s',
+  syncFrequency: '1m',
+  runtimeRequestTimeout: '2m',
+  containerRuntimeEndpoint: 'unix:///run/containerd/containerd.sock',
+  address: '0.0.0.0',
+  port: 10250,
+  readOnlyPort: 0,
+  healthzPort: 10248,
+  healthzBindAddress: '127.0.0.1',
+  rootDir: '/var/lib/staticlet',
+  podLogsDir: '/var/log/pods',
+  maxPods: 110,
+  containerLogMaxSize: '10Mi',
+  containerLogMaxFiles: 5,
+  resolvConf: '/etc/resolv.conf',
+} as const;
+
+/** The kubelet lower-cases and trims the host name it registers under; so do we. */
+export function nodeNameFrom(override?: string): string {
+  return (override && override.trim() ? override : hostname()).trim().toLowerCase();
+}
+
+/**
+ * `--manifest-url-header` takes `key:value` pairs, comma-separated or repeated, like the kubelet's
+ * flag; repeated keys accumulate values.
+ */
+export function parseHeaderFlags(values: readonly string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const v of values) {
+    for (const pair of v.split(',')) {
+      if (!pair.trim()) continue;
+      const idx = pair.indexOf(':');
+      if (idx <= 0) throw new Error(`invalid --manifest-url-header "${pair}": expected key:value`);
+      const key = pair.slice(0, idx).trim();
+      (out[key] ??= []).push(pair.slice(idx + 1).trim());
+    }
+  }
+  return out;
+}
+
+export function resolveSettings(flags: FlagValues, file?: LoadedKubeletConfig): Settings {
+  const c: Partial<KubeletConfigFile> = file?.config ?? {};
+  const pick = <T>(flag: T | undefined, fromFile: T | undefined, def: T): T => flag ?? fromFile ?? def;
+  const duration = (name: string, flag: string | undefined, fromFile: string | undefined, def: string): number => {
+    const text = pick(flag, fromFile, def);
+    try {
+      return parseDuration(text);
+    } catch (err) {
+      throw new Error(`${name}: ${(err as Error).message}`);
+    }
+  };
+  const staticPodPath = flags.podManifestPath ?? c.staticPodPath;
+  const staticPodURL = flags.manifestUrl ?? c.staticPodURL;
+  const settings: Settings = {
+    nodeName: nodeNameFrom(flags.hostnameOverride),
+    staticPodURLHeader: flags.manifestUrlHeader?.length ? parseHeaderFlags(flags.manifestUrlHeader) : (c.staticPodURLHeader ?? {}),
+    fileCheckFrequencyMs: duration('fileCheckFrequency', flags.fileCheckFrequency, c.fileCheckFrequency, DEFAULTS.fileCheckFrequency),
+    httpCheckFrequencyMs: duration('httpCheckFrequency', flags.httpCheckFrequency, c.httpCheckFrequency, DEFAULTS.httpCheckFrequency),
+    syncFrequencyMs: duration('syncFrequency', flags.syncFrequency, c.syncFrequency, DEFAULTS.syncFrequency),
+    containerRuntimeEndpoint: pick(flags.containerRuntimeEndpoint, c.containerRuntimeEndpoint, DEFAULTS.containerRuntimeEndpoint),
+    runtimeRequestTimeoutMs: duration('runtimeRequestTimeout', flags.runtimeRequestTimeout, c.runtimeRequestTimeout, DEFAULTS.runtimeRequestTimeout),
+    address: pick(flags.address, c.address, DEFAULTS.address),
+    port: pick(flags.port, c.port, DEFAULTS.port),
+    readOnlyPort: pick(flags.readOnlyPort, c.readOnlyPort, DEFAULTS.readOnlyPort),
+    healthzPort: c.healthzPort ?? DEFAULTS.healthzPort,
+    healthzBindAddress: c.healthzBindAddress ?? DEFAULTS.healthzBindAddress,
+    rootDir: flags.rootDir ?? DEFAULTS.rootDir,
+    podLogsDir: c.podLogsDir ?? DEFAULTS.podLogsDir,
+    maxPods: pick(flags.maxPods, c.maxPods, DEFAULTS.maxPods),
+    kubeReserved: stringMap(c.kubeReserved),
+    systemReserved: stringMap(c.systemReserved),
+    containerLogMaxSize: c.containerLogMaxSize ?? DEFAULTS.containerLogMaxSize,
+    containerLogMaxFiles: c.containerLogMaxFiles ?? DEFAULTS.containerLogMaxFiles,
+    clusterDNS: c.clusterDNS ?? [],
+    resolvConf: c.resolvConf ?? DEFAULTS.resolvConf,
+    maxManifestBytes: flags.maxManifestSize ?? DEFAULT_MAX_MANIFEST_BYTES,
+    logging: {
+      verbosity: flags.v ?? c.logging?.verbosity ?? 0,
+      ...((flags.loggingFormat ?? c.logging?.format) ? { format: flags.loggingFormat ?? c.logging?.format } : {}),
+    },
+  };
+  if (staticPodPath) settings.staticPodPath = staticPodPath;
+  if (staticPodURL) settings.staticPodURL = staticPodURL;
+  const imageEndpoint = flags.imageServiceEndpoint ?? c.imageServiceEndpoint;
+  if (imageEndpoint) settings.imageServiceEndpoint = imageEndpoint;
+  if (flags.kubeconfig) settings.kubeconfig = flags.kubeconfig;
+  if (c.clusterDomain) settings.clusterDomain = c.clusterDomain;
+  return settings;
+}
+
+function stringMap(m: Record<string, string | number> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(m ?? {}).map(([k, v]) => [k, String(v)]));
+}

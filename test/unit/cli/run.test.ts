@@ -1,0 +1,49 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CliProcess, runCli } from '../../helpers/cli.js';
+import { podYaml, tempDir } from '../../helpers/manifests.js';
+
+describe('staticlet run (manifest side)', () => {
+  let dir: { path: string; cleanup(): Promise<void> };
+  before(async () => {
+    dir = await tempDir();
+  });
+  after(() => dir.cleanup());
+
+  test('logs added, rejected (keeping the pod), updated and removed; SIGTERM exits 0', async () => {
+    const manifests = join(dir.path, 'manifests');
+    const cfg = join(dir.path, 'kubelet.yaml');
+    await writeFile(cfg, `apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nstaticPodPath: ${manifests}\nfileCheckFrequency: 1s\ncgroupDriver: systemd\n`);
+    const p = new CliProcess(['run', '--config', cfg, '--hostname-override', 'Edge-1', '--logging-format', 'json']);
+    try {
+      await p.waitFor((l) => l.msg === 'cgroupDriver: accepted for kubelet compatibility but ignored by staticlet');
+      await p.waitFor((l) => l.msg === 'static pod directory is not available; waiting for it to appear');
+      await mkdir(manifests);
+      await writeFile(join(manifests, 'web.yaml'), podYaml('web'));
+      const added = await p.waitFor((l) => l.msg === 'pod added');
+      assert.equal(added.pod, 'default/web-edge-1');
+      await writeFile(join(manifests, 'web.yaml'), podYaml('web').replace('image:', 'imagee:'));
+      const rejected = await p.waitFor((l) => l.msg === 'manifest rejected; its last accepted pods keep running');
+      assert.deepEqual(rejected.keptPods, [added.uid]);
+      assert.match(String((rejected.errors as string[])[0]), /web\.yaml: spec\.containers\[0\]\.imagee: unknown field "imagee"/);
+      await writeFile(join(manifests, 'web.yaml'), podYaml('web', { command: 'sleep 5' }));
+      const updated = await p.waitFor((l) => l.msg === 'pod updated');
+      assert.equal(updated.previousUid, added.uid);
+      await unlink(join(manifests, 'web.yaml'));
+      await p.waitFor((l) => l.msg === 'pod removed');
+    } finally {
+      assert.equal(await p.stop(), 0);
+    }
+    assert.ok(p.lines.some((l) => l.msg === 'staticlet stopped; static pods are left running'));
+  });
+
+  test('an invalid config file is a usage error naming the field', async () => {
+    const cfg = join(dir.path, 'bad-kubelet.yaml');
+    await writeFile(cfg, 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nstaticPodPth: /x\n');
+    const r = await runCli(['run', '--config', cfg]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /staticPodPth: unknown field "staticPodPth"/);
+  });
+});

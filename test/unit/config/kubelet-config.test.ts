@@ -1,0 +1,100 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { KubeletConfigError, parseKubeletConfig } from '../../../src/config/kubelet/load.js';
+import { parseHeaderFlags, resolveSettings } from '../../../src/config/settings.js';
+
+const head = 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n';
+const parse = (body: string) => parseKubeletConfig(Buffer.from(head + body), 'kubelet.yaml');
+
+function problems(body: string): string[] {
+  try {
+    parse(body);
+  } catch (err) {
+    assert.ok(err instanceof KubeletConfigError);
+    return err.problems;
+  }
+  assert.fail('expected the config to be refused');
+}
+
+test('reads the fields staticlet uses', () => {
+  const { config, warnings } = parse(
+    [
+      'staticPodPath: /etc/kubernetes/manifests',
+      'fileCheckFrequency: 5s',
+      'staticPodURL: http://127.0.0.1:8080/pods',
+      'staticPodURLHeader: { Authorization: ["Bearer x"] }',
+      'syncFrequency: 30s',
+      'containerRuntimeEndpoint: unix:///run/x.sock',
+      'address: 127.0.0.1',
+      'port: 11250',
+      'readOnlyPort: 0',
+      'kubeReserved: { cpu: 100m, memory: 256Mi }',
+      'systemReserved: { cpu: "0.5" }',
+      'containerLogMaxSize: 20Mi',
+      'containerLogMaxFiles: 3',
+      'maxPods: 20',
+      '',
+    ].join('\n'),
+  );
+  assert.deepEqual(warnings, []);
+  const s = resolveSettings({}, { config, warnings });
+  assert.equal(s.staticPodPath, '/etc/kubernetes/manifests');
+  assert.equal(s.fileCheckFrequencyMs, 5000);
+  assert.equal(s.syncFrequencyMs, 30_000);
+  assert.equal(s.staticPodURL, 'http://127.0.0.1:8080/pods');
+  assert.deepEqual(s.staticPodURLHeader, { Authorization: ['Bearer x'] });
+  assert.equal(s.containerRuntimeEndpoint, 'unix:///run/x.sock');
+  assert.equal(s.port, 11250);
+  assert.deepEqual(s.kubeReserved, { cpu: '100m', memory: '256Mi' });
+  assert.equal(s.maxPods, 20);
+  assert.equal(s.containerLogMaxFiles, 3);
+});
+
+test('flags override the file', () => {
+  const file = parse('staticPodPath: /a\nmaxPods: 20\nfileCheckFrequency: 5s\n');
+  const s = resolveSettings({ podManifestPath: '/b', maxPods: 7, fileCheckFrequency: '1s', hostnameOverride: ' Node-A ' }, file);
+  assert.equal(s.staticPodPath, '/b');
+  assert.equal(s.maxPods, 7);
+  assert.equal(s.fileCheckFrequencyMs, 1000);
+  assert.equal(s.nodeName, 'node-a');
+});
+
+test('defaults match the kubelet', () => {
+  const s = resolveSettings({});
+  assert.equal(s.fileCheckFrequencyMs, 20_000);
+  assert.equal(s.httpCheckFrequencyMs, 20_000);
+  assert.equal(s.syncFrequencyMs, 60_000);
+  assert.equal(s.runtimeRequestTimeoutMs, 120_000);
+  assert.equal(s.containerRuntimeEndpoint, 'unix:///run/containerd/containerd.sock');
+  assert.equal(s.maxPods, 110);
+  assert.equal(s.port, 10250);
+});
+
+test('unknown fields are refused with their path', () => {
+  assert.deepEqual(problems('staticPodPth: /x\n'), ['staticPodPth: unknown field "staticPodPth"']);
+  assert.deepEqual(problems('logging: { format: json, colour: true }\n'), ['logging.colour: unknown field "colour"']);
+});
+
+test('known kubelet fields staticlet ignores are warnings, not errors', () => {
+  const { warnings } = parse('cgroupDriver: systemd\nauthentication: { anonymous: { enabled: false } }\n');
+  assert.equal(warnings.length, 2);
+  assert.match(warnings.join('\n'), /cgroupDriver: accepted for kubelet compatibility but ignored/);
+});
+
+test('wrong types, bad durations and bad quantities are refused with paths', () => {
+  const p = problems('maxPods: many\nfileCheckFrequency: 20\nkubeReserved: { cpu: lots }\nregisterWithTaints: [{ key: a, effect: Never }]\n');
+  assert.ok(p.includes('maxPods: must be integer'), p.join('\n'));
+  assert.ok(p.some((x) => x.startsWith('fileCheckFrequency: must be a duration')), p.join('\n'));
+  assert.ok(p.some((x) => x.startsWith('kubeReserved.cpu: must be a quantity')), p.join('\n'));
+  assert.ok(p.some((x) => x.startsWith('registerWithTaints[0].effect: must be one of')), p.join('\n'));
+});
+
+test('apiVersion and kind are checked', () => {
+  assert.throws(() => parseKubeletConfig(Buffer.from('apiVersion: v1\nkind: KubeletConfiguration\n'), 'k.yaml'), /apiVersion: must be "kubelet.config.k8s.io\/v1beta1"/);
+  assert.throws(() => parseKubeletConfig(Buffer.from('kind: KubeletConfiguration\n'), 'k.yaml'), /apiVersion: required/);
+});
+
+test('--manifest-url-header accepts comma lists and repeats', () => {
+  assert.deepEqual(parseHeaderFlags(['a:hello,b:again', 'a:world']), { a: ['hello', 'world'], b: ['again'] });
+  assert.throws(() => parseHeaderFlags(['novalue']), /expected key:value/);
+});
