@@ -1,0 +1,8 @@
+// Original file: proto/cri-v1.proto
+
+
+export interface RemovePodSandboxResponse {
+}
+
+export interface RemovePodSandboxResponse__Output {
+}

@@ -1,0 +1,8 @@
+// Original file: proto/cri-v1.proto
+
+
+export interface StopPodSandboxResponse {
+}
+
+export interface StopPodSandboxResponse__Output {
+}

@@ -1,0 +1,149 @@
+import type { Logger } from 'pino';
+import { KeyedBackoff } from './backoff.js';
+import { DeadlineExceededError, RuntimeError } from './errors.js';
+import { decidePull, effectivePullPolicy, isValidImageRef, type PullPolicy } from './pull-policy.js';
+import type { AuthConfig, ImageService, PodSandboxConfig } from './types.js';
+
+/** Waiting reasons the kubelet shows in container status for image problems. */
+export type ImagePullReason = 'ErrImagePull' | 'ImagePullBackOff' | 'ErrImageNeverPull' | 'InvalidImageName';
+
+export class ImagePullError extends Error {
+  constructor(
+    readonly reason: ImagePullReason,
+    message: string,
+    readonly image: string,
+    /** For ImagePullBackOff: how long until the next pull attempt is allowed. */
+    readonly retryAfterMs = 0,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ImagePullError';
+  }
+}
+
+export interface ImageManagerOptions {
+  /** First back-off after a failed pull (kubelet: 10 s). */
+  backoffBaseMs?: number;
+  /** Back-off ceiling (kubelet: 5 min). */
+  backoffMaxMs?: number;
+  /** Deadline for one PullImage call. */
+  pullTimeoutMs?: number;
+  now?: () => number;
+  logger?: Logger;
+}
+
+export interface EnsureImageRequest {
+  image: string;
+  pullPolicy?: PullPolicy | '';
+  /** Back-off bucket; the kubelet uses pod UID + image so one pod's failures don't block another. */
+  backoffKey?: string;
+  auth?: AuthConfig;
+  sandboxConfig?: PodSandboxConfig;
+}
+
+export interface EnsureImageResult {
+  /** Reference to hand to CreateContainer (the runtime's image ID). */
+  imageRef: string;
+  pulled: boolean;
+}
+
+export interface LastPullFailure {
+  reason: ImagePullReason;
+  message: string;
+  at: number;
+}
+
+export const DEFAULT_IMAGE_BACKOFF_BASE_MS = 10_000;
+export const DEFAULT_IMAGE_BACKOFF_MAX_MS = 300_000;
+export const DEFAULT_PULL_TIMEOUT_MS = 5 * 60_000;
+
+/**
+ * Makes sure an image is present according to its pull policy. Concurrent requests for the same
+ * image share one PullImage call; failures put the back-off key into ImagePullBackOff.
+ */
+export class ImageManager {
+  private readonly backoff: KeyedBackoff;
+  private readonly inflight = new Map<string, Promise<string>>();
+  private readonly failures = new Map<string, LastPullFailure>();
+  private readonly pullTimeoutMs: number;
+  private readonly now: () => number;
+  private readonly log: Logger | undefined;
+
+  constructor(private readonly images: ImageService, opts: ImageManagerOptions = {}) {
+    this.now = opts.now ?? Date.now;
+    this.backoff = new KeyedBackoff({
+      baseMs: opts.backoffBaseMs ?? DEFAULT_IMAGE_BACKOFF_BASE_MS,
+      maxMs: opts.backoffMaxMs ?? DEFAULT_IMAGE_BACKOFF_MAX_MS,
+      now: this.now,
+    });
+    this.pullTimeoutMs = opts.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS;
+    this.log = opts.logger;
+  }
+
+  async ensureImage(req: EnsureImageRequest): Promise<EnsureImageResult> {
+    const { image } = req;
+    if (!isValidImageRef(image)) {
+      throw this.fail(req, new ImagePullError('InvalidImageName', `Failed to apply default image tag "${image}": invalid reference format`, image));
+    }
+    const policy = effectivePullPolicy(image, req.pullPolicy);
+    const key = req.backoffKey ?? image;
+
+    const present = policy === 'Always' ? null : await this.images.imageStatus(image);
+    const decision = decidePull(policy, present !== null);
+    if (decision === 'use-present' && present) return { imageRef: present.id, pulled: false };
+    if (decision === 'never-pull-missing') {
+      throw this.fail(req, new ImagePullError('ErrImageNeverPull', `Container image "${image}" is not present with pull policy of Never`, image));
+    }
+
+    const wait = this.backoff.remaining(key);
+    if (wait > 0) {
+      const last = this.failures.get(key);
+      const why = last ? `: ${last.message}` : '';
+      // Keeps the ErrImagePull text as the cause, as the kubelet's status message does.
+      throw new ImagePullError('ImagePullBackOff', `Back-off pulling image "${image}"${why}`, image, wait);
+    }
+
+    try {
+      const imageRef = await this.pullShared(req);
+      this.backoff.reset(key);
+      this.failures.delete(key);
+      return { imageRef, pulled: true };
+    } catch (err) {
+      const delay = this.backoff.next(key);
+      const msg = describePullError(image, err);
+      this.log?.warn({ image, backoffMs: delay, err: msg }, 'image pull failed');
+      throw this.fail(req, new ImagePullError('ErrImagePull', msg, image, 0, { cause: err }));
+    }
+  }
+
+  /** The last failure for a back-off key (default: the image), for pod status. */
+  lastFailure(keyOrImage: string): LastPullFailure | undefined {
+    return this.failures.get(keyOrImage);
+  }
+
+  /** Milliseconds until the key may be pulled again. */
+  backoffRemaining(keyOrImage: string): number {
+    return this.backoff.remaining(keyOrImage);
+  }
+
+  private pullShared(req: EnsureImageRequest): Promise<string> {
+    const existing = this.inflight.get(req.image);
+    if (existing) return existing;
+    const p = this.images
+      .pullImage(req.image, req.auth, req.sandboxConfig, { timeoutMs: this.pullTimeoutMs })
+      .finally(() => this.inflight.delete(req.image));
+    this.inflight.set(req.image, p);
+    return p;
+  }
+
+  private fail(req: EnsureImageRequest, e: ImagePullError): ImagePullError {
+    this.failures.set(req.backoffKey ?? req.image, { reason: e.reason, message: e.message, at: this.now() });
+    return e;
+  }
+}
+
+function describePullError(image: string, err: unknown): string {
+  if (err instanceof DeadlineExceededError) return `Failed to pull image "${image}": pull did not finish in time`;
+  const details = err instanceof RuntimeError ? err.details : err instanceof Error ? err.message : String(err);
+  return `Failed to pull image "${image}": ${details}`;
+}
