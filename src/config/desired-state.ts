@@ -151,7 +151,12 @@ export class DesiredState implements DesiredStateView {
       const errors = [...entry.errors, ...clashes];
       // A clash refuses the whole manifest: half of a file running is harder to reason about.
       const kept = clashes.length > 0 ? [] : entry.good;
-      if (clashes.length > 0) for (const p of entry.good) if (sourceKey(owner.get(p.fullName)!) === key) owner.delete(p.fullName);
+      if (clashes.length > 0) {
+        for (const p of entry.good) {
+          const o = owner.get(p.fullName);
+          if (o && sourceKey(o) === key) owner.delete(p.fullName);
+        }
+      }
       for (const p of kept) accepted.set(p.fullName, this.stamp(p, entry.ref));
       if (errors.length > 0) {
         const previous = this.rejected.get(key);

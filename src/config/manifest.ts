@@ -1,6 +1,6 @@
 import type { Pod } from '../api/generated/core-v1.js';
 import { decodeDocuments } from '../sources/decode.js';
-import { schemaErrors, semanticErrors } from '../validation/index.js';
+import { comparePaths, schemaErrors, semanticErrors, stripNulls } from '../validation/index.js';
 import type { FieldError } from '../validation/types.js';
 import { applyStaticIdentity, type SourceRef } from './identity.js';
 
@@ -51,7 +51,9 @@ export class ManifestLoader {
     decoded.documents.forEach((doc, index) => {
       const document = decoded.multiDocument ? index : undefined;
       const where = (e: FieldError): ManifestError => ({ source, ...(document === undefined ? {} : { document }), ...e });
-      const result = this.loadDocument(doc, source);
+      // JSON nulls mean "absent" to the Kubernetes decoder; dropping them before hashing keeps the
+      // UID the same whether a tool wrote `creationTimestamp: null` or left it out.
+      const result = this.loadDocument(stripNulls(doc), source);
       if (result.errors.length > 0) errors.push(...result.errors.map(where));
       for (const pod of result.pods) pods.push(document === undefined ? pod : { ...pod, document });
     });
@@ -79,14 +81,22 @@ export class ManifestLoader {
   }
 
   private loadPods(items: unknown[], prefix: string, source: SourceRef, structural: FieldError[], list = false): { pods: LoadedPod[]; errors: FieldError[] } {
-    // Structural errors first: semantic rules assume a schema-valid pod.
-    if (structural.length > 0) return { pods: [], errors: structural };
-    const errors: FieldError[] = [];
+    const errors: FieldError[] = [...structural];
     const pods: LoadedPod[] = [];
     items.forEach((raw, i) => {
       const at = list ? `${prefix}[${i}]` : prefix;
       if (list && ((raw as { kind?: unknown }).kind ?? 'Pod') !== 'Pod') {
         errors.push({ path: `${at}.kind`, message: 'list items must be Pods' });
+        return;
+      }
+      const broken = structural.filter((e) => overlaps(at, e.path));
+      if (broken.length > 0) {
+        // Rules still run on the parts the schema accepted, so one run shows every mistake; the
+        // rules are written to survive ill-typed input. Findings on a broken part add nothing.
+        for (const e of semanticErrors(raw as Pod)) {
+          const path = join(at, e.path);
+          if (!broken.some((b) => overlaps(b.path, path))) errors.push({ path, message: e.message });
+        }
         return;
       }
       const rawName = (raw as Pod).metadata?.name;
@@ -99,8 +109,15 @@ export class ManifestLoader {
       const meta = pod.metadata!;
       pods.push({ pod, uid: meta.uid!, fullName: `${meta.namespace}/${meta.name}` });
     });
-    return errors.length > 0 ? { pods: [], errors } : { pods, errors };
+    return errors.length > 0 ? { pods: [], errors: errors.sort((a, b) => comparePaths(a.path, b.path)) } : { pods, errors };
   }
+}
+
+/** True when one path is the other or lies inside it. */
+function overlaps(a: string, b: string): boolean {
+  if (a === '' || b === '' || a === b) return true;
+  const [short, long] = a.length < b.length ? [a, b] : [b, a];
+  return long.startsWith(short) && (long[short.length] === '.' || long[short.length] === '[');
 }
 
 function join(prefix: string, path: string): string {

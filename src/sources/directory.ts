@@ -47,6 +47,8 @@ export class DirectorySource implements ManifestSource {
   private missingTimer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
+  private readonly stopping: Promise<void>;
+  private signalStop: () => void = () => undefined;
   private present = false;
   private readonly debounceMs: number;
   private readonly deleteGraceMs: number;
@@ -60,6 +62,7 @@ export class DirectorySource implements ManifestSource {
     this.deleteGraceMs = opts.deleteGraceMs ?? 150;
     this.maxDelayMs = opts.maxDelayMs ?? 500;
     this.missingPollMs = opts.missingPollMs ?? 1000;
+    this.stopping = new Promise((r) => (this.signalStop = r));
   }
 
   async start(onBatch: (batch: SourceBatch) => void): Promise<void> {
@@ -71,6 +74,7 @@ export class DirectorySource implements ManifestSource {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.signalStop();
     clearInterval(this.rescanTimer);
     clearTimeout(this.timer);
     clearInterval(this.missingTimer);
@@ -100,6 +104,10 @@ export class DirectorySource implements ManifestSource {
       // Watch before listing: a file written between the two is then either listed or evented.
       if (!this.watcher) {
         await this.startWatcher();
+        if (this.stopped) {
+          await this.closeWatcher();
+          return;
+        }
         names = await readdir(this.dir).catch(() => names);
       }
       const seen = new Set<string>();
@@ -168,7 +176,7 @@ export class DirectorySource implements ManifestSource {
     });
     this.watcher = w;
     // chokidar treats files it meets before 'ready' as initial and never reports them.
-    await new Promise<void>((r) => w.once('ready', () => r()));
+    await Promise.race([new Promise<void>((r) => w.once('ready', () => r())), this.stopping]);
   }
 
   private async closeWatcher(): Promise<void> {

@@ -54,7 +54,11 @@ export async function run(opts: FlagValues & { config?: string }, signal?: Abort
 /** Resolves on SIGTERM/SIGINT (or when the caller aborts, in tests). */
 function waitForShutdown(signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
+    // Signal handlers do not keep Node alive; with every watcher idle (say, the manifest directory
+    // does not exist yet) the process would otherwise just end.
+    const keepAlive = setInterval(() => undefined, 1 << 30);
     const done = (): void => {
+      clearInterval(keepAlive);
       process.off('SIGTERM', done);
       process.off('SIGINT', done);
       resolve();

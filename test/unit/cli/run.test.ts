@@ -27,7 +27,9 @@ describe('staticlet run (manifest side)', () => {
       await writeFile(join(manifests, 'web.yaml'), podYaml('web').replace('image:', 'imagee:'));
       const rejected = await p.waitFor((l) => l.msg === 'manifest rejected; its last accepted pods keep running');
       assert.deepEqual(rejected.keptPods, [added.uid]);
-      assert.match(String((rejected.errors as string[])[0]), /web\.yaml: spec\.containers\[0\]\.imagee: unknown field "imagee"/);
+      const errors = (rejected.errors as string[]).join('\n');
+      assert.match(errors, /web\.yaml: spec\.containers\[0\]\.imagee: unknown field "imagee"/);
+      assert.match(errors, /web\.yaml: spec\.containers\[0\]\.image: required/);
       await writeFile(join(manifests, 'web.yaml'), podYaml('web', { command: 'sleep 5' }));
       const updated = await p.waitFor((l) => l.msg === 'pod updated');
       assert.equal(updated.previousUid, added.uid);

@@ -79,7 +79,7 @@ test('three mistakes in one manifest are all reported', () => {
     '    - name: web',
     '      image: busybox',
     '      ports: [{containerPort: 70000}]',
-    '      livenessProbe: {exec: {command: [true]}, successThreshold: 3}',
+    '      livenessProbe: {exec: {command: ["true"]}, successThreshold: 3}',
     '    - name: web',
     '      image: busybox',
     '',

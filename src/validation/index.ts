@@ -1,0 +1,32 @@
+/**
+ * Pod validation: structural (the generated JSON Schema) then semantic (API-server rules and
+ * static-pod restrictions). Paths are relative to the pod's root; callers add file and document
+ * context (and `items[i].` for PodLists).
+ */
+import type { Pod } from '../api/generated/core-v1.js';
+import type { FieldError } from './types.js';
+import { schemaErrors as structural, sortErrors, stripNulls, type RootKind } from './schema.js';
+import { runRules } from './semantic.js';
+
+export type { FieldError } from './types.js';
+export { KUBERNETES_VERSION, stripNulls, comparePaths } from './schema.js';
+export { STATIC_POD_REASON } from './rules/static-pod.js';
+export { parseQuantity, compareQuantities, type Quantity } from './quantity.js';
+
+/** Structural errors of a raw document (unknown fields, wrong types, bad formats); [] when valid. */
+export function schemaErrors(doc: unknown, kind: RootKind): FieldError[] {
+  return structural(doc, kind);
+}
+
+/** Semantic errors of a schema-valid pod, sorted by path. Never throws on odd input. */
+export function semanticErrors(pod: Pod): FieldError[] {
+  return sortErrors(runRules(stripNulls(pod)));
+}
+
+/** Everything wrong with a raw pod document: schema first, semantic rules only if it passed. */
+export function validatePod(pod: unknown): FieldError[] {
+  const doc = stripNulls(pod);
+  const errs = structural(doc, 'Pod');
+  if (errs.length > 0) return errs;
+  return sortErrors(runRules(doc as Pod));
+}

@@ -1,0 +1,275 @@
+/**
+ * Structural validation against the generated JSON Schema (schemas/kubernetes-v1.36.json).
+ *
+ * The schema is strict where the API server's strict field validation is: unknown fields are
+ * errors, not silently dropped as the kubelet does. ajv compiles it once, on first use, so
+ * importing this module stays cheap for commands that never validate.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { parseQuantity } from './quantity.js';
+import { field, index, key } from './path.js';
+import type { FieldError } from './types.js';
+
+export const KUBERNETES_VERSION = '1.36';
+const SCHEMA_FILE = `kubernetes-v${KUBERNETES_VERSION}.json`;
+
+export type RootKind = 'Pod' | 'PodList';
+
+interface SchemaNode {
+  $ref?: string;
+  type?: string | string[];
+  properties?: Record<string, SchemaNode>;
+  additionalProperties?: SchemaNode | boolean;
+  items?: SchemaNode;
+}
+
+interface SchemaDocument {
+  $id: string;
+  definitions: Record<string, SchemaNode>;
+}
+
+/**
+ * Compiled once (dist/src/validation → ../../../schemas); the second candidate serves runs from
+ * the TypeScript sources (src/validation → ../../schemas). Both layouts ship `schemas/` next to
+ * the code, including an installed package (see "files" in package.json).
+ */
+function loadSchema(): SchemaDocument {
+  const candidates = [
+    new URL(`../../../schemas/${SCHEMA_FILE}`, import.meta.url),
+    new URL(`../../schemas/${SCHEMA_FILE}`, import.meta.url),
+  ];
+  for (const url of candidates) {
+    const p = fileURLToPath(url);
+    if (existsSync(p)) return JSON.parse(readFileSync(p, 'utf8')) as SchemaDocument;
+  }
+  throw new Error(`schema ${SCHEMA_FILE} not found next to the staticlet package (looked in ${candidates.map((u) => fileURLToPath(u)).join(', ')})`);
+}
+
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+// JSON numbers beyond 2^63 cannot come from a valid int64 even after float rounding.
+const INT64_LIMIT = 9223372036854775808;
+// RFC 3339 as Go's time.Time accepts it in JSON (the 'T' separator is required).
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+
+function isInt32(x: number): boolean {
+  return Number.isInteger(x) && x >= INT32_MIN && x <= INT32_MAX;
+}
+
+interface Compiled {
+  schema: SchemaDocument;
+  validators: Record<RootKind, ValidateFunction>;
+}
+
+let compiled: Compiled | undefined;
+
+function compile(): Compiled {
+  if (compiled !== undefined) return compiled;
+  const schema = loadSchema();
+  // verbose: errors carry the offending value, which enum/format messages quote.
+  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
+  ajv.addFormat('int32', { type: 'number', validate: isInt32 });
+  ajv.addFormat('int64', { type: 'number', validate: (x: number) => Number.isInteger(x) && x > -INT64_LIMIT && x < INT64_LIMIT });
+  // Strings pass (any string is a valid named port); numbers must fit the int32 half.
+  ajv.addFormat('int-or-string', { type: 'number', validate: isInt32 });
+  ajv.addFormat('quantity', { type: 'string', validate: (s: string) => parseQuantity(s) !== undefined });
+  ajv.addFormat('date-time', { type: 'string', validate: (s: string) => DATE_TIME.test(s) && !Number.isNaN(Date.parse(s)) });
+  ajv.addSchema(schema as unknown as Record<string, unknown>);
+  const get = (name: RootKind): ValidateFunction => {
+    const v = ajv.getSchema(`${schema.$id}#/definitions/${name}`);
+    if (v === undefined) throw new Error(`definition ${name} missing from ${SCHEMA_FILE}`);
+    return v;
+  };
+  compiled = { schema, validators: { Pod: get('Pod'), PodList: get('PodList') } };
+  return compiled;
+}
+
+// ---------------------------------------------------------------------------------------------
+// null handling
+// ---------------------------------------------------------------------------------------------
+
+function containsNullProperty(v: unknown): boolean {
+  if (Array.isArray(v)) {
+    for (const x of v) if (x !== null && typeof x === 'object' && containsNullProperty(x)) return true;
+    return false;
+  }
+  if (v !== null && typeof v === 'object') {
+    for (const k in v) {
+      const x = (v as Record<string, unknown>)[k];
+      if (x === null) return true;
+      if (typeof x === 'object' && containsNullProperty(x)) return true;
+    }
+  }
+  return false;
+}
+
+function copyWithoutNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(copyWithoutNulls);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = copyWithoutNulls(x);
+    return out;
+  }
+  return v;
+}
+
+/**
+ * Drops object properties whose value is null. Kubernetes' JSON decoding treats `field: null`
+ * as absent, and YAML writes it for every empty key (`creationTimestamp: null`, `env:`), so
+ * refusing it would reject manifests the kubelet runs. Returns the input itself when there is
+ * nothing to drop, so the common case costs one read-only walk.
+ */
+export function stripNulls<T>(doc: T): T {
+  return containsNullProperty(doc) ? (copyWithoutNulls(doc) as T) : doc;
+}
+
+// ---------------------------------------------------------------------------------------------
+// error conversion
+// ---------------------------------------------------------------------------------------------
+
+function decodePointer(seg: string): string {
+  return seg.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+function deref(schema: SchemaDocument, node: SchemaNode | undefined): SchemaNode | undefined {
+  let n = node;
+  for (let guard = 0; n?.$ref !== undefined && guard < 16; guard++) {
+    n = schema.definitions[n.$ref.slice('#/definitions/'.length)];
+  }
+  return n;
+}
+
+/**
+ * Renders an ajv instancePath (JSON pointer) in field.Path notation. Walking the schema tells a
+ * struct field (`.name`) from a map key (`[cpu]`), which the pointer alone cannot.
+ */
+function renderPath(schema: SchemaDocument, root: RootKind, pointer: string): string {
+  if (pointer === '') return '';
+  let node = deref(schema, schema.definitions[root]);
+  let path = '';
+  for (const raw of pointer.slice(1).split('/')) {
+    const seg = decodePointer(raw);
+    const props = node?.properties;
+    if (props !== undefined && Object.prototype.hasOwnProperty.call(props, seg)) {
+      path = field(path, seg);
+      node = deref(schema, props[seg]);
+    } else if (node?.items !== undefined) {
+      path = index(path, Number(seg));
+      node = deref(schema, node.items);
+    } else if (node !== undefined && typeof node.additionalProperties === 'object') {
+      path = key(path, seg);
+      node = deref(schema, node.additionalProperties);
+    } else {
+      // Beyond the schema (inside an unknown field): best effort.
+      path = /^\d+$/.test(seg) ? index(path, Number(seg)) : field(path, seg);
+      node = undefined;
+    }
+  }
+  return path;
+}
+
+function quote(v: unknown): string {
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+function typeMessage(e: ErrorObject): string {
+  if (e.schemaPath.startsWith('#/definitions/Quantity/')) return 'must be a quantity, a string or a number (e.g. "500m", "1Gi")';
+  if (e.schemaPath.startsWith('#/definitions/IntOrString/')) return 'must be an integer or a string';
+  const t = (e.params as { type?: string | string[] }).type;
+  const types = Array.isArray(t) ? t : typeof t === 'string' ? t.split(',') : [];
+  const article = (x: string): string => (x === 'integer' || x === 'object' || x === 'array' ? `an ${x}` : `a ${x}`);
+  return `must be ${types.map(article).join(' or ')}`;
+}
+
+function formatMessage(e: ErrorObject): string {
+  const f = (e.params as { format?: string }).format;
+  switch (f) {
+    case 'int32':
+    case 'int-or-string':
+      return `must be a 32-bit integer (between ${INT32_MIN} and ${INT32_MAX})`;
+    case 'int64':
+      return 'must be a 64-bit integer';
+    case 'quantity':
+      return `invalid quantity ${quote(e.data)}: must be a number with an optional suffix (e.g. "500m", "1.5Gi", "1e3")`;
+    case 'date-time':
+      return `must be an RFC 3339 date-time (e.g. "2006-01-02T15:04:05Z"), got ${quote(e.data)}`;
+    default:
+      return e.message ?? 'is invalid';
+  }
+}
+
+function convert(schema: SchemaDocument, root: RootKind, e: ErrorObject): FieldError {
+  const at = (pointer: string): string => renderPath(schema, root, pointer);
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const name = (e.params as { additionalProperty: string }).additionalProperty;
+      return { path: field(at(e.instancePath), name), message: `unknown field ${quote(name)}` };
+    }
+    case 'required': {
+      const name = (e.params as { missingProperty: string }).missingProperty;
+      return { path: field(at(e.instancePath), name), message: 'required value' };
+    }
+    case 'type':
+      return { path: at(e.instancePath), message: typeMessage(e) };
+    case 'enum': {
+      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map(quote).join(', ');
+      return { path: at(e.instancePath), message: `unsupported value ${quote(e.data)}: supported values: ${allowed}` };
+    }
+    case 'format':
+      return { path: at(e.instancePath), message: formatMessage(e) };
+    default:
+      return { path: at(e.instancePath), message: e.message ?? 'is invalid' };
+  }
+}
+
+/** Natural order: `containers[2]` before `containers[10]`; ties keep insertion order (stable sort). */
+export function comparePaths(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === a.length || i === b.length) return a.length - b.length;
+  // Back up to the start of a shared digit run, then compare whole numbers.
+  let s = i;
+  while (s > 0 && isDigit(a.charCodeAt(s - 1))) s--;
+  if (isDigit(a.charCodeAt(s)) && isDigit(b.charCodeAt(s))) {
+    let ea = s;
+    while (ea < a.length && isDigit(a.charCodeAt(ea))) ea++;
+    let eb = s;
+    while (eb < b.length && isDigit(b.charCodeAt(eb))) eb++;
+    if (ea - s !== eb - s) return ea - s - (eb - s);
+  }
+  return a.charCodeAt(i) - b.charCodeAt(i);
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+export function sortErrors(errs: FieldError[]): FieldError[] {
+  const seen = new Set<string>();
+  const unique: FieldError[] = [];
+  for (const e of errs) {
+    const k = `${e.path}\u0000${e.message}`;
+    if (!seen.has(k)) {
+      seen.add(k);
+      unique.push(e);
+    }
+  }
+  return unique.sort((x, y) => comparePaths(x.path, y.path));
+}
+
+/** Structural errors of a raw document against the Pod or PodList schema; [] when it conforms. */
+export function schemaErrors(doc: unknown, kind: RootKind): FieldError[] {
+  const { schema, validators } = compile();
+  const validate = validators[kind];
+  if (validate(stripNulls(doc))) return [];
+  const raw = validate.errors ?? [];
+  // A value of the wrong type also fails the enum or the format meant for the right type
+  // (1.5 as an int-or-string fails int32 too): the type error alone says it.
+  const typed = new Set(raw.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
+  const relevant = raw.filter((e) => !((e.keyword === 'format' || e.keyword === 'enum') && typed.has(e.instancePath)));
+  return sortErrors(relevant.map((e) => convert(schema, kind, e)));
+}

@@ -1,0 +1,16 @@
+import { runCases } from './helpers.js';
+
+runCases([
+  { name: 'hostname is a DNS-1123 label', valid: (p) => (p.spec.hostname = 'web-0'), invalid: (p) => (p.spec.hostname = 'web.example'), path: 'spec.hostname', fragment: 'RFC 1123 label' },
+  { name: 'subdomain is a DNS-1123 label', valid: (p) => (p.spec.subdomain = 'svc'), invalid: (p) => (p.spec.subdomain = 'Svc'), path: 'spec.subdomain', fragment: 'RFC 1123 label' },
+  { name: 'dnsPolicy None requires dnsConfig', valid: (p) => Object.assign(p.spec, { dnsPolicy: 'None', dnsConfig: { nameservers: ['10.0.0.10'] } }), invalid: (p) => (p.spec.dnsPolicy = 'None'), path: 'spec.dnsConfig', fragment: 'when `dnsPolicy` is None' },
+  { name: 'dnsPolicy None requires nameservers', valid: (p) => Object.assign(p.spec, { dnsPolicy: 'Default', dnsConfig: { searches: ['example.com'] } }), invalid: (p) => Object.assign(p.spec, { dnsPolicy: 'None', dnsConfig: { searches: ['example.com'] } }), path: 'spec.dnsConfig.nameservers', fragment: 'at least one DNS nameserver' },
+  { name: 'at most 3 nameservers', valid: (p) => (p.spec.dnsConfig = { nameservers: ['1.1.1.1', '8.8.8.8', '::1'] }), invalid: (p) => (p.spec.dnsConfig = { nameservers: ['1.1.1.1', '1.0.0.1', '8.8.8.8', '8.8.4.4'] }), path: 'spec.dnsConfig.nameservers', fragment: 'more than 3' },
+  { name: 'nameservers are IPs', valid: (p) => (p.spec.dnsConfig = { nameservers: ['fd00::10'] }), invalid: (p) => (p.spec.dnsConfig = { nameservers: ['dns.example'] }), path: 'spec.dnsConfig.nameservers[0]', fragment: 'valid IP' },
+  { name: 'at most 32 search paths', valid: (p) => (p.spec.dnsConfig = { searches: Array.from({ length: 32 }, (_, i) => `d${i}.example`) }), invalid: (p) => (p.spec.dnsConfig = { searches: Array.from({ length: 33 }, (_, i) => `d${i}.example`) }), path: 'spec.dnsConfig.searches', fragment: 'more than 32 search paths' },
+  { name: 'search list at most 2048 characters', valid: (p) => (p.spec.dnsConfig = { searches: Array.from({ length: 8 }, () => `${'a'.repeat(60)}.example`) }), invalid: (p) => (p.spec.dnsConfig = { searches: Array.from({ length: 9 }, () => `${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}`) }), path: 'spec.dnsConfig.searches', fragment: '2048 characters' },
+  { name: 'search domains are subdomains', valid: (p) => (p.spec.dnsConfig = { searches: ['svc.cluster.local.'] }), invalid: (p) => (p.spec.dnsConfig = { searches: ['Bad_Domain'] }), path: 'spec.dnsConfig.searches[0]', fragment: 'RFC 1123 subdomain' },
+  { name: 'dns options need a name', valid: (p) => (p.spec.dnsConfig = { options: [{ name: 'ndots', value: '2' }] }), invalid: (p) => (p.spec.dnsConfig = { options: [{ value: '2' }] }), path: 'spec.dnsConfig.options[0].name', fragment: 'required' },
+  { name: 'hostAliases ip', valid: (p) => (p.spec.hostAliases = [{ ip: '127.0.0.1', hostnames: ['foo.local'] }]), invalid: (p) => (p.spec.hostAliases = [{ ip: '127.0.0', hostnames: ['foo.local'] }]), path: 'spec.hostAliases[0].ip', fragment: 'valid IP' },
+  { name: 'hostAliases hostnames', valid: (p) => (p.spec.hostAliases = [{ ip: '::1', hostnames: ['a.b'] }]), invalid: (p) => (p.spec.hostAliases = [{ ip: '::1', hostnames: ['A_B'] }]), path: 'spec.hostAliases[0].hostnames[0]', fragment: 'RFC 1123 subdomain' },
+]);
