@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject } from 'ajv';
 import { decodeDocuments } from '../../sources/decode.js';
+import { parseQuantity } from '../../validation/index.js';
 import { parseDuration } from '../duration.js';
 import { IGNORED_FIELDS, KUBELET_CONFIG_SCHEMA } from './schema.js';
 import type { KubeletConfigFile } from './types.js';
@@ -21,14 +22,12 @@ export class KubeletConfigError extends Error {
   }
 }
 
-const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[numkMGTPE]|[KMGTPE]i)?$/;
-
 let compiled: ReturnType<Ajv['compile']> | undefined;
 function validator(): ReturnType<Ajv['compile']> {
   if (!compiled) {
     const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
     ajv.addFormat('go-duration', { type: 'string', validate: (s: string) => isDuration(s) });
-    ajv.addFormat('quantity', { type: 'string', validate: (s: string) => QUANTITY.test(s) });
+    ajv.addFormat('quantity', { type: 'string', validate: (s: string) => parseQuantity(s) !== undefined });
     compiled = ajv.compile(KUBELET_CONFIG_SCHEMA);
   }
   return compiled;
