@@ -171,7 +171,10 @@ function containerMetadata(m: W.ContainerMetadata__Output | null): T.ContainerMe
   return { name: m?.name ?? '', attempt: m?.attempt ?? 0 };
 }
 
-export function podSandbox(s: W.PodSandbox__Output): T.PodSandbox {
+/** The fields a sandbox listing and a sandbox status share. */
+type SandboxCommon = Pick<W.PodSandbox__Output, 'id' | 'metadata' | 'state' | 'created_at' | 'labels' | 'annotations' | 'runtime_handler'>;
+
+export function podSandbox(s: SandboxCommon): T.PodSandbox {
   return {
     id: s.id,
     metadata: sandboxMetadata(s.metadata),
@@ -186,13 +189,7 @@ export function podSandbox(s: W.PodSandbox__Output): T.PodSandbox {
 export function podSandboxStatus(s: W.PodSandboxStatus__Output): T.PodSandboxStatus {
   const ns = namespaceOptionsOut(s.linux?.namespaces?.options);
   return {
-    id: s.id,
-    metadata: sandboxMetadata(s.metadata),
-    state: SANDBOX_STATE[s.state],
-    createdAt: nsToMs(s.created_at),
-    labels: s.labels,
-    annotations: s.annotations,
-    runtimeHandler: s.runtime_handler,
+    ...podSandbox(s),
     ip: s.network?.ip ?? '',
     additionalIps: (s.network?.additional_ips ?? []).map((p) => p.ip),
     ...(ns ? { namespaceOptions: ns } : {}),
