@@ -1,6 +1,6 @@
 import type { Pod } from '../api/generated/core-v1.js';
 import { decodeDocuments } from '../sources/decode.js';
-import { comparePaths, schemaErrors, semanticErrors, stripNulls } from '../validation/index.js';
+import { comparePaths, overlaps, schemaErrors, semanticErrors, stripNulls } from '../validation/index.js';
 import type { FieldError } from '../validation/types.js';
 import { applyStaticIdentity, type SourceRef } from './identity.js';
 
@@ -111,13 +111,6 @@ export class ManifestLoader {
     });
     return errors.length > 0 ? { pods: [], errors: errors.sort((a, b) => comparePaths(a.path, b.path)) } : { pods, errors };
   }
-}
-
-/** True when one path is the other or lies inside it. */
-function overlaps(a: string, b: string): boolean {
-  if (a === '' || b === '' || a === b) return true;
-  const [short, long] = a.length < b.length ? [a, b] : [b, a];
-  return long.startsWith(short) && (long[short.length] === '.' || long[short.length] === '[');
 }
 
 function join(prefix: string, path: string): string {

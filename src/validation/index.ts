@@ -12,6 +12,7 @@ export type { FieldError } from './types.js';
 export { KUBERNETES_VERSION, stripNulls, comparePaths } from './schema.js';
 export { STATIC_POD_REASON } from './rules/static-pod.js';
 export { parseQuantity, compareQuantities, type Quantity } from './quantity.js';
+export { overlaps } from './path.js';
 
 /** Structural errors of a raw document (unknown fields, wrong types, bad formats); [] when valid. */
 export function schemaErrors(doc: unknown, kind: RootKind): FieldError[] {

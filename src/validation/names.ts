@@ -24,26 +24,30 @@ function tooLong(max: number): string {
   return `must be no more than ${max} characters`;
 }
 
-export function dns1123Label(v: string): string[] {
+/** The common shape of a name check: a length cap and one pattern, each reported separately. */
+function lengthAndPattern(v: string, max: number, pattern: RegExp, explain: string): string[] {
   const errs: string[] = [];
-  if (v.length > DNS1123_LABEL_MAX) errs.push(tooLong(DNS1123_LABEL_MAX));
-  if (!DNS1123_LABEL.test(v)) {
-    errs.push(
-      "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name' or '123-abc')",
-    );
-  }
+  if (v.length > max) errs.push(tooLong(max));
+  if (!pattern.test(v)) errs.push(explain);
   return errs;
 }
 
+export function dns1123Label(v: string): string[] {
+  return lengthAndPattern(
+    v,
+    DNS1123_LABEL_MAX,
+    DNS1123_LABEL,
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name' or '123-abc')",
+  );
+}
+
 export function dns1123Subdomain(v: string): string[] {
-  const errs: string[] = [];
-  if (v.length > DNS1123_SUBDOMAIN_MAX) errs.push(tooLong(DNS1123_SUBDOMAIN_MAX));
-  if (!DNS1123_SUBDOMAIN.test(v)) {
-    errs.push(
-      "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com')",
-    );
-  }
-  return errs;
+  return lengthAndPattern(
+    v,
+    DNS1123_SUBDOMAIN_MAX,
+    DNS1123_SUBDOMAIN,
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com')",
+  );
 }
 
 /** `[prefix/]name` as used by label and annotation keys, resource names, finalizers. */
@@ -76,14 +80,12 @@ export function qualifiedName(v: string): string[] {
 }
 
 export function labelValue(v: string): string[] {
-  const errs: string[] = [];
-  if (v.length > LABEL_VALUE_MAX) errs.push(tooLong(LABEL_VALUE_MAX));
-  if (!LABEL_VALUE.test(v)) {
-    errs.push(
-      "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue' or 'my_value' or '12345')",
-    );
-  }
-  return errs;
+  return lengthAndPattern(
+    v,
+    LABEL_VALUE_MAX,
+    LABEL_VALUE,
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue' or 'my_value' or '12345')",
+  );
 }
 
 /** Port names (RFC 6335 service names): what Services and probes refer to. */

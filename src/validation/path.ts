@@ -14,3 +14,10 @@ export function index(parent: string, i: number): string {
 export function key(parent: string, k: string): string {
   return `${parent}[${k}]`;
 }
+
+/** True when one path is the other or lies inside it (`spec` contains `spec.containers[0]`). */
+export function overlaps(a: string, b: string): boolean {
+  if (a === '' || b === '' || a === b) return true;
+  const [short, long] = a.length < b.length ? [a, b] : [b, a];
+  return long.startsWith(short) && (long[short.length] === '.' || long[short.length] === '[');
+}
