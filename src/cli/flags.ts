@@ -51,5 +51,9 @@ export function addRunFlags(cmd: Command): Command {
     .option('--port <port>', 'port of the node API server (default 10250)', intArg(0, 65535))
     .option('--read-only-port <port>', 'read-only node API port; 0 disables it (default 0)', intArg(0, 65535))
     .option('--root-dir <dir>', 'directory for staticlet state (default /var/lib/staticlet)')
+    .option('--pod-logs-dir <dir>', 'root of the CRI pod log layout (podLogsDir; default /var/log/pods)')
+    .option('--pod-log-retention <duration>', 'how long logs of a removed pod are kept (default 1h)')
+    .option('--status-socket <path>', 'unix socket of the local status API (default <root-dir>/staticlet.sock)')
+    .option('--node-ip <ip>', 'node IP reported as hostIP (default: first non-loopback IPv4 address)')
     .option('--max-pods <n>', 'maximum number of pods on this node (default 110)', intArg(1));
 }

@@ -2,10 +2,11 @@ import { Command, CommanderError } from 'commander';
 import * as runCmd from './commands/run.js';
 import * as validateCmd from './commands/validate.js';
 import * as runtimeCmd from './commands/runtime.js';
+import * as statusCmds from './status-commands.js';
 import { EXIT_USAGE, exitCodeOf } from './exit.js';
 
 /** Every subcommand module exports `register(program)`; adding one is one line here. */
-const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [runCmd, validateCmd, runtimeCmd];
+const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [runCmd, validateCmd, runtimeCmd, statusCmds];
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('staticlet')

@@ -1,4 +1,5 @@
-import { hostname } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
+import { join } from 'node:path';
 import { parseDuration } from './duration.js';
 import type { LoadedKubeletConfig } from './kubelet/load.js';
 import type { KubeletConfigFile } from './kubelet/types.js';
@@ -25,6 +26,15 @@ export interface Settings {
   healthzBindAddress: string;
   rootDir: string;
   podLogsDir: string;
+  /** Unix socket of the local status API (`staticlet pods`); default <rootDir>/staticlet.sock. */
+  statusSocket: string;
+  /** How long logs of a removed pod stay in podLogsDir. */
+  podLogRetentionMs: number;
+  /** Primary node IP (hostIP of pods); detected from the interfaces when not given. */
+  nodeIP: string;
+  /** Crash-loop back-off: first delay and ceiling (kubelet: 10 s doubling to 5 min). */
+  crashLoopBackoffBaseMs: number;
+  crashLoopBackoffMaxMs: number;
   maxPods: number;
   kubeReserved: Record<string, string>;
   systemReserved: Record<string, string>;
@@ -54,6 +64,10 @@ export interface FlagValues {
   port?: number;
   readOnlyPort?: number;
   rootDir?: string;
+  podLogsDir?: string;
+  statusSocket?: string;
+  podLogRetention?: string;
+  nodeIp?: string;
   maxPods?: number;
   maxManifestSize?: number;
   loggingFormat?: LogFormat;
@@ -73,11 +87,25 @@ export const DEFAULTS = {
   healthzBindAddress: '127.0.0.1',
   rootDir: '/var/lib/staticlet',
   podLogsDir: '/var/log/pods',
+  podLogRetention: '1h',
+  crashLoopBackoffBase: '10s',
+  crashLoopBackoffMax: '5m',
   maxPods: 110,
   containerLogMaxSize: '10Mi',
   containerLogMaxFiles: 5,
   resolvConf: '/etc/resolv.conf',
 } as const;
+
+/** Name of the status socket under the root directory (`staticlet pods` looks there). */
+export const STATUS_SOCKET_NAME = 'staticlet.sock';
+
+/** First non-loopback IPv4 address, as a node IP when none is configured; loopback otherwise. */
+export function detectNodeIP(): string {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
 
 /** The kubelet lower-cases and trims the host name it registers under; so do we. */
 export function nodeNameFrom(override?: string): string {
@@ -129,7 +157,12 @@ export function resolveSettings(flags: FlagValues, file?: LoadedKubeletConfig): 
     healthzPort: c.healthzPort ?? DEFAULTS.healthzPort,
     healthzBindAddress: c.healthzBindAddress ?? DEFAULTS.healthzBindAddress,
     rootDir: flags.rootDir ?? DEFAULTS.rootDir,
-    podLogsDir: c.podLogsDir ?? DEFAULTS.podLogsDir,
+    podLogsDir: flags.podLogsDir ?? c.podLogsDir ?? DEFAULTS.podLogsDir,
+    statusSocket: flags.statusSocket ?? join(flags.rootDir ?? DEFAULTS.rootDir, STATUS_SOCKET_NAME),
+    podLogRetentionMs: duration('podLogRetention', flags.podLogRetention, undefined, DEFAULTS.podLogRetention),
+    nodeIP: flags.nodeIp ?? detectNodeIP(),
+    crashLoopBackoffBaseMs: parseDuration(DEFAULTS.crashLoopBackoffBase),
+    crashLoopBackoffMaxMs: duration('crashLoopBackOff.maxContainerRestartPeriod', undefined, c.crashLoopBackOff?.maxContainerRestartPeriod, DEFAULTS.crashLoopBackoffMax),
     maxPods: pick(flags.maxPods, c.maxPods, DEFAULTS.maxPods),
     kubeReserved: stringMap(c.kubeReserved),
     systemReserved: stringMap(c.systemReserved),

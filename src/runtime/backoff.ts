@@ -30,13 +30,28 @@ export class KeyedBackoff {
     this.now = opts.now ?? Date.now;
   }
 
-  /** Records a failure and returns the delay now in force for `key`. */
-  next(key: string): number {
+  /**
+   * Records a failure and returns the delay now in force for `key`. `eventTime` (default now) is
+   * when the failure happened; container restarts pass the container's finish time, so a
+   * container that ran longer than 2 x maxMs before dying starts over from baseMs.
+   */
+  next(key: string, eventTime?: number): number {
     const now = this.now();
     const e = this.entries.get(key);
-    const delayMs = !e || this.expired(e, now) ? this.baseMs : Math.min(e.delayMs * 2, this.maxMs);
+    const delayMs = !e || this.expired(e, eventTime ?? now) ? this.baseMs : Math.min(e.delayMs * 2, this.maxMs);
     this.entries.set(key, { delayMs, lastUpdate: now });
     return delayMs;
+  }
+
+  /**
+   * Milliseconds left of the back-off that started at `eventTime` (a container's finish time),
+   * 0 when a retry may go ahead. This is the kubelet's crash-loop test: the wait counts from the
+   * failure, not from the previous restart.
+   */
+  remainingSince(key: string, eventTime: number): number {
+    const e = this.entries.get(key);
+    if (!e || this.expired(e, eventTime)) return 0;
+    return Math.max(0, eventTime + e.delayMs - this.now());
   }
 
   /** Current delay for `key` (0 when none). */
@@ -68,8 +83,8 @@ export class KeyedBackoff {
     for (const [k, e] of this.entries) if (this.expired(e, now)) this.entries.delete(k);
   }
 
-  private expired(e: Entry, now: number): boolean {
-    return now - e.lastUpdate > 2 * this.maxMs;
+  private expired(e: Entry, at: number): boolean {
+    return at - e.lastUpdate > 2 * this.maxMs;
   }
 }
 

@@ -126,6 +126,12 @@ export class ImageManager {
     return this.backoff.remaining(keyOrImage);
   }
 
+  /** Forgets back-off and failure entries that would start over anyway; bounds memory. */
+  gc(): void {
+    this.backoff.gc();
+    for (const k of this.failures.keys()) if (this.backoff.get(k) === 0) this.failures.delete(k);
+  }
+
   private pullShared(req: EnsureImageRequest): Promise<string> {
     const existing = this.inflight.get(req.image);
     if (existing) return existing;

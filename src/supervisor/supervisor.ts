@@ -1,25 +1,55 @@
+import type { Pod } from '../api/generated/core-v1.js';
 import type { Logger } from '../logging/logger.js';
 import { DesiredState, type DesiredChange, type DesiredStateView } from '../config/desired-state.js';
 import { formatManifestError, ManifestLoader } from '../config/manifest.js';
 import { ConfigPipeline } from '../config/pipeline.js';
 import type { Settings } from '../config/settings.js';
+import { EventLog } from '../events/index.js';
+import type { PodEvent } from '../events/types.js';
+import { readHostResolver } from '../pods/dns.js';
+import { sleep } from '../pods/hooks.js';
+import { PodManager } from '../pods/manager.js';
+import { connectRuntime, ImageManager, KeyedBackoff, type RuntimeClient } from '../runtime/index.js';
+import { StatusSocketServer } from '../server/index.js';
+import type { RejectionView, StatusProvider } from '../server/types.js';
 import { DirectorySource } from '../sources/directory.js';
 import { UrlSource } from '../sources/url.js';
 import type { ManifestSource } from '../sources/types.js';
 
+export interface SupervisorOptions {
+  /** A runtime to use instead of connecting to settings.containerRuntimeEndpoint (tests). */
+  runtime?: RuntimeClient;
+  /** Runtime relist period; the kubelet's PLEG uses 1 s. */
+  relistPeriodMs?: number;
+  /** Serve the local status socket (default true). */
+  statusSocket?: boolean;
+}
+
+/** How long to wait between attempts to reach a runtime that is not up yet. */
+const RUNTIME_RETRY_MS = [1_000, 2_000, 5_000, 10_000];
+
 /**
- * Composition root of `staticlet run`: wires sources into the desired state and owns their
- * lifetime. Later stages (pod workers, node API) attach to `desired`.
+ * Composition root of `staticlet run`: sources feed the desired state, the pod manager
+ * reconciles it against the runtime, the status socket shows the result. A runtime that is not
+ * up yet is waited for (boot order should not matter); manifests are read meanwhile.
  */
-export class Supervisor {
+export class Supervisor implements StatusProvider {
   readonly desired: DesiredStateView;
+  readonly eventLog: EventLog;
   private readonly state: DesiredState;
   private readonly pipeline: ConfigPipeline;
   private readonly sources: ManifestSource[] = [];
+  private runtime: RuntimeClient | undefined;
+  private manager: PodManager | undefined;
+  private readonly statusServer: StatusSocketServer;
+  private connecting: Promise<void> | undefined;
+  private stopping = false;
+  private readonly stopSignal = new AbortController();
 
   constructor(
     private readonly settings: Settings,
     private readonly logger: Logger,
+    private readonly options: SupervisorOptions = {},
   ) {
     if (settings.staticPodPath) {
       this.sources.push(new DirectorySource({ path: settings.staticPodPath, logger, maxBytes: settings.maxManifestBytes, rescanMs: settings.fileCheckFrequencyMs }));
@@ -31,8 +61,15 @@ export class Supervisor {
     }
     this.state = new DesiredState(this.sources.map((s) => s.name));
     this.desired = this.state;
+    this.eventLog = new EventLog({ host: settings.nodeName, logger });
     this.pipeline = new ConfigPipeline(new ManifestLoader({ nodeName: settings.nodeName, maxBytes: settings.maxManifestBytes }), this.state, logger);
     this.state.subscribe((changes) => changes.forEach((c) => this.logChange(c)));
+    this.statusServer = new StatusSocketServer(this, logger);
+  }
+
+  /** The pod manager, once the runtime answered (tests use it to wait for convergence). */
+  get pods(): PodManager | undefined {
+    return this.manager;
   }
 
   async start(): Promise<void> {
@@ -40,15 +77,108 @@ export class Supervisor {
       this.logger.warn('no manifest source configured (--pod-manifest-path / staticPodPath, --manifest-url / staticPodURL); nothing to run');
     }
     this.logger.info({ node: this.settings.nodeName, sources: this.sources.map((s) => s.name) }, 'staticlet starting');
+    if (this.options.statusSocket !== false) await this.statusServer.start(this.settings.statusSocket);
+    // Every source lists once before pods are adopted: an unread manifest must not look deleted.
     for (const s of this.sources) await this.pipeline.add(s);
-    const pods = this.state.pods().length;
-    const rejected = this.state.rejections().length;
-    this.logger.info({ pods, rejected }, 'initial manifests loaded');
+    this.logger.info({ pods: this.state.pods().length, rejected: this.state.rejections().length }, 'initial manifests loaded');
+    this.connecting = this.connectAndRun();
+    if (this.options.runtime) await this.connecting;
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
+    this.stopSignal.abort();
     await this.pipeline.stop();
+    await this.connecting;
+    await this.manager?.stop();
+    if (!this.options.runtime) this.runtime?.close();
+    await this.statusServer.stop();
     this.logger.info('staticlet stopped; static pods are left running');
+  }
+
+  listPods(): Pod[] {
+    if (this.manager) return this.manager.listPods();
+    // No runtime yet: show what is desired, without status.
+    return this.state.pods().map((p) => ({ apiVersion: 'v1', kind: 'Pod', ...p.pod, status: { phase: 'Pending' } }));
+  }
+
+  getPod(namespace: string, name: string): Pod | undefined {
+    if (this.manager) return this.manager.getPod(namespace, name);
+    return this.listPods().find((p) => p.metadata?.namespace === namespace && p.metadata?.name === name);
+  }
+
+  events(uid: string): PodEvent[] {
+    return this.eventLog.list(uid);
+  }
+
+  rejections(): RejectionView[] {
+    return this.state.rejections().map((r) => ({
+      source: r.source.location,
+      errors: r.errors.map(formatManifestError),
+      since: r.since,
+      keptPods: r.keptPods.map((uid) => this.state.pod(uid)?.fullName ?? uid),
+    }));
+  }
+
+  private async connectAndRun(): Promise<void> {
+    const runtime = this.options.runtime ?? (await this.connect());
+    if (!runtime || this.stopping) return;
+    this.runtime = runtime;
+    const s = this.settings;
+    const version = await runtime.version().catch(() => undefined);
+    this.manager = new PodManager(
+      {
+        runtime,
+        images: new ImageManager(runtime, { logger: this.logger }),
+        events: this.eventLog,
+        node: {
+          nodeName: s.nodeName,
+          hostIP: s.nodeIP,
+          rootDir: s.rootDir,
+          podLogsDir: s.podLogsDir,
+          clusterDNS: s.clusterDNS,
+          ...(s.clusterDomain ? { clusterDomain: s.clusterDomain } : {}),
+          resolvConf: s.resolvConf,
+          runtimeName: version?.runtimeName || 'containerd',
+        },
+        crashBackoff: new KeyedBackoff({ baseMs: s.crashLoopBackoffBaseMs, maxMs: s.crashLoopBackoffMaxMs }),
+        logger: this.logger,
+        hostResolver: () => readHostResolver(s.resolvConf),
+        now: Date.now,
+      },
+      this.state,
+      {
+        resyncPeriodMs: s.syncFrequencyMs,
+        podLogRetentionMs: s.podLogRetentionMs,
+        ...(this.options.relistPeriodMs ? { relistPeriodMs: this.options.relistPeriodMs } : {}),
+      },
+    );
+    await this.manager.start();
+    this.logger.info({ pods: this.state.pods().length }, 'pod manager started');
+  }
+
+  /** Retries until the runtime answers or staticlet stops; logs once per distinct failure. */
+  private async connect(): Promise<RuntimeClient | undefined> {
+    let lastError = '';
+    this.logger.info({ endpoint: this.settings.containerRuntimeEndpoint }, 'connecting to the container runtime');
+    for (let attempt = 0; !this.stopping; attempt++) {
+      try {
+        const hs = await connectRuntime({
+          endpoint: this.settings.containerRuntimeEndpoint,
+          ...(this.settings.imageServiceEndpoint ? { imageEndpoint: this.settings.imageServiceEndpoint } : {}),
+          runtimeRequestTimeoutMs: this.settings.runtimeRequestTimeoutMs,
+          logger: this.logger,
+        });
+        this.logger.info({ runtime: hs.version.runtimeName, version: hs.version.runtimeVersion, networkReady: hs.networkReady }, 'container runtime connected');
+        return hs.client;
+      } catch (err) {
+        const msg = (err as Error).message;
+        if (msg !== lastError) this.logger.warn({ endpoint: this.settings.containerRuntimeEndpoint, err: msg }, 'container runtime not available; retrying');
+        lastError = msg;
+        await sleep(RUNTIME_RETRY_MS[Math.min(attempt, RUNTIME_RETRY_MS.length - 1)]!, this.stopSignal.signal);
+      }
+    }
+    return undefined;
   }
 
   private logChange(c: DesiredChange): void {

@@ -16,6 +16,11 @@ export const SUPPORTED_PROPERTIES = {
   enableServer: { type: 'boolean' },
   staticPodPath: { type: 'string' },
   podLogsDir: { type: 'string', minLength: 1 },
+  crashLoopBackOff: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { maxContainerRestartPeriod: duration },
+  },
   syncFrequency: duration,
   fileCheckFrequency: duration,
   httpCheckFrequency: duration,
@@ -80,7 +85,7 @@ export const SUPPORTED_PROPERTIES = {
 export const IGNORED_FIELDS: readonly string[] = [
   'authentication', 'authorization', 'cgroupDriver', 'cgroupRoot', 'cgroupsPerQOS', 'configMapAndSecretChangeDetectionStrategy',
   'containerLogMaxWorkers', 'containerLogMonitorInterval', 'contentType', 'cpuCFSQuota', 'cpuCFSQuotaPeriod',
-  'cpuManagerPolicy', 'cpuManagerPolicyOptions', 'cpuManagerReconcilePeriod', 'crashLoopBackOff',
+  'cpuManagerPolicy', 'cpuManagerPolicyOptions', 'cpuManagerReconcilePeriod',
   'enableContentionProfiling', 'enableControllerAttachDetach', 'enableDebugFlagsHandler', 'enableDebuggingHandlers',
   'enableProfilingHandler', 'enableSystemLogHandler', 'enableSystemLogQuery', 'enforceNodeAllocatable', 'eventBurst',
   'eventRecordQPS', 'evictionHard', 'evictionMaxPodGracePeriod', 'evictionMinimumReclaim',

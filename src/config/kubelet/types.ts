@@ -5,6 +5,7 @@ export interface KubeletConfigFile {
   enableServer?: boolean;
   staticPodPath?: string;
   podLogsDir?: string;
+  crashLoopBackOff?: { maxContainerRestartPeriod?: string };
   syncFrequency?: string;
   fileCheckFrequency?: string;
   httpCheckFrequency?: string;

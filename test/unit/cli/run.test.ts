@@ -16,10 +16,15 @@ describe('staticlet run (manifest side)', () => {
     const manifests = join(dir.path, 'manifests');
     const cfg = join(dir.path, 'kubelet.yaml');
     await writeFile(cfg, `apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nstaticPodPath: ${manifests}\nfileCheckFrequency: 1s\ncgroupDriver: systemd\n`);
-    const p = new CliProcess(['run', '--config', cfg, '--hostname-override', 'Edge-1', '--logging-format', 'json']);
+    // No runtime here: run waits for one and keeps handling manifests meanwhile.
+    const p = new CliProcess([
+      'run', '--config', cfg, '--hostname-override', 'Edge-1', '--logging-format', 'json',
+      '--root-dir', join(dir.path, 'root'), '--container-runtime-endpoint', `unix://${join(dir.path, 'no-runtime.sock')}`,
+    ]);
     try {
       await p.waitFor((l) => l.msg === 'cgroupDriver: accepted for kubelet compatibility but ignored by staticlet');
       await p.waitFor((l) => l.msg === 'static pod directory is not available; waiting for it to appear');
+      await p.waitFor((l) => l.msg === 'connecting to the container runtime');
       await mkdir(manifests);
       await writeFile(join(manifests, 'web.yaml'), podYaml('web'));
       const added = await p.waitFor((l) => l.msg === 'pod added');

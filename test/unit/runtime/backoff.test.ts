@@ -75,3 +75,30 @@ describe('exponentialDelay', () => {
     assert.equal(exponentialDelay(5_000, 50, 1_000), 1_000);
   });
 });
+
+describe('KeyedBackoff with event times (kubelet container back-off)', () => {
+  it('counts the wait from the failure and restarts the first crash at once', () => {
+    const c = clock();
+    const b = new KeyedBackoff({ baseMs: 10_000, maxMs: 300_000, now: c.now });
+    // First exit: no entry, so no wait; the restart records 10 s.
+    assert.equal(b.remainingSince('c', c.now()), 0);
+    assert.equal(b.next('c', c.now()), 10_000);
+    c.advance(2_000);
+    const finished = c.now();
+    c.advance(3_000);
+    assert.equal(b.remainingSince('c', finished), 7_000);
+    c.advance(7_000);
+    assert.equal(b.remainingSince('c', finished), 0);
+    assert.equal(b.next('c', finished), 20_000);
+  });
+
+  it('starts over when the container ran longer than twice the ceiling', () => {
+    const c = clock();
+    const b = new KeyedBackoff({ baseMs: 10_000, maxMs: 300_000, now: c.now });
+    b.next('c');
+    b.next('c');
+    c.advance(601_000);
+    assert.equal(b.remainingSince('c', c.now()), 0);
+    assert.equal(b.next('c', c.now()), 10_000);
+  });
+});

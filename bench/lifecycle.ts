@@ -1,0 +1,188 @@
+/**
+ * Pod start latency of `staticlet run` (manifest written -> every container running) against a
+ * bare gRPC CRI client making the same calls at the same concurrency on the same private
+ * containerd, interleaved A/B; then the supervisor's idle CPU and RSS with a full node of pods.
+ * Run: npm run bench:lifecycle. Env knobs: LIFECYCLE_SINGLE_REPS (20), LIFECYCLE_BURST_REPS (3),
+ * LIFECYCLE_BURST_PODS (110), LIFECYCLE_CONCURRENCY (staticlet's default, 16),
+ * LIFECYCLE_IDLE_SECONDS (30), LIFECYCLE_SETTLE_SECONDS (5), LIFECYCLE_POLL_MS (20).
+ */
+import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { cpus, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_MAX_CONCURRENT_SYNCS } from '../src/pods/manager.js';
+import { CriClient } from '../src/runtime/index.js';
+import { startContainerd, type ContainerdEnv } from '../test/helpers/containerd.js';
+import { BareCri, removeNamespace } from './lifecycle/bare.js';
+import { loadPod, manifestYaml, NODE } from './lifecycle/pods.js';
+import { CLK_TCK, cpuTicks, sampleIdle, statusKb } from './lifecycle/proc.js';
+import { format, type Rep, type Report, type Scenario } from './lifecycle/report.js';
+import { lastMark, StaticletProcess } from './lifecycle/staticlet.js';
+import { abort, pool, waitAllRunning, waitGone } from './lifecycle/wait.js';
+
+function envInt(name: string, def: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${raw}`);
+  return n;
+}
+
+const cfg = {
+  singleReps: envInt('LIFECYCLE_SINGLE_REPS', 20),
+  burstReps: envInt('LIFECYCLE_BURST_REPS', 3),
+  burstPods: envInt('LIFECYCLE_BURST_PODS', 110),
+  width: envInt('LIFECYCLE_CONCURRENCY', DEFAULT_MAX_CONCURRENT_SYNCS),
+  idleSeconds: envInt('LIFECYCLE_IDLE_SECONDS', 30),
+  settleSeconds: envInt('LIFECYCLE_SETTLE_SECONDS', 5),
+  pollMs: envInt('LIFECYCLE_POLL_MS', 20),
+};
+const START_TIMEOUT_MS = 300_000;
+const GONE_TIMEOUT_MS = 300_000;
+
+const progress = (msg: string): void => void process.stderr.write(`[lifecycle +${(performance.now() / 1000).toFixed(0)}s] ${msg}\n`);
+
+interface Ctx {
+  env: ContainerdEnv;
+  work: string;
+  cri: CriClient;
+  bare: BareCri;
+  staticlet: StaticletProcess;
+}
+
+const names = (n: number): string[] => Array.from({ length: n }, (_, i) => `p${i}`);
+
+/** Clock starts right before the first rename into the watched directory. */
+async function staticletRep(c: Ctx, ns: string, n: number): Promise<Rep> {
+  const stage = join(c.work, 'stage', ns);
+  await mkdir(stage, { recursive: true });
+  // Staged on the same filesystem, so each manifest appears complete in one rename.
+  for (const name of names(n)) await writeFile(join(stage, `${name}.yaml`), manifestYaml(name, ns, c.env.busyboxImage));
+  const cpu0 = cpuTicks(c.staticlet.pid);
+  const t0 = performance.now();
+  const t0Epoch = performance.timeOrigin + t0;
+  const running = waitAllRunning(c.cri, ns, n, t0, cfg.pollMs, START_TIMEOUT_MS);
+  running.catch(() => undefined);
+  for (const name of names(n)) await rename(join(stage, `${name}.yaml`), join(c.work, 'manifests', `${ns}-${name}.yaml`));
+  const r = await running;
+  const cpuMs = ((cpuTicks(c.staticlet.pid) - cpu0) / CLK_TCK) * 1000;
+  // The last event lines may still be in the pipe.
+  await sleep(300);
+  return { ...r, cpuMs, startedMs: lastMark(c.staticlet.marks, ns, 'Started', t0Epoch), seenMs: lastMark(c.staticlet.marks, ns, 'pod added', t0Epoch) };
+}
+
+async function staticletTeardown(c: Ctx, ns: string, n: number): Promise<void> {
+  for (const name of names(n)) await unlink(join(c.work, 'manifests', `${ns}-${name}.yaml`));
+  await waitGone(c.cri, ns, GONE_TIMEOUT_MS);
+}
+
+/** Clock starts right before the first CRI call; YAML parsing is done before it. */
+async function bareRep(c: Ctx, ns: string, n: number, width: number): Promise<Rep> {
+  const pods = names(n).map((name) => loadPod(name, ns, c.env.busyboxImage, join(c.work, 'bare-manifests', `${ns}-${name}.yaml`)));
+  const t0 = performance.now();
+  const running = waitAllRunning(c.cri, ns, n, t0, cfg.pollMs, START_TIMEOUT_MS);
+  running.catch(() => undefined);
+  let last = -Infinity;
+  await pool(pods, width, async (pod) => {
+    last = Math.max(last, await c.bare.startPod(pod));
+  });
+  const r = await running;
+  return { ...r, startedMs: last - t0 };
+}
+
+async function bareTeardown(c: Ctx, ns: string): Promise<void> {
+  await removeNamespace(c.cri, ns, cfg.width);
+  await waitGone(c.cri, ns, GONE_TIMEOUT_MS);
+}
+
+async function main(): Promise<void> {
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => abort.abort());
+  progress(`starting a private containerd (${JSON.stringify(cfg)})`);
+  const env = await startContainerd();
+  const work = join(env.dir, 'lifecycle');
+  const cri = new CriClient({ endpoint: env.endpoint });
+  let bare: BareCri | undefined;
+  let staticlet: StaticletProcess | undefined;
+  let report: Report | undefined;
+  try {
+    const dirs = { manifests: join(work, 'manifests'), root: join(work, 'root'), logs: join(work, 'logs') };
+    await mkdir(dirs.manifests, { recursive: true });
+    const node = { nodeName: NODE, hostIP: '127.0.0.1', rootDir: join(work, 'bare-root'), podLogsDir: join(work, 'bare-logs'), clusterDNS: [], resolvConf: '/etc/resolv.conf', runtimeName: 'containerd' };
+    bare = await BareCri.create(env.socket, node);
+    staticlet = new StaticletProcess(env.endpoint, dirs);
+    await staticlet.waitReady(30_000);
+    await sleep(1000);
+    const startRssKb = statusKb(staticlet.pid, 'VmRSS');
+    const c: Ctx = { env, work, cri, bare, staticlet };
+    const version = await cri.version();
+    const cpu = cpus();
+    const machine = `machine: ${cpu.length} x ${cpu[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${release()}, node ${process.version}, ${version.runtimeName} ${version.runtimeVersion}`;
+
+    progress('warm-up: one pod each side (sandbox image, CNI plugins, shim binary)');
+    await staticletRep(c, 'lc-warm-s', 1);
+    await staticletTeardown(c, 'lc-warm-s', 1);
+    await bareRep(c, 'lc-warm-b', 1, 1);
+    await bareTeardown(c, 'lc-warm-b');
+
+    const single: Scenario = { label: '1 pod', staticlet: [], bare: [] };
+    const burst: Scenario = { label: `${cfg.burstPods} pods, ${cfg.width} in flight`, staticlet: [], bare: [] };
+    // Alternating which side goes first spreads drift (page cache, IPAM state, GC) over both.
+    for (let i = 0; i < cfg.singleReps; i++) {
+      for (const side of i % 2 === 0 ? ['s', 'b'] : ['b', 's']) {
+        const ns = `lc-1${side}-${i}`;
+        if (side === 's') {
+          single.staticlet.push(await staticletRep(c, ns, 1));
+          await staticletTeardown(c, ns, 1);
+        } else {
+          single.bare.push(await bareRep(c, ns, 1, 1));
+          await bareTeardown(c, ns);
+        }
+      }
+      progress(`1 pod ${i + 1}/${cfg.singleReps}: staticlet ${single.staticlet.at(-1)!.allMs.toFixed(0)} ms, bare ${single.bare.at(-1)!.allMs.toFixed(0)} ms`);
+    }
+
+    let idle: Report['idle'];
+    for (let i = 0; i < cfg.burstReps; i++) {
+      for (const side of i % 2 === 0 ? ['s', 'b'] : ['b', 's']) {
+        const ns = `lc-n${side}-${i}`;
+        if (side === 's') {
+          burst.staticlet.push(await staticletRep(c, ns, cfg.burstPods));
+          progress(`burst ${i + 1}/${cfg.burstReps}: staticlet ${burst.staticlet.at(-1)!.allMs.toFixed(0)} ms`);
+          if (i === cfg.burstReps - 1 && cfg.idleSeconds > 0) {
+            progress(`sampling staticlet (pid ${staticlet.pid}) idle for ${cfg.idleSeconds} s`);
+            await sleep(cfg.settleSeconds * 1000);
+            const sample = await sampleIdle(staticlet.pid, cfg.idleSeconds);
+            idle = { pods: cfg.burstPods, settleSeconds: cfg.settleSeconds, sample, startRssKb, hwmKb: statusKb(staticlet.pid, 'VmHWM') };
+          }
+          await staticletTeardown(c, ns, cfg.burstPods);
+        } else {
+          burst.bare.push(await bareRep(c, ns, cfg.burstPods, cfg.width));
+          progress(`burst ${i + 1}/${cfg.burstReps}: bare ${burst.bare.at(-1)!.allMs.toFixed(0)} ms`);
+          await bareTeardown(c, ns);
+        }
+      }
+    }
+    report = {
+      machine,
+      pollMs: cfg.pollMs,
+      targetRatio: 1.25,
+      scenarios: [single, ...(cfg.burstReps > 0 ? [burst] : [])],
+      ...(idle ? { idle } : {}),
+      targetRssMb: 80,
+      targetCpuPct: 1,
+    };
+  } catch (err) {
+    if (staticlet) process.stderr.write(`last staticlet log lines:\n${staticlet.lastLines()}\n`);
+    throw err;
+  } finally {
+    progress('cleaning up');
+    await staticlet?.stop().catch((e: unknown) => progress(`stopping staticlet: ${String(e)}`));
+    bare?.close();
+    cri.close();
+    await env.down();
+  }
+  process.stdout.write(`${format(report)}\n`);
+}
+
+await main();

@@ -1,0 +1,27 @@
+import type { Logger } from '../logging/logger.js';
+import type { EventRecorder } from '../events/types.js';
+import type { EnsureImageRequest, EnsureImageResult, KeyedBackoff, Runtime } from '../runtime/index.js';
+import type { NodeContext } from './context.js';
+import type { HostResolver } from './dns.js';
+
+/** The image side a pod worker needs; the runtime's ImageManager implements it. */
+export interface ImageEnsurer {
+  ensureImage(req: EnsureImageRequest): Promise<EnsureImageResult>;
+  /** Milliseconds until `key` may be pulled again after a failure. */
+  backoffRemaining(key: string): number;
+  /** Drops expired back-off state. */
+  gc(): void;
+}
+
+/** Everything a pod worker uses, handed in so tests can pick a real runtime or a fake. */
+export interface PodDeps {
+  runtime: Runtime;
+  images: ImageEnsurer;
+  events: EventRecorder;
+  node: NodeContext;
+  /** Crash-loop back-off shared by all workers, keyed per pod and container. */
+  crashBackoff: KeyedBackoff;
+  logger: Logger;
+  hostResolver(): Promise<HostResolver>;
+  now(): number;
+}

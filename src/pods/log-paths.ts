@@ -1,0 +1,83 @@
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/**
+ * The CRI log layout the kubelet uses, which log shippers expect:
+ *   <podLogsDir>/<namespace>_<name>_<uid>/<container>/<restartCount>.log
+ * A marker file says the directory is staticlet's, so cleanup never touches a kubelet's pods
+ * when both share /var/log/pods.
+ */
+export const OWNER_MARKER = '.staticlet';
+
+export function podLogDir(root: string, namespace: string, name: string, uid: string): string {
+  return join(root, `${namespace}_${name}_${uid}`);
+}
+
+/** Relative to the pod log directory, as CRI's ContainerConfig.log_path wants it. */
+export function containerLogPath(container: string, restartCount: number): string {
+  return `${container}/${restartCount}.log`;
+}
+
+export async function ensurePodLogDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  // Truncating also clears a "removed" stamp when the same UID comes back.
+  await writeFile(join(dir, OWNER_MARKER), '');
+}
+
+/**
+ * Highest restart count with a log file on disk, -1 if none. The runtime forgets containers
+ * once removed; their log files outlive them, so a pod that comes back under the same UID
+ * continues counting (and never overwrites an earlier log) as the kubelet's does.
+ */
+export async function restartHistory(podDir: string, container: string): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(join(podDir, container));
+  } catch {
+    return -1;
+  }
+  let max = -1;
+  for (const n of names) {
+    const m = /^(\d+)\.log$/.exec(n);
+    if (m) max = Math.max(max, Number(m[1]));
+  }
+  return max;
+}
+
+/** Marks a pod's logs as belonging to a pod that is gone; retention counts from here. */
+export async function markPodLogsRemoved(dir: string): Promise<void> {
+  try {
+    const now = new Date();
+    await writeFile(join(dir, OWNER_MARKER), `removed ${now.toISOString()}\n`);
+  } catch {
+    // No log directory (the pod never started a container): nothing to retain.
+  }
+}
+
+/**
+ * Deletes log directories of removed pods older than `retentionMs`. Only directories carrying
+ * our marker with a "removed" stamp and whose UID is not live are touched.
+ */
+export async function pruneRemovedPodLogs(root: string, liveUids: ReadonlySet<string>, retentionMs: number, now = Date.now()): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(root);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const e of entries) {
+    const uid = e.split('_').pop() ?? '';
+    if (liveUids.has(uid)) continue;
+    const marker = join(root, e, OWNER_MARKER);
+    try {
+      const st = await stat(marker);
+      if (st.size === 0 || now - st.mtimeMs < retentionMs) continue;
+      await rm(join(root, e), { recursive: true, force: true });
+      removed.push(e);
+    } catch {
+      // Not ours, or raced with another cleanup.
+    }
+  }
+  return removed;
+}

@@ -1,0 +1,193 @@
+import type { Pod } from '../api/generated/core-v1.js';
+import type { DesiredChange, DesiredPod, DesiredStateView } from '../config/desired-state.js';
+import { formatManifestError } from '../config/manifest.js';
+import type { PodDeps } from './deps.js';
+import { pruneRemovedPodLogs } from './log-paths.js';
+import { Limiter } from './limiter.js';
+import { Relister } from './relist.js';
+import { PodWorker, type WorkerHost } from './worker.js';
+
+export interface PodManagerOptions {
+  /** Runtime relist period (the kubelet's PLEG: 1 s). */
+  relistPeriodMs?: number;
+  /** Every worker re-syncs at least this often (syncFrequency, 1 min). */
+  resyncPeriodMs?: number;
+  maxConcurrentSyncs?: number;
+  /** How long the logs of a removed pod are kept. */
+  podLogRetentionMs?: number;
+  /** Housekeeping period: log retention, back-off entry cleanup. */
+  housekeepingPeriodMs?: number;
+}
+
+export const DEFAULT_RELIST_PERIOD_MS = 1_000;
+export const DEFAULT_MAX_CONCURRENT_SYNCS = 16;
+export const DEFAULT_POD_LOG_RETENTION_MS = 60 * 60_000;
+
+/**
+ * Owns the pod workers: one per UID that is desired or present in the runtime. Desired-state
+ * changes, relist differences and the periodic resync only wake workers; workers do the rest.
+ */
+export class PodManager {
+  private readonly workers = new Map<string, PodWorker>();
+  private readonly limiter: Limiter;
+  private readonly relister: Relister;
+  private readonly host: WorkerHost;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private unsubscribe: (() => void) | undefined;
+  private relisting: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: PodDeps,
+    private readonly desired: DesiredStateView,
+    private readonly opts: PodManagerOptions,
+  ) {
+    this.limiter = new Limiter(opts.maxConcurrentSyncs ?? DEFAULT_MAX_CONCURRENT_SYNCS);
+    this.relister = new Relister(deps.runtime);
+    this.host = {
+      schedule: (fn) => this.limiter.run(fn),
+      blocked: (fullName, uid) => [...this.workers.values()].some((w) => w.fullName === fullName && w.uid !== uid && w.terminating),
+      finished: (w) => this.finished(w),
+    };
+  }
+
+  /**
+   * Adopts what the runtime runs, then starts reconciling. Call once every source has listed
+   * (DesiredStateView.ready()): before that, a pod whose manifest is merely unread would look
+   * like an orphan and be killed.
+   */
+  async start(): Promise<void> {
+    this.unsubscribe = this.desired.subscribe((changes) => this.onChanges(changes));
+    for (const pod of this.desired.pods()) this.ensureWorker(pod.uid, pod);
+    await this.relistOnce();
+    const relistMs = this.opts.relistPeriodMs ?? DEFAULT_RELIST_PERIOD_MS;
+    this.every(relistMs, () => void this.relistOnce());
+    if (this.opts.resyncPeriodMs) this.every(this.opts.resyncPeriodMs, () => this.workers.forEach((w) => w.wake()));
+    this.every(this.opts.housekeepingPeriodMs ?? 60_000, () => void this.housekeeping());
+  }
+
+  /** Stops reconciling and leaves every pod running: static pods outlive their supervisor. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    for (const t of this.timers) clearInterval(t);
+    await this.relisting;
+    await Promise.all([...this.workers.values()].map((w) => w.stop()));
+  }
+
+  listPods(): Pod[] {
+    return [...this.workers.values()].flatMap((w) => {
+      const p = this.view(w);
+      return p ? [p] : [];
+    });
+  }
+
+  getPod(namespace: string, name: string): Pod | undefined {
+    const matches = [...this.workers.values()].filter((w) => w.ref.namespace === namespace && w.ref.name === name);
+    // A replaced pod and its successor share the name; the live one is the answer.
+    const w = matches.find((m) => !m.terminating) ?? matches[0];
+    return w ? this.view(w) : undefined;
+  }
+
+  /** For tests and the benchmark: wake every worker now. */
+  resyncAll(): void {
+    this.workers.forEach((w) => w.wake());
+  }
+
+  private view(w: PodWorker): Pod | undefined {
+    const pod = w.pod;
+    if (!pod) return undefined;
+    const status = w.status;
+    const meta = { ...pod.metadata };
+    if (!meta.creationTimestamp && status?.startTime) meta.creationTimestamp = status.startTime;
+    if (w.terminating) meta.deletionTimestamp ??= new Date(this.deps.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+    return { apiVersion: 'v1', kind: 'Pod', ...pod, metadata: meta, ...(status ? { status } : {}) };
+  }
+
+  private onChanges(changes: readonly DesiredChange[]): void {
+    if (this.stopped) return;
+    for (const c of changes) {
+      switch (c.type) {
+        case 'added':
+          this.ensureWorker(c.pod.uid, c.pod);
+          break;
+        case 'updated':
+          // The old pod is torn down first; the new one waits for it (same full name).
+          this.workers.get(c.previous.uid)?.setDesired(undefined);
+          this.ensureWorker(c.pod.uid, c.pod);
+          break;
+        case 'removed':
+          this.workers.get(c.pod.uid)?.setDesired(undefined);
+          break;
+        case 'rejected':
+          for (const uid of c.rejection.keptPods) {
+            const p = this.desired.pod(uid);
+            if (!p) continue;
+            const first = c.rejection.errors[0];
+            const msg = `manifest ${c.rejection.source.location} rejected, the pod keeps running as last accepted: ${first ? formatManifestError(first) : 'invalid'}`;
+            this.deps.events.record({ namespace: p.pod.metadata?.namespace ?? '', name: p.pod.metadata?.name ?? '', uid }, 'Warning', 'ManifestRejected', msg);
+          }
+          break;
+        case 'recovered':
+          break;
+      }
+    }
+  }
+
+  private ensureWorker(uid: string, pod: DesiredPod | undefined, ref?: { namespace: string; name: string }): PodWorker | undefined {
+    if (this.stopped) return undefined;
+    const existing = this.workers.get(uid);
+    if (existing) {
+      if (pod) existing.setDesired(pod);
+      else existing.wake();
+      return existing;
+    }
+    const meta = pod?.pod.metadata;
+    const podRef = { uid, namespace: meta?.namespace ?? ref?.namespace ?? '', name: meta?.name ?? ref?.name ?? '' };
+    const w = new PodWorker(this.deps, this.host, podRef, pod);
+    this.workers.set(uid, w);
+    w.wake();
+    return w;
+  }
+
+  private finished(w: PodWorker): void {
+    if (this.workers.get(w.uid) === w) this.workers.delete(w.uid);
+    // Whoever waited for this name to be free can go now.
+    for (const other of this.workers.values()) if (other.fullName === w.fullName) other.wake();
+  }
+
+  private relistOnce(): Promise<void> {
+    if (this.relisting || this.stopped) return this.relisting ?? Promise.resolve();
+    this.relisting = this.relistAndWake().finally(() => (this.relisting = undefined));
+    return this.relisting;
+  }
+
+  private async relistAndWake(): Promise<void> {
+    try {
+      const r = await this.relister.relist();
+      for (const uid of r.changed) {
+        const desired = this.desired.pod(uid);
+        const known = this.workers.get(uid);
+        if (known) known.wake();
+        else if (desired) this.ensureWorker(uid, desired);
+        else if (r.pods.has(uid)) this.ensureWorker(uid, undefined, r.pods.get(uid));
+      }
+    } catch (err) {
+      this.deps.logger.warn({ err: (err as Error).message }, 'runtime relist failed');
+    }
+  }
+
+  private async housekeeping(): Promise<void> {
+    this.deps.crashBackoff.gc();
+    this.deps.images.gc();
+    const live = new Set(this.workers.keys());
+    const removed = await pruneRemovedPodLogs(this.deps.node.podLogsDir, live, this.opts.podLogRetentionMs ?? DEFAULT_POD_LOG_RETENTION_MS);
+    if (removed.length > 0) this.deps.logger.info({ removed }, 'removed logs of pods gone longer than the retention period');
+  }
+
+  private every(ms: number, fn: () => void): void {
+    const t = setInterval(fn, ms);
+    t.unref();
+    this.timers.push(t);
+  }
+}

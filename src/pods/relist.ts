@@ -1,0 +1,44 @@
+import { managedSelector, POD_NAME_LABEL, POD_NAMESPACE_LABEL, POD_UID_LABEL, type Runtime } from '../runtime/index.js';
+import type { PodRef } from './kill.js';
+
+/**
+ * The kubelet's PLEG in its simplest, level-triggered form: list everything staticlet owns,
+ * fingerprint each pod UID by its objects and their states, and report the UIDs whose
+ * fingerprint moved. A lost event can only delay a wake until the next relist.
+ */
+export interface RelistResult {
+  /** Every UID the runtime holds, with what its labels say about the pod. */
+  pods: Map<string, PodRef>;
+  /** UIDs whose sandboxes or containers appeared, vanished or changed state. */
+  changed: Set<string>;
+}
+
+export class Relister {
+  private last = new Map<string, string>();
+
+  constructor(private readonly runtime: Runtime) {}
+
+  async relist(): Promise<RelistResult> {
+    const selector = { labelSelector: managedSelector() };
+    const [sandboxes, containers] = await Promise.all([this.runtime.listPodSandboxes(selector), this.runtime.listContainers(selector)]);
+    const parts = new Map<string, string[]>();
+    const pods = new Map<string, PodRef>();
+    const add = (labels: Record<string, string>, entry: string): void => {
+      const uid = labels[POD_UID_LABEL];
+      if (!uid) return;
+      if (!pods.has(uid)) pods.set(uid, { uid, name: labels[POD_NAME_LABEL] ?? '', namespace: labels[POD_NAMESPACE_LABEL] ?? '' });
+      const list = parts.get(uid);
+      if (list) list.push(entry);
+      else parts.set(uid, [entry]);
+    };
+    for (const s of sandboxes) add(s.labels, `s:${s.id}:${s.state}`);
+    for (const c of containers) add(c.labels, `c:${c.id}:${c.state}`);
+    const next = new Map<string, string>();
+    for (const [uid, list] of parts) next.set(uid, list.sort().join(','));
+    const changed = new Set<string>();
+    for (const [uid, fp] of next) if (this.last.get(uid) !== fp) changed.add(uid);
+    for (const uid of this.last.keys()) if (!next.has(uid)) changed.add(uid);
+    this.last = next;
+    return { pods, changed };
+  }
+}

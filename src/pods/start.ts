@@ -1,0 +1,97 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Container, Pod } from '../api/generated/core-v1.js';
+import { ImagePullError, type PodSandboxConfig } from '../runtime/index.js';
+import type { WaitingNote } from '../status/types.js';
+import { containerConfig, ContainerConfigError, gracePeriodSeconds } from './container-config.js';
+import type { PodDeps } from './deps.js';
+import { runHook } from './hooks.js';
+import { fieldPathOf, killContainer, type PodRef } from './kill.js';
+import type { StartStep } from './plan.js';
+
+export interface StartContext {
+  deps: PodDeps;
+  ref: PodRef;
+  pod: Pod;
+  sandboxId: string;
+  sandboxConfig: PodSandboxConfig;
+  podIPs: string[];
+  volumes: ReadonlyMap<string, string>;
+  logDir: string;
+}
+
+export type StartOutcome = { ok: true } | { ok: false; note: WaitingNote; retryAfterMs: number };
+
+export function crashKey(uid: string, name: string): string {
+  return `${uid}/${name}`;
+}
+
+/**
+ * One container from image to running: pull per policy, create, start, postStart. Each failure
+ * becomes the waiting reason the kubelet would show, plus an event.
+ */
+export async function startContainer(ctx: StartContext, step: StartStep): Promise<StartOutcome> {
+  const { deps, ref, pod } = ctx;
+  const c = specOf(pod, step.name);
+  const fieldPath = fieldPathOf(pod, step.name);
+  const target = { ...ref, ...(fieldPath ? { fieldPath } : {}) };
+  const key = crashKey(ref.uid, step.name);
+  if (step.replaces) deps.crashBackoff.next(key, step.replaces.finishedAt);
+  const failed = (reason: string, message: string, retryAfterMs: number): StartOutcome => {
+    deps.events.record(target, 'Warning', 'Failed', `Error: ${message}`);
+    return { ok: false, note: { reason, message }, retryAfterMs };
+  };
+  const image = c.image ?? '';
+  const imageKey = `${ref.uid}/${image}`;
+  let imageRef: string;
+  try {
+    const r = await deps.images.ensureImage({ image, pullPolicy: c.imagePullPolicy ?? '', backoffKey: imageKey, sandboxConfig: ctx.sandboxConfig });
+    imageRef = r.imageRef;
+    deps.events.record(target, 'Normal', 'Pulled', r.pulled ? `Successfully pulled image "${image}"` : `Container image "${image}" already present on machine`);
+  } catch (err) {
+    if (!(err instanceof ImagePullError)) throw err;
+    const retry = err.retryAfterMs || deps.images.backoffRemaining(imageKey) || deps.crashBackoff.baseMs;
+    if (err.reason === 'ImagePullBackOff') deps.events.record(target, 'Normal', 'BackOff', `Back-off pulling image "${image}"`);
+    else deps.events.record(target, 'Warning', err.reason === 'ErrImagePull' ? 'Failed' : err.reason, err.message);
+    return { ok: false, note: { reason: err.reason, message: err.message }, retryAfterMs: retry };
+  }
+
+  let id: string;
+  try {
+    await mkdir(join(ctx.logDir, step.name), { recursive: true, mode: 0o755 });
+    const cfg = containerConfig({ pod, container: c, restartCount: step.restartCount, imageRef, node: deps.node, podIPs: ctx.podIPs, volumes: ctx.volumes });
+    id = await deps.runtime.createContainer(ctx.sandboxId, cfg, ctx.sandboxConfig);
+  } catch (err) {
+    const msg = (err as Error).message;
+    if (err instanceof ContainerConfigError) return failed('CreateContainerConfigError', msg, deps.crashBackoff.baseMs);
+    return failed('CreateContainerError', msg, deps.crashBackoff.next(key));
+  }
+  deps.events.record(target, 'Normal', 'Created', `Created container ${step.name}`);
+  try {
+    await deps.runtime.startContainer(id);
+  } catch (err) {
+    return failed('RunContainerError', (err as Error).message, deps.crashBackoff.next(key));
+  }
+  deps.events.record(target, 'Normal', 'Started', `Started container ${step.name}`);
+
+  const postStart = c.lifecycle?.postStart;
+  if (postStart) {
+    const grace = gracePeriodSeconds(pod);
+    try {
+      await runHook(postStart, { runtime: deps.runtime, containerId: id, container: c, podIP: ctx.podIPs[0] || deps.node.hostIP }, Math.max(grace, 1) * 1000);
+    } catch (err) {
+      const msg = (err as Error).message;
+      deps.events.record(target, 'Warning', 'FailedPostStartHook', `PostStartHook failed: ${msg}`);
+      // As in Kubernetes, a failed postStart kills the container; the restart policy takes over.
+      const inst = { id, state: 'running' as const, annotations: {}, labels: {}, metadata: { name: step.name } };
+      await killContainer(deps, ref, pod, inst, `FailedPostStartHook`, undefined, ctx.podIPs[0]);
+    }
+  }
+  return { ok: true };
+}
+
+function specOf(pod: Pod, name: string): Container {
+  const c = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find((x) => x.name === name);
+  if (!c) throw new Error(`container ${name} is not in the pod spec`);
+  return c;
+}

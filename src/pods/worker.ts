@@ -1,0 +1,274 @@
+import type { Pod, PodStatus } from '../api/generated/core-v1.js';
+import type { DesiredPod } from '../config/desired-state.js';
+import { computePodStatus } from '../status/index.js';
+import type { PodTerminalNote, WaitingNote } from '../status/types.js';
+import type { PodDeps } from './deps.js';
+import { podDnsConfig } from './dns.js';
+import { containerHash } from './hash.js';
+import { fieldPathOf, ignoreNotFound, killContainer, terminatePod, type PodRef } from './kill.js';
+import { ensurePodLogDir, podLogDir, restartHistory } from './log-paths.js';
+import { observePod } from './observe.js';
+import { planPod, type PodPlan } from './plan.js';
+import { sandboxConfig } from './sandbox-config.js';
+import { crashKey, startContainer } from './start.js';
+import { prepareVolumes } from './volumes.js';
+import { ContainerConfigError } from './container-config.js';
+import type { PodRuntimeState } from './instances.js';
+
+/** Hooks the manager gives each worker. */
+export interface WorkerHost {
+  /** Runs one sync under the global concurrency bound. */
+  schedule<T>(fn: () => Promise<T>): Promise<T>;
+  /** True while another pod with the same full name is still being torn down. */
+  blocked(fullName: string, uid: string): boolean;
+  /** The worker has torn its pod down and can be dropped. */
+  finished(worker: PodWorker): void;
+}
+
+/** Replans right after acting, but never spins: past this many in a row, wait for a wake. */
+const MAX_IMMEDIATE_RESYNCS = 25;
+/** Retry delay after an unexpected error (runtime unavailable, timeout...). */
+const ERROR_RETRY_MS = 2_000;
+
+/**
+ * One pod UID. Every action on the pod goes through this worker's loop, one sync at a time;
+ * wakes while a sync runs are folded into one more sync. A sync observes the runtime, plans,
+ * acts and records status, so whatever woke it, the outcome depends only on the current state.
+ */
+export class PodWorker {
+  readonly uid: string;
+  readonly ref: PodRef;
+  readonly fullName: string;
+  /** The pod to run; undefined once its manifest is gone (the worker then tears it down). */
+  private desired: DesiredPod | undefined;
+  /** Last spec seen, kept to stop the pod properly after its manifest went away. */
+  private lastPod: Pod | undefined;
+  private terminal: PodTerminalNote | undefined;
+  private startTime: number | undefined;
+  private current: PodStatus | undefined;
+  private dirty = false;
+  private loop: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private stopped = false;
+  private done = false;
+
+  constructor(
+    private readonly deps: PodDeps,
+    private readonly host: WorkerHost,
+    ref: PodRef,
+    desired: DesiredPod | undefined,
+  ) {
+    this.uid = ref.uid;
+    this.ref = ref;
+    this.fullName = `${ref.namespace}/${ref.name}`;
+    this.desired = desired;
+    this.lastPod = desired?.pod;
+  }
+
+  get pod(): Pod | undefined {
+    return this.lastPod;
+  }
+
+  get terminating(): boolean {
+    return this.desired === undefined && !this.done;
+  }
+
+  get status(): PodStatus | undefined {
+    return this.current;
+  }
+
+  setDesired(desired: DesiredPod | undefined): void {
+    this.desired = desired;
+    if (desired) this.lastPod = desired.pod;
+    this.wake();
+  }
+
+  wake(): void {
+    if (this.stopped || this.done) return;
+    this.dirty = true;
+    this.loop ??= this.run().finally(() => (this.loop = undefined));
+  }
+
+  wakeAfter(ms: number): void {
+    if (this.stopped || this.done) return;
+    const at = this.deps.now() + Math.max(0, ms);
+    if (at >= this.timerAt) return;
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timerAt = Infinity;
+      this.wake();
+    }, Math.max(0, ms) + 5);
+  }
+
+  /** Supervisor shutdown: finish the sync in flight, then leave the pod as it is. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    let immediate = 0;
+    while (this.dirty && !this.stopped && !this.done) {
+      this.dirty = false;
+      let acted = false;
+      try {
+        acted = await this.host.schedule(() => this.syncOnce());
+      } catch (err) {
+        this.deps.logger.warn({ pod: this.fullName, uid: this.uid, err: (err as Error).message }, 'pod sync failed; will retry');
+        this.wakeAfter(ERROR_RETRY_MS);
+      }
+      if (acted && immediate++ < MAX_IMMEDIATE_RESYNCS) this.dirty = true;
+      if (!acted) immediate = 0;
+    }
+  }
+
+  /** Returns true when it changed something in the runtime, so the caller plans again. */
+  private async syncOnce(): Promise<boolean> {
+    const desired = this.desired;
+    const state = await observePod(this.deps.runtime, this.uid);
+    if (!desired) {
+      await terminatePod(this.deps, this.ref, this.lastPod, state);
+      this.done = true;
+      clearTimeout(this.timer);
+      this.host.finished(this);
+      return false;
+    }
+    const pod = desired.pod;
+    const now = this.deps.now();
+    this.startTime ??= oldestSandbox(state) ?? now;
+    if (this.host.blocked(this.fullName, this.uid)) {
+      this.record(pod, state, {}, now);
+      return false;
+    }
+    const hashes: Record<string, string> = {};
+    for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) hashes[c.name] = containerHash(c);
+    const logDir = podLogDir(this.deps.node.podLogsDir, this.ref.namespace, this.ref.name, this.uid);
+    const history = new Map<string, number>();
+    for (const name of Object.keys(hashes)) history.set(name, await restartHistory(logDir, name));
+    const plan = planPod({
+      pod,
+      state,
+      now,
+      startTime: this.startTime,
+      hashes,
+      backoffRemaining: (name, finishedAt) => this.deps.crashBackoff.remainingSince(crashKey(this.uid, name), finishedAt),
+      backoffDelay: (name) => this.deps.crashBackoff.get(crashKey(this.uid, name)),
+      restartHistory: (name) => history.get(name) ?? -1,
+      ...(this.terminal ? { terminal: this.terminal } : {}),
+    });
+    if (plan.terminal && !this.terminal) {
+      this.terminal = plan.terminal;
+      const why = plan.terminal.reason === 'DeadlineExceeded' ? plan.terminal.message : `pod ${plan.terminal.phase === 'Succeeded' ? 'completed' : 'failed'}`;
+      this.deps.events.record(this.ref, plan.terminal.phase === 'Failed' ? 'Warning' : 'Normal', plan.terminal.reason ?? plan.terminal.phase, why ?? '');
+    }
+    for (const [name, note] of Object.entries(plan.waiting)) {
+      if (note.reason !== 'CrashLoopBackOff') continue;
+      const fieldPath = fieldPathOf(pod, name);
+      this.deps.events.record({ ...this.ref, ...(fieldPath ? { fieldPath } : {}) }, 'Warning', 'BackOff', `Back-off restarting failed container ${name} in pod ${this.ref.name}_${this.ref.namespace}(${this.uid})`);
+    }
+    const { acted, notes } = await this.execute(pod, plan, state, logDir);
+    this.record(pod, state, { ...plan.waiting, ...notes }, now);
+    if (plan.wakeAfterMs !== undefined) this.wakeAfter(plan.wakeAfterMs);
+    return acted;
+  }
+
+  private async execute(pod: Pod, plan: PodPlan, state: PodRuntimeState, logDir: string): Promise<{ acted: boolean; notes: Record<string, WaitingNote> }> {
+    const { deps } = this;
+    const notes: Record<string, WaitingNote> = {};
+    let acted = false;
+    const podIP = state.sandboxes[0]?.ip ?? '';
+    for (const id of plan.removeSandboxes) {
+      await ignoreNotFound(deps.runtime.stopPodSandbox(id));
+      await ignoreNotFound(deps.runtime.removePodSandbox(id));
+      acted = true;
+    }
+    await Promise.all(
+      plan.kill.map((k) => {
+        const inst = state.containers.find((c) => c.id === k.id);
+        return inst ? killContainer(deps, this.ref, pod, inst, k.message, undefined, podIP) : undefined;
+      }),
+    );
+    if (plan.kill.length > 0) acted = true;
+    for (const id of plan.removeContainers) await ignoreNotFound(deps.runtime.removeContainer(id));
+
+    const dns = podDnsConfig(pod, deps.node, await deps.hostResolver());
+    if (plan.createSandbox) {
+      await ensurePodLogDir(logDir);
+      const cfg = sandboxConfig(pod, plan.createSandbox.attempt, deps.node, dns);
+      const key = crashKey(this.uid, '');
+      const wait = deps.crashBackoff.remaining(key);
+      if (wait > 0) {
+        this.wakeAfter(wait);
+        return { acted, notes };
+      }
+      if (plan.createSandbox.attempt > 0) deps.events.record(this.ref, 'Normal', 'SandboxChanged', plan.createSandbox.message);
+      try {
+        await deps.runtime.runPodSandbox(cfg);
+      } catch (err) {
+        const delay = deps.crashBackoff.next(key);
+        deps.events.record(this.ref, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
+        this.wakeAfter(delay);
+        return { acted, notes };
+      }
+      deps.crashBackoff.reset(key);
+      return { acted: true, notes };
+    }
+
+    if (plan.start.length > 0) {
+      const sandbox = state.sandboxes[0]!;
+      const sbConfig = sandboxConfig(pod, sandbox.metadata.attempt ?? 0, deps.node, dns);
+      const podIPs = pod.spec?.hostNetwork ? [deps.node.hostIP] : [sandbox.ip, ...sandbox.additionalIps].filter(Boolean);
+      let volumes: Map<string, string>;
+      try {
+        await ensurePodLogDir(logDir);
+        volumes = await prepareVolumes(pod, deps.node);
+      } catch (err) {
+        if (!(err instanceof ContainerConfigError)) throw err;
+        deps.events.record(this.ref, 'Warning', 'FailedMount', err.message);
+        for (const s of plan.start) notes[s.name] = { reason: 'CreateContainerConfigError', message: err.message };
+        this.wakeAfter(deps.crashBackoff.baseMs);
+        return { acted, notes };
+      }
+      const ctx = { deps, ref: this.ref, pod, sandboxId: sandbox.id, sandboxConfig: sbConfig, podIPs, volumes, logDir };
+      for (const step of plan.start) {
+        const out = await startContainer(ctx, step);
+        if (!out.ok) {
+          notes[step.name] = out.note;
+          this.wakeAfter(out.retryAfterMs);
+          break;
+        }
+        acted = true;
+      }
+    }
+    if (plan.stopSandbox) {
+      await ignoreNotFound(deps.runtime.stopPodSandbox(plan.stopSandbox));
+      acted = true;
+    }
+    return { acted, notes };
+  }
+
+  private record(pod: Pod, state: PodRuntimeState, waiting: Record<string, WaitingNote>, now: number): void {
+    this.current = computePodStatus(
+      {
+        pod,
+        ...(state.sandboxes[0] ? { sandbox: state.sandboxes[0] } : {}),
+        containers: state.containers,
+        waiting,
+        hostIP: this.deps.node.hostIP,
+        ...(this.startTime !== undefined ? { startTime: this.startTime } : {}),
+        ...(this.terminal ? { terminal: this.terminal } : {}),
+        ...(this.current ? { previous: this.current } : {}),
+        now,
+      },
+      { runtimeName: this.deps.node.runtimeName },
+    );
+  }
+}
+
+function oldestSandbox(state: PodRuntimeState): number | undefined {
+  const times = state.sandboxes.map((s) => s.createdAt).filter((t) => t > 0);
+  return times.length > 0 ? Math.min(...times) : undefined;
+}

@@ -1,0 +1,73 @@
+import type { StatusProvider } from './types.js';
+
+/** A fully rendered answer; kept transport-free so routing is testable without sockets. */
+export interface StatusResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** The API server's failure body, so clients written for Kubernetes read our errors too. */
+export interface ApiStatus {
+  kind: 'Status';
+  apiVersion: 'v1';
+  status: 'Failure';
+  reason: string;
+  message: string;
+  code: number;
+}
+
+const JSON_TYPE = 'application/json';
+
+export function apiStatus(code: number, reason: string, message: string): ApiStatus {
+  return { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, message, code };
+}
+
+function json(status: number, value: unknown, extra: Record<string, string> = {}): StatusResponse {
+  return { status, headers: { 'content-type': JSON_TYPE, ...extra }, body: `${JSON.stringify(value)}\n` };
+}
+
+function failure(code: number, reason: string, message: string, extra?: Record<string, string>): StatusResponse {
+  return json(code, apiStatus(code, reason, message), extra);
+}
+
+function notFound(message: string): StatusResponse {
+  return failure(404, 'NotFound', message);
+}
+
+/** Path segments, percent-decoded; undefined when the encoding is malformed. */
+function segments(pathname: string): string[] | undefined {
+  try {
+    return pathname
+      .split('/')
+      .filter((s) => s !== '')
+      .map((s) => decodeURIComponent(s));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Routes one request. Provider errors propagate: the transport turns them into a 500 and logs
+ * them, since only it has the logger.
+ */
+export function routeStatusRequest(provider: StatusProvider, method: string, rawUrl: string): StatusResponse {
+  if (method !== 'GET') return failure(405, 'MethodNotAllowed', `method ${method} is not allowed; the status socket is read-only`, { allow: 'GET' });
+  const url = new URL(rawUrl, 'http://staticlet.local');
+  const parts = segments(url.pathname);
+  if (!parts) return failure(400, 'BadRequest', `malformed path ${url.pathname}`);
+  const [root, namespace, name, sub, ...rest] = parts;
+  if (root === 'healthz' && parts.length === 1) {
+    return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'ok' };
+  }
+  if (root === 'rejections' && parts.length === 1) return json(200, { items: provider.rejections() });
+  if (root !== 'pods' || rest.length > 0) return notFound(`the server could not find the requested resource ${url.pathname}`);
+  if (namespace === undefined) return json(200, { apiVersion: 'v1', kind: 'PodList', items: provider.listPods() });
+  if (name === undefined) return notFound(`the server could not find the requested resource ${url.pathname}`);
+  const pod = provider.getPod(namespace, name);
+  if (!pod) return notFound(`pods "${name}" not found in namespace "${namespace}"`);
+  if (sub === undefined) return json(200, pod);
+  if (sub !== 'events') return notFound(`the server could not find the requested resource ${url.pathname}`);
+  const uid = pod.metadata?.uid;
+  return json(200, { apiVersion: 'v1', kind: 'EventList', items: uid ? provider.events(uid) : [] });
+}

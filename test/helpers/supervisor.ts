@@ -1,0 +1,110 @@
+/**
+ * An in-process supervisor on a private containerd, with everything under one temp dir:
+ *
+ *   const h = await startSupervisor(env, { crashBackoffBaseMs: 1000 });
+ *   await h.write('web.yaml', podYaml('web'));
+ *   const pod = await h.waitPod('web', (p) => p.status?.phase === 'Running');
+ *   await h.stop();
+ */
+import { mkdir, rm, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Pod } from '../../src/api/generated/core-v1.js';
+import { resolveSettings, type Settings } from '../../src/config/settings.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { CriClient, type RuntimeClient } from '../../src/runtime/index.js';
+import { Supervisor } from '../../src/supervisor/supervisor.js';
+import type { ContainerdEnv } from './containerd.js';
+import { eventually } from './manifests.js';
+
+export const NODE = 'node-1';
+
+export interface SupervisorHarness {
+  sup: Supervisor;
+  settings: Settings;
+  runtime: RuntimeClient;
+  dir: string;
+  manifests: string;
+  write(file: string, text: string): Promise<void>;
+  remove(file: string): Promise<void>;
+  /** The pod (short name, namespace default) once `check` holds. */
+  waitPod(name: string, check: (p: Pod) => boolean, timeoutMs?: number, namespace?: string): Promise<Pod>;
+  pod(name: string, namespace?: string): Pod | undefined;
+  stop(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  crashBackoffBaseMs?: number;
+  crashBackoffMaxMs?: number;
+  relistPeriodMs?: number;
+  /** Reuse a directory (a restarted supervisor on the same state). */
+  dir?: string;
+}
+
+let seq = 0;
+
+export async function startSupervisor(env: ContainerdEnv, opts: HarnessOptions = {}): Promise<SupervisorHarness> {
+  const dir = opts.dir ?? join(env.dir, `sup-${process.pid}-${seq++}`);
+  const manifests = join(dir, 'manifests');
+  await mkdir(manifests, { recursive: true });
+  const settings = resolveSettings({
+    podManifestPath: manifests,
+    containerRuntimeEndpoint: env.endpoint,
+    rootDir: join(dir, 'root'),
+    podLogsDir: join(dir, 'logs'),
+    hostnameOverride: NODE,
+    fileCheckFrequency: '1s',
+    nodeIp: '127.0.0.1',
+  });
+  if (opts.crashBackoffBaseMs) settings.crashLoopBackoffBaseMs = opts.crashBackoffBaseMs;
+  if (opts.crashBackoffMaxMs) settings.crashLoopBackoffMaxMs = opts.crashBackoffMaxMs;
+  const logger = process.env.STATICLET_TEST_LOG ? createLogger({ format: 'json', verbosity: 1 }) : createLogger({ level: 'silent' });
+  const runtime = new CriClient({ endpoint: env.endpoint });
+  const sup = new Supervisor(settings, logger, { runtime, relistPeriodMs: opts.relistPeriodMs ?? 250 });
+  await sup.start();
+  let stopped = false;
+  const pod = (name: string, namespace = 'default'): Pod | undefined => sup.getPod(namespace, `${name}-${NODE}`);
+  return {
+    sup,
+    settings,
+    runtime,
+    dir,
+    manifests,
+    write: (file, text) => writeFile(join(manifests, file), text),
+    remove: (file) => unlink(join(manifests, file)),
+    pod,
+    waitPod: (name, check, timeoutMs = 20_000, namespace = 'default') =>
+      eventually(
+        () => {
+          const p = pod(name, namespace);
+          return p && check(p) ? p : undefined;
+        },
+        { timeoutMs, intervalMs: 50, what: `pod ${name}` },
+      ),
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await sup.stop();
+      runtime.close();
+    },
+  };
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** Container status by name (init or app). */
+export function cs(p: Pod, name: string) {
+  return [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])].find((c) => c.name === name);
+}
+
+export function condition(p: Pod, type: string): string | undefined {
+  return p.status?.conditions?.find((c) => c.type === type)?.status;
+}
+
+/** A manifest from a spec given as YAML lines under `spec:` (indent 2). */
+export function manifest(name: string, spec: string, extraMeta = ''): string {
+  return `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n${extraMeta}spec:\n${spec}`;
+}
+
+export const BUSYBOX = 'staticlet.local/busybox:1.36';
