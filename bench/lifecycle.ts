@@ -4,7 +4,9 @@
  * containerd, interleaved A/B; then the supervisor's idle CPU and RSS with a full node of pods.
  * Run: npm run bench:lifecycle. Env knobs: LIFECYCLE_SINGLE_REPS (20), LIFECYCLE_BURST_REPS (3),
  * LIFECYCLE_BURST_PODS (110), LIFECYCLE_CONCURRENCY (staticlet's default, 16),
- * LIFECYCLE_IDLE_SECONDS (30), LIFECYCLE_SETTLE_SECONDS (5), LIFECYCLE_POLL_MS (20).
+ * LIFECYCLE_IDLE_SECONDS (30), LIFECYCLE_SETTLE_SECONDS (5), LIFECYCLE_POLL_MS (20),
+ * LIFECYCLE_WARMUP_BURST (1: warm up with a full burst, 0: with one pod), LIFECYCLE_IDLE_TRACE (0:
+ * 1 prints every idle second's CPU ticks).
  */
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { cpus, release, totalmem } from 'node:os';
@@ -37,6 +39,8 @@ const cfg = {
   idleSeconds: envInt('LIFECYCLE_IDLE_SECONDS', 30),
   settleSeconds: envInt('LIFECYCLE_SETTLE_SECONDS', 5),
   pollMs: envInt('LIFECYCLE_POLL_MS', 20),
+  warmupBursts: envInt('LIFECYCLE_WARMUP_BURST', 1) > 0,
+  idleTrace: envInt('LIFECYCLE_IDLE_TRACE', 0) > 0,
 };
 const START_TIMEOUT_MS = 300_000;
 const GONE_TIMEOUT_MS = 300_000;
@@ -96,6 +100,18 @@ async function bareTeardown(c: Ctx, ns: string): Promise<void> {
   await waitGone(c.cri, ns, GONE_TIMEOUT_MS);
 }
 
+type Side = 's' | 'b';
+const SIDES: Side[] = ['s', 'b'];
+
+/** Start n pods on one side, optionally do something while they run, then remove them all. */
+async function measure(c: Ctx, side: Side, ns: string, n: number, width: number, whileRunning?: () => Promise<void>): Promise<Rep> {
+  const rep = side === 's' ? await staticletRep(c, ns, n) : await bareRep(c, ns, n, width);
+  await whileRunning?.();
+  if (side === 's') await staticletTeardown(c, ns, n);
+  else await bareTeardown(c, ns);
+  return rep;
+}
+
 async function main(): Promise<void> {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => abort.abort());
   progress(`starting a private containerd (${JSON.stringify(cfg)})`);
@@ -119,48 +135,31 @@ async function main(): Promise<void> {
     const cpu = cpus();
     const machine = `machine: ${cpu.length} x ${cpu[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${release()}, node ${process.version}, ${version.runtimeName} ${version.runtimeVersion}`;
 
-    progress('warm-up: one pod each side (sandbox image, CNI plugins, shim binary)');
-    await staticletRep(c, 'lc-warm-s', 1);
-    await staticletTeardown(c, 'lc-warm-s', 1);
-    await bareRep(c, 'lc-warm-b', 1, 1);
-    await bareTeardown(c, 'lc-warm-b');
+    // One-off costs (sandbox image unpack, CNI plugin and shim binaries, kernel slabs for a full
+    // node of netns and veths) otherwise land on whichever side goes first.
+    progress(`warm-up: ${cfg.warmupBursts ? `${cfg.burstPods} pods` : 'one pod'} each side, not measured`);
+    for (const side of SIDES) await measure(c, side, `lc-w${side}`, cfg.warmupBursts ? cfg.burstPods : 1, cfg.width);
 
     const single: Scenario = { label: '1 pod', staticlet: [], bare: [] };
     const burst: Scenario = { label: `${cfg.burstPods} pods, ${cfg.width} in flight`, staticlet: [], bare: [] };
-    // Alternating which side goes first spreads drift (page cache, IPAM state, GC) over both.
+    const order = (i: number): Side[] => (i % 2 === 0 ? SIDES : [...SIDES].reverse());
     for (let i = 0; i < cfg.singleReps; i++) {
-      for (const side of i % 2 === 0 ? ['s', 'b'] : ['b', 's']) {
-        const ns = `lc-1${side}-${i}`;
-        if (side === 's') {
-          single.staticlet.push(await staticletRep(c, ns, 1));
-          await staticletTeardown(c, ns, 1);
-        } else {
-          single.bare.push(await bareRep(c, ns, 1, 1));
-          await bareTeardown(c, ns);
-        }
-      }
+      for (const side of order(i)) (side === 's' ? single.staticlet : single.bare).push(await measure(c, side, `lc-1${side}-${i}`, 1, 1));
       progress(`1 pod ${i + 1}/${cfg.singleReps}: staticlet ${single.staticlet.at(-1)!.allMs.toFixed(0)} ms, bare ${single.bare.at(-1)!.allMs.toFixed(0)} ms`);
     }
-
     let idle: Report['idle'];
+    const sampleWhileRunning = async (): Promise<void> => {
+      progress(`sampling staticlet (pid ${c.staticlet.pid}) idle for ${cfg.idleSeconds} s`);
+      await sleep(cfg.settleSeconds * 1000);
+      const sample = await sampleIdle(c.staticlet.pid, cfg.idleSeconds, cfg.idleTrace ? progress : undefined);
+      idle = { pods: cfg.burstPods, settleSeconds: cfg.settleSeconds, sample, startRssKb, hwmKb: statusKb(c.staticlet.pid, 'VmHWM') };
+    };
     for (let i = 0; i < cfg.burstReps; i++) {
-      for (const side of i % 2 === 0 ? ['s', 'b'] : ['b', 's']) {
-        const ns = `lc-n${side}-${i}`;
-        if (side === 's') {
-          burst.staticlet.push(await staticletRep(c, ns, cfg.burstPods));
-          progress(`burst ${i + 1}/${cfg.burstReps}: staticlet ${burst.staticlet.at(-1)!.allMs.toFixed(0)} ms`);
-          if (i === cfg.burstReps - 1 && cfg.idleSeconds > 0) {
-            progress(`sampling staticlet (pid ${staticlet.pid}) idle for ${cfg.idleSeconds} s`);
-            await sleep(cfg.settleSeconds * 1000);
-            const sample = await sampleIdle(staticlet.pid, cfg.idleSeconds);
-            idle = { pods: cfg.burstPods, settleSeconds: cfg.settleSeconds, sample, startRssKb, hwmKb: statusKb(staticlet.pid, 'VmHWM') };
-          }
-          await staticletTeardown(c, ns, cfg.burstPods);
-        } else {
-          burst.bare.push(await bareRep(c, ns, cfg.burstPods, cfg.width));
-          progress(`burst ${i + 1}/${cfg.burstReps}: bare ${burst.bare.at(-1)!.allMs.toFixed(0)} ms`);
-          await bareTeardown(c, ns);
-        }
+      for (const side of order(i)) {
+        const last = side === 's' && i === cfg.burstReps - 1 && cfg.idleSeconds > 0;
+        const rep = await measure(c, side, `lc-n${side}-${i}`, cfg.burstPods, cfg.width, last ? sampleWhileRunning : undefined);
+        (side === 's' ? burst.staticlet : burst.bare).push(rep);
+        progress(`burst ${i + 1}/${cfg.burstReps}: ${side === 's' ? 'staticlet' : 'bare'} ${rep.allMs.toFixed(0)} ms`);
       }
     }
     report = {

@@ -18,5 +18,8 @@ if [[ -z $endpoint ]]; then
 fi
 
 node bin/staticlet.js validate manifests/
-exec_args=(run --pod-manifest-path "$root/manifests" --container-runtime-endpoint "$endpoint" --root-dir "${STATICLET_DEMO_DIR:-$root/.tmp/demo}/state" "$@")
+state=${STATICLET_DEMO_DIR:-$root/.tmp/demo}
+echo "staticlet: pods are listed by: node bin/staticlet.js pods --root-dir $state/state" >&2
+exec_args=(run --pod-manifest-path "$root/manifests" --container-runtime-endpoint "$endpoint"
+  --root-dir "$state/state" --pod-logs-dir "$state/logs" "$@")
 node bin/staticlet.js "${exec_args[@]}"

@@ -40,7 +40,7 @@ export interface IdleSample {
 }
 
 /** Samples once a second so a periodic burst (relist, rescan, resync) shows as a slice. */
-export async function sampleIdle(pid: number, seconds: number): Promise<IdleSample> {
+export async function sampleIdle(pid: number, seconds: number, trace?: (line: string) => void): Promise<IdleSample> {
   const t0 = performance.now();
   const c0 = cpuTicks(pid);
   let prevT = t0;
@@ -53,7 +53,9 @@ export async function sampleIdle(pid: number, seconds: number): Promise<IdleSamp
     const t = performance.now();
     const c = cpuTicks(pid);
     cpuMaxSlicePct = Math.max(cpuMaxSlicePct, pct(c - prevC, t - prevT));
-    rssMaxKb = Math.max(rssMaxKb, statusKb(pid, 'VmRSS'));
+    const rss = statusKb(pid, 'VmRSS');
+    rssMaxKb = Math.max(rssMaxKb, rss);
+    trace?.(`idle second ${i}: ${c - prevC} ticks, RSS ${rss} kB`);
     prevT = t;
     prevC = c;
   }

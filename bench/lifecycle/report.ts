@@ -47,6 +47,10 @@ export function format(r: Report): string {
       `${s.label.padEnd(24)}${String(n).padStart(4)}${num(a50, 15)}${num(a95, 9)}${num(b50, 10)}${num(b95, 9)}${num(r50, 7, 2)} ${verdict(r50 <= r.targetRatio).padEnd(6)}${num(r95, 7, 2)} ${verdict(r95 <= r.targetRatio)}`,
     );
   }
+  for (const s of r.scenarios.filter((x) => x.staticlet.length <= 5)) {
+    const list = (reps: Rep[]): string => reps.map((x) => x.allMs.toFixed(0)).join(', ');
+    out.push(`  ${s.label} runs in order: staticlet ${list(s.staticlet)}; bare ${list(s.bare)}`);
+  }
   out.push('', `Where the time goes: p50 in ms after t0`, '');
   out.push(`${''.padEnd(46)}${r.scenarios.map((s) => s.label.padStart(24)).join('')}`);
   const rows: Array<[string, 'staticlet' | 'bare', keyof Rep]> = [

@@ -4,7 +4,7 @@ import { writeContainers, writeResources } from './describe-containers.js';
 import { writeVolumes } from './describe-volumes.js';
 import { PrefixWriter, rfc1123z, writeAnnotations, writeLabels, writeTolerations, type TimeFormat } from './describe-writer.js';
 import { parseTime, since } from './human-duration.js';
-import { podQOSClass } from './pod-qos.js';
+import { qosClass } from '../status/index.js';
 
 export interface DescribeOptions extends TimeFormat {
   now: number;
@@ -87,7 +87,7 @@ export function describePod(pod: Pod, events: readonly PodEvent[], opts: Describ
     for (const c of status.conditions) w.write(1, `${c.type} \t${c.status} \n`);
   }
   writeVolumes(w, spec.volumes);
-  w.write(0, `QoS Class:\t${podQOSClass(pod)}\n`);
+  w.write(0, `QoS Class:\t${pod.status?.qosClass ?? qosClass(pod.spec ?? { containers: [] })}\n`);
   writeLabels(w, 'Node-Selectors', spec.nodeSelector);
   writeTolerations(w, 'Tolerations', spec.tolerations);
   writeEvents(w, events, opts.now);

@@ -3,6 +3,7 @@ import type { DesiredChange, DesiredPod, DesiredStateView } from '../config/desi
 import { formatManifestError } from '../config/manifest.js';
 import type { PodDeps } from './deps.js';
 import { pruneRemovedPodLogs } from './log-paths.js';
+import { formatTime } from '../status/index.js';
 import { Limiter } from './limiter.js';
 import { Relister } from './relist.js';
 import { PodWorker, type WorkerHost } from './worker.js';
@@ -35,6 +36,7 @@ export class PodManager {
   private readonly timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | undefined;
   private relisting: Promise<void> | undefined;
+  private lastRelistError: string | undefined;
   private stopped = false;
 
   constructor(
@@ -100,7 +102,8 @@ export class PodManager {
     const status = w.status;
     const meta = { ...pod.metadata };
     if (!meta.creationTimestamp && status?.startTime) meta.creationTimestamp = status.startTime;
-    if (w.terminating) meta.deletionTimestamp ??= new Date(this.deps.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+    const deletedAt = w.deletedAt;
+    if (deletedAt !== undefined) meta.deletionTimestamp ??= formatTime(deletedAt);
     return { apiVersion: 'v1', kind: 'Pod', ...pod, metadata: meta, ...(status ? { status } : {}) };
   }
 
@@ -173,8 +176,14 @@ export class PodManager {
         else if (r.pods.has(uid)) this.ensureWorker(uid, undefined, r.pods.get(uid));
       }
     } catch (err) {
-      this.deps.logger.warn({ err: (err as Error).message }, 'runtime relist failed');
+      const msg = (err as Error).message;
+      // The runtime being down fails every relist; say so once, not every second.
+      if (msg !== this.lastRelistError) this.deps.logger.warn({ err: msg }, 'runtime relist failed');
+      this.lastRelistError = msg;
+      return;
     }
+    if (this.lastRelistError) this.deps.logger.info('runtime relist works again');
+    this.lastRelistError = undefined;
   }
 
   private async housekeeping(): Promise<void> {

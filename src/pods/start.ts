@@ -45,7 +45,13 @@ export async function startContainer(ctx: StartContext, step: StartStep): Promis
   const imageKey = `${ref.uid}/${image}`;
   let imageRef: string;
   try {
-    const r = await deps.images.ensureImage({ image, pullPolicy: c.imagePullPolicy ?? '', backoffKey: imageKey, sandboxConfig: ctx.sandboxConfig });
+    const r = await deps.images.ensureImage({
+      image,
+      pullPolicy: c.imagePullPolicy ?? '',
+      backoffKey: imageKey,
+      sandboxConfig: ctx.sandboxConfig,
+      onPulling: () => deps.events.record(target, 'Normal', 'Pulling', `Pulling image "${image}"`),
+    });
     imageRef = r.imageRef;
     deps.events.record(target, 'Normal', 'Pulled', r.pulled ? `Successfully pulled image "${image}"` : `Container image "${image}" already present on machine`);
   } catch (err) {

@@ -44,6 +44,7 @@ export class PodWorker {
   /** Last spec seen, kept to stop the pod properly after its manifest went away. */
   private lastPod: Pod | undefined;
   private terminal: PodTerminalNote | undefined;
+  private terminatingSince: number | undefined;
   private startTime: number | undefined;
   private current: PodStatus | undefined;
   private dirty = false;
@@ -79,9 +80,21 @@ export class PodWorker {
   }
 
   setDesired(desired: DesiredPod | undefined): void {
+    // A pod that comes back is a new life: a terminal verdict from before does not hold.
+    if (desired && !this.desired) this.terminal = undefined;
     this.desired = desired;
-    if (desired) this.lastPod = desired.pod;
+    if (desired) {
+      this.lastPod = desired.pod;
+      this.terminatingSince = undefined;
+    } else {
+      this.terminatingSince ??= this.deps.now();
+    }
     this.wake();
+  }
+
+  /** When the manifest went away (ms), while the pod is being torn down. */
+  get deletedAt(): number | undefined {
+    return this.terminating ? (this.terminatingSince ?? this.deps.now()) : undefined;
   }
 
   wake(): void {
@@ -131,6 +144,8 @@ export class PodWorker {
     const state = await observePod(this.deps.runtime, this.uid);
     if (!desired) {
       await terminatePod(this.deps, this.ref, this.lastPod, state);
+      // The manifest came back (same UID) while the pod was going down: start it again.
+      if (this.desired) return true;
       this.done = true;
       clearTimeout(this.timer);
       this.host.finished(this);

@@ -39,6 +39,8 @@ export interface EnsureImageRequest {
   backoffKey?: string;
   auth?: AuthConfig;
   sandboxConfig?: PodSandboxConfig;
+  /** Called when a pull is about to start (for a "Pulling" event). */
+  onPulling?: () => void;
 }
 
 export interface EnsureImageResult {
@@ -104,6 +106,7 @@ export class ImageManager {
     }
 
     try {
+      req.onPulling?.();
       const imageRef = await this.pullShared(req);
       this.backoff.reset(key);
       this.failures.delete(key);

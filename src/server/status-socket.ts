@@ -2,15 +2,16 @@ import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
+import { STATUS_SOCKET_NAME } from '../config/settings.js';
 import type { Logger } from '../logging/logger.js';
 import { apiStatus, routeStatusRequest } from './routes.js';
 import type { StatusProvider } from './types.js';
 
-export const DEFAULT_STATUS_SOCKET_NAME = 'staticlet.sock';
+export { STATUS_SOCKET_NAME as DEFAULT_STATUS_SOCKET_NAME } from '../config/settings.js';
 
 /** Where `run` serves status and where `pods`/`describe` look for it, given the root dir. */
 export function statusSocketPath(rootDir: string): string {
-  return join(rootDir, DEFAULT_STATUS_SOCKET_NAME);
+  return join(rootDir, STATUS_SOCKET_NAME);
 }
 
 export class SocketInUseError extends Error {

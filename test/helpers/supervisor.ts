@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Pod } from '../../src/api/generated/core-v1.js';
 import { resolveSettings, type Settings } from '../../src/config/settings.js';
 import { createLogger } from '../../src/logging/logger.js';
-import { CriClient, type RuntimeClient } from '../../src/runtime/index.js';
+import { CriClient, managedSelector, POD_UID_LABEL, type Container, type PodSandbox, type RuntimeClient } from '../../src/runtime/index.js';
 import { Supervisor } from '../../src/supervisor/supervisor.js';
 import type { ContainerdEnv } from './containerd.js';
 import { eventually } from './manifests.js';
@@ -29,6 +29,8 @@ export interface SupervisorHarness {
   /** The pod (short name, namespace default) once `check` holds. */
   waitPod(name: string, check: (p: Pod) => boolean, timeoutMs?: number, namespace?: string): Promise<Pod>;
   pod(name: string, namespace?: string): Pod | undefined;
+  /** What the runtime holds for a pod UID. */
+  objects(uid: string): Promise<{ sandboxes: PodSandbox[]; containers: Container[] }>;
   stop(): Promise<void>;
 }
 
@@ -72,6 +74,10 @@ export async function startSupervisor(env: ContainerdEnv, opts: HarnessOptions =
     write: (file, text) => writeFile(join(manifests, file), text),
     remove: (file) => unlink(join(manifests, file)),
     pod,
+    objects: async (uid) => {
+      const labelSelector = managedSelector({ [POD_UID_LABEL]: uid });
+      return { sandboxes: await runtime.listPodSandboxes({ labelSelector }), containers: await runtime.listContainers({ labelSelector }) };
+    },
     waitPod: (name, check, timeoutMs = 20_000, namespace = 'default') =>
       eventually(
         () => {

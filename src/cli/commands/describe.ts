@@ -32,9 +32,9 @@ const podPath = (namespace: string, name: string): string => `/pods/${encodeURIC
 const isNotFound = (err: unknown): boolean => err instanceof StatusRequestError && err.code === 404;
 
 /**
- * Finds the pod. A bare name is looked up in "default" (or -n); when it is not there and no
- * namespace was asked for, a unique pod of that name in another namespace is taken instead,
- * since static pods often live in kube-system and typing -n every time is tedious.
+ * Finds the pod. A bare name is looked up in "default" (or -n); when it is not there, the name
+ * as written in the manifest also matches (static pods carry a "-<node>" suffix), and without
+ * -n a unique match in another namespace is taken, since static pods often live in kube-system.
  */
 async function findPod(socket: string, namespace: string, name: string, explicit: boolean): Promise<Pod> {
   try {
@@ -42,13 +42,14 @@ async function findPod(socket: string, namespace: string, name: string, explicit
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
-  if (explicit) throw new PodNotFound(`pod "${name}" not found in namespace "${namespace}"`);
   const all = await fetchStatus<PodList>(socket, '/pods');
-  const matches = (all.items ?? []).filter((p) => p.metadata?.name === name);
+  const matches = (all.items ?? []).filter(
+    (p) => (p.metadata?.name === name || p.metadata?.name === `${name}-${p.spec?.nodeName ?? ''}`) && (!explicit || p.metadata?.namespace === namespace),
+  );
   if (matches.length === 1) return matches[0]!;
-  if (matches.length === 0) throw new PodNotFound(`pod "${name}" not found`);
-  const namespaces = matches.map((p) => p.metadata?.namespace ?? 'default').sort();
-  throw new PodNotFound(`pod "${name}" not found in namespace "${namespace}"; it exists in namespaces ${namespaces.join(', ')}: use -n`);
+  if (matches.length === 0) throw new PodNotFound(explicit ? `pod "${name}" not found in namespace "${namespace}"` : `pod "${name}" not found`);
+  const names = matches.map((p) => `${p.metadata?.namespace ?? 'default'}/${p.metadata?.name ?? ''}`).sort();
+  throw new PodNotFound(`pod "${name}" is ambiguous: ${names.join(', ')}; use namespace/name`);
 }
 
 function parsePodArg(arg: string, namespaceFlag: string | undefined): { namespace: string; name: string; explicit: boolean } | undefined {

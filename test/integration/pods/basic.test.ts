@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { managedSelector, POD_UID_LABEL } from '../../../src/runtime/index.js';
 import { startContainerd, type ContainerdEnv } from '../../helpers/containerd.js';
 import { eventually } from '../../helpers/manifests.js';
 import { BUSYBOX, condition, cs, manifest, startSupervisor, type SupervisorHarness } from '../../helpers/supervisor.js';
@@ -19,10 +18,7 @@ describe('pod lifecycle against containerd', () => {
     await env?.down();
   });
 
-  const objects = async (uid: string) => {
-    const labelSelector = managedSelector({ [POD_UID_LABEL]: uid });
-    return { sandboxes: await h.runtime.listPodSandboxes({ labelSelector }), containers: await h.runtime.listContainers({ labelSelector }) };
-  };
+  const objects = (uid: string) => h.objects(uid);
 
   test('a dropped manifest runs; removing it removes sandbox and containers and keeps the logs', async () => {
     await h.write('run.yaml', manifest('run', `  terminationGracePeriodSeconds: 1\n  containers:\n  - {name: a, image: ${BUSYBOX}, command: [sh, -c, "echo hello; exec sleep 3600"]}\n  - {name: b, image: ${BUSYBOX}, command: [sleep, "3600"]}\n`));
@@ -165,6 +161,7 @@ describe('pod lifecycle against containerd', () => {
     const events = h.sup.events(backoff.metadata!.uid!);
     assert.ok(events.some((e) => e.reason === 'Failed' && e.message.startsWith('Failed to pull image')), JSON.stringify(events));
     assert.ok(events.some((e) => e.reason === 'BackOff'), JSON.stringify(events));
+    assert.ok(events.some((e) => e.reason === 'Pulling' && e.message === 'Pulling image "127.0.0.1:9/missing/image:1.0"'), JSON.stringify(events));
     await h.remove('nopull.yaml');
   });
 

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { managedSelector, POD_UID_LABEL } from '../../../src/runtime/index.js';
 import { startContainerd, type ContainerdEnv } from '../../helpers/containerd.js';
 import { eventually } from '../../helpers/manifests.js';
 import { BUSYBOX, cs, manifest, startSupervisor, type SupervisorHarness } from '../../helpers/supervisor.js';
@@ -19,10 +18,7 @@ describe('updates, re-adds and termination', () => {
     await env?.down();
   });
 
-  const objects = async (uid: string) => {
-    const labelSelector = managedSelector({ [POD_UID_LABEL]: uid });
-    return { sandboxes: await h.runtime.listPodSandboxes({ labelSelector }), containers: await h.runtime.listContainers({ labelSelector }) };
-  };
+  const objects = (uid: string) => h.objects(uid);
   const web = (cmd: string): string =>
     manifest('web', `  terminationGracePeriodSeconds: 2\n  containers:\n  - {name: app, image: ${BUSYBOX}, command: [sh, -c, "${cmd}"]}\n`);
 

@@ -10,7 +10,6 @@ import { describePod, writeEvents } from '../../../src/cli/describe-format.js';
 import { PrefixWriter, rfc1123z } from '../../../src/cli/describe-writer.js';
 import { describeProbe } from '../../../src/cli/describe-containers.js';
 import { main } from '../../../src/cli/main.js';
-import { podQOSClass } from '../../../src/cli/pod-qos.js';
 import type { PodEvent } from '../../../src/events/types.js';
 import { StatusSocketServer } from '../../../src/server/index.js';
 import { FakeStatusProvider, minimalPod } from '../server/fake-provider.js';
@@ -270,15 +269,6 @@ describe('describe output', () => {
     assert.equal(describeProbe({ tcpSocket: { port: 5432 }, periodSeconds: 5 }), 'tcp-socket :5432 delay=0s timeout=1s period=5s #success=1 #failure=3');
     assert.equal(describeProbe({ httpGet: { port: 'http', path: '/', scheme: 'HTTPS' } }), 'http-get https://:http/ delay=0s timeout=1s period=10s #success=1 #failure=3');
   });
-
-  test('QoS class is computed when the status does not carry it', () => {
-    const withResources = (resources: NonNullable<Pod['spec']>['containers'][number]['resources']): Pod => ({ spec: { containers: [{ name: 'a', resources }] } });
-    assert.equal(podQOSClass(withResources(undefined)), 'BestEffort');
-    assert.equal(podQOSClass(withResources({ limits: { cpu: '1', memory: '1Gi' } })), 'Guaranteed');
-    assert.equal(podQOSClass(withResources({ limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '1000m', memory: '1Gi' } })), 'Guaranteed');
-    assert.equal(podQOSClass(withResources({ limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '500m' } })), 'Burstable');
-    assert.equal(podQOSClass(withResources({ requests: { memory: '64Mi' } })), 'Burstable');
-  });
 });
 
 function capture(): { out: { stdout: PassThrough; stderr: PassThrough }; stdout(): string; stderr(): string } {
@@ -295,7 +285,7 @@ describe('staticlet describe (against a live status socket)', () => {
   let dir: string;
   let socket: string;
   const provider = new FakeStatusProvider(
-    [ETCD, minimalPod('default', 'web-edge-1'), minimalPod('a', 'dup'), minimalPod('b', 'dup')],
+    [ETCD, { ...minimalPod('default', 'web-edge-1'), spec: { nodeName: 'edge-1', containers: [{ name: 'main', image: 'busybox' }] } }, minimalPod('a', 'dup'), minimalPod('b', 'dup')],
     { 'uid-etcd': EVENTS },
   );
   const server = new StatusSocketServer(provider);
@@ -328,6 +318,10 @@ describe('staticlet describe (against a live status socket)', () => {
     assert.equal(r.stdout, EXPECTED);
     const web = await run('web-edge-1');
     assert.equal(web.code, 0);
+    // The name as written in the manifest, without the node suffix.
+    const short = await run('web');
+    assert.equal(short.code, 0, short.stderr);
+    assert.match(short.stdout, /^Name:\s+web-edge-1$/m);
     assert.match(web.stdout, /^Name: +web-edge-1\nNamespace: +default\n/);
     assert.match(web.stdout, /Events: +<none>\n$/);
   });
@@ -342,7 +336,7 @@ describe('staticlet describe (against a live status socket)', () => {
     assert.equal(wrongNs.stderr, 'staticlet describe: pod "etcd-edge-1" not found in namespace "default"\n');
     const ambiguous = await run('dup');
     assert.equal(ambiguous.code, 1);
-    assert.match(ambiguous.stderr, /pod "dup" not found in namespace "default"; it exists in namespaces a, b: use -n/);
+    assert.match(ambiguous.stderr, /pod "dup" is ambiguous: a\/dup, b\/dup; use namespace\/name/);
   });
 
   test('a malformed pod argument is a usage error', async () => {
