@@ -4,9 +4,9 @@
  * containerd, interleaved A/B; then the supervisor's idle CPU and RSS with a full node of pods.
  * Run: npm run bench:lifecycle. Env knobs: LIFECYCLE_SINGLE_REPS (20), LIFECYCLE_BURST_REPS (3),
  * LIFECYCLE_BURST_PODS (110), LIFECYCLE_CONCURRENCY (staticlet's default, 16),
- * LIFECYCLE_IDLE_SECONDS (30), LIFECYCLE_SETTLE_SECONDS (5), LIFECYCLE_POLL_MS (20),
+ * LIFECYCLE_IDLE_SECONDS (60), LIFECYCLE_SETTLE_SECONDS (20), LIFECYCLE_POLL_MS (20),
  * LIFECYCLE_WARMUP_BURST (1: warm up with a full burst, 0: with one pod), LIFECYCLE_IDLE_TRACE (0:
- * 1 prints every idle second's CPU ticks).
+ * 1 prints every idle second's CPU ticks), LIFECYCLE_STATICLET_LOG (file to copy staticlet's log to).
  */
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { cpus, release, totalmem } from 'node:os';
@@ -36,8 +36,11 @@ const cfg = {
   burstReps: envInt('LIFECYCLE_BURST_REPS', 3),
   burstPods: envInt('LIFECYCLE_BURST_PODS', 110),
   width: envInt('LIFECYCLE_CONCURRENCY', DEFAULT_MAX_CONCURRENT_SYNCS),
-  idleSeconds: envInt('LIFECYCLE_IDLE_SECONDS', 30),
-  settleSeconds: envInt('LIFECYCLE_SETTLE_SECONDS', 5),
+  // One full --sync-frequency period (1 min) and three manifest rescans (20 s): a 30 s window
+  // catches the resync of all pods or not, by chance, and the figure jumps by half a percent.
+  idleSeconds: envInt('LIFECYCLE_IDLE_SECONDS', 60),
+  // Lets the post-burst follow-up syncs and V8's memory-reducing major GC pass first.
+  settleSeconds: envInt('LIFECYCLE_SETTLE_SECONDS', 20),
   pollMs: envInt('LIFECYCLE_POLL_MS', 20),
   warmupBursts: envInt('LIFECYCLE_WARMUP_BURST', 1) > 0,
   idleTrace: envInt('LIFECYCLE_IDLE_TRACE', 0) > 0,

@@ -36,6 +36,8 @@ export interface IdleSample {
   /** Busiest one-second slice, percent of one core. */
   cpuMaxSlicePct: number;
   rssEndKb: number;
+  /** RSS swings with V8's major GCs; min and max bound where it sits. */
+  rssMinKb: number;
   rssMaxKb: number;
 }
 
@@ -47,6 +49,7 @@ export async function sampleIdle(pid: number, seconds: number, trace?: (line: st
   let prevC = c0;
   let cpuMaxSlicePct = 0;
   let rssMaxKb = statusKb(pid, 'VmRSS');
+  let rssMinKb = rssMaxKb;
   for (let i = 1; i <= seconds; i++) {
     checkAborted();
     await sleep(Math.max(0, t0 + i * 1000 - performance.now()));
@@ -55,11 +58,12 @@ export async function sampleIdle(pid: number, seconds: number, trace?: (line: st
     cpuMaxSlicePct = Math.max(cpuMaxSlicePct, pct(c - prevC, t - prevT));
     const rss = statusKb(pid, 'VmRSS');
     rssMaxKb = Math.max(rssMaxKb, rss);
+    rssMinKb = Math.min(rssMinKb, rss);
     trace?.(`idle second ${i}: ${c - prevC} ticks, RSS ${rss} kB`);
     prevT = t;
     prevC = c;
   }
-  return { seconds, cpuPct: pct(prevC - c0, prevT - t0), cpuMaxSlicePct, rssEndKb: statusKb(pid, 'VmRSS'), rssMaxKb };
+  return { seconds, cpuPct: pct(prevC - c0, prevT - t0), cpuMaxSlicePct, rssEndKb: statusKb(pid, 'VmRSS'), rssMinKb, rssMaxKb };
 }
 
 function pct(ticks: number, wallMs: number): number {

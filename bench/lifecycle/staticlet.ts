@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkAborted } from './wait.js';
@@ -49,6 +49,9 @@ export class StaticletProcess {
       '--pod-logs-dir', dirs.logs, '--hostname-override', NODE, '--node-ip', '127.0.0.1', '--logging-format', 'json', '--v', '0',
     ];
     this.child = spawn(process.execPath, [findBin(), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // For digging into an anomaly: the full log, as staticlet wrote it.
+    const copy = process.env.LIFECYCLE_STATICLET_LOG ? createWriteStream(process.env.LIFECYCLE_STATICLET_LOG) : undefined;
+    if (copy) this.child.stderr!.pipe(copy);
     let buf = '';
     this.child.stderr!.on('data', (d: Buffer) => {
       buf += d.toString();

@@ -8,9 +8,11 @@ write_config() {
   local dir=$1 pause_image=$2
   local id; id=$(printf '%s' "$dir" | sha256sum | cut -c1-8)
   mkdir -p "$dir/cni/net.d" "$dir/certs.d" "$dir/logs" "$dir/root" "$dir/state"
-  # Bridge names are host-global and at most 15 chars; the dir hash keeps parallel envs apart.
-  # isGateway/ipMasq off: the bridge gets no host address or NAT rules, so several envs with the
-  # same subnet cannot clash and nothing outside the pod's namespace is touched.
+  # Bridge names are host-global and at most 15 chars; the dir hash keeps parallel envs apart,
+  # and picks each env its own /24 in 10.100.0.0/14 so their routes never overlap.
+  # isGateway gives the bridge the .1 address, so the node reaches its pods (httpGet and
+  # tcpSocket probes go from the node to the pod IP, as the kubelet's do); no NAT (ipMasq off).
+  local subnet=${STATICLET_POD_SUBNET:-10.$((100 + 0x${id:0:2} % 4)).$((0x${id:2:2})).0/24}
   cat >"$dir/cni/net.d/10-staticlet.conflist" <<JSON
 {
   "cniVersion": "1.0.0",
@@ -19,13 +21,13 @@ write_config() {
     {
       "type": "bridge",
       "bridge": "stl$id",
-      "isGateway": false,
+      "isGateway": true,
       "ipMasq": false,
       "hairpinMode": false,
       "ipam": {
         "type": "host-local",
         "dataDir": "$dir/cni/ipam",
-        "ranges": [[{ "subnet": "${STATICLET_POD_SUBNET:-10.99.0.0/24}" }]]
+        "ranges": [[{ "subnet": "$subnet" }]]
       }
     }
   ]

@@ -1,6 +1,8 @@
 import type { Logger } from '../logging/logger.js';
 import type { EventRecorder } from '../events/types.js';
 import type { EnsureImageRequest, EnsureImageResult, KeyedBackoff, Runtime } from '../runtime/index.js';
+import type { ProbedContainer } from '../probes/manager.js';
+import type { ProbeVerdicts } from '../status/types.js';
 import type { NodeContext } from './context.js';
 import type { HostResolver } from './dns.js';
 
@@ -13,6 +15,15 @@ export interface ImageEnsurer {
   gc(): void;
 }
 
+/** The prober as pod workers see it: they report running instances and read verdicts. */
+export interface PodProber {
+  sync(podUid: string, running: readonly ProbedContainer[]): void;
+  removePod(podUid: string): void;
+  verdicts(podUid: string): ProbeVerdicts;
+  /** Startup probe passed for this instance (true without a startup probe). */
+  isStarted(containerId: string): boolean;
+}
+
 /** Everything a pod worker uses, handed in so tests can pick a real runtime or a fake. */
 export interface PodDeps {
   runtime: Runtime;
@@ -23,5 +34,7 @@ export interface PodDeps {
   crashBackoff: KeyedBackoff;
   logger: Logger;
   hostResolver(): Promise<HostResolver>;
+  /** Absent: no probes run, every running container counts as ready and started. */
+  probes?: PodProber;
   now(): number;
 }

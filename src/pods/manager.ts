@@ -1,10 +1,11 @@
 import type { Pod } from '../api/generated/core-v1.js';
 import type { DesiredChange, DesiredPod, DesiredStateView } from '../config/desired-state.js';
 import { formatManifestError } from '../config/manifest.js';
+import type { ProbeFailure } from '../probes/manager.js';
 import type { PodDeps } from './deps.js';
 import { pruneRemovedPodLogs } from './log-paths.js';
 import { formatTime } from '../status/index.js';
-import { Limiter } from './limiter.js';
+import { Limiter } from '../lib/limiter.js';
 import { Relister } from './relist.js';
 import { PodWorker, type WorkerHost } from './worker.js';
 
@@ -89,6 +90,16 @@ export class PodManager {
     // A replaced pod and its successor share the name; the live one is the answer.
     const w = matches.find((m) => !m.terminating) ?? matches[0];
     return w ? this.view(w) : undefined;
+  }
+
+  /** A probe condemned a container: its pod worker restarts it. */
+  probeFailed(f: ProbeFailure): void {
+    this.workers.get(f.podUid)?.requestKill(f);
+  }
+
+  /** Something that shows in a pod's status changed outside the runtime (a probe verdict). */
+  wake(uid: string): void {
+    this.workers.get(uid)?.wake();
   }
 
   /** For tests and the benchmark: wake every worker now. */

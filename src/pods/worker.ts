@@ -13,7 +13,8 @@ import { sandboxConfig } from './sandbox-config.js';
 import { crashKey, startContainer } from './start.js';
 import { prepareVolumes } from './volumes.js';
 import { ContainerConfigError } from './container-config.js';
-import type { PodRuntimeState } from './instances.js';
+import { containerName, type PodRuntimeState } from './instances.js';
+import type { ProbedContainer, ProbeFailure } from '../probes/manager.js';
 
 /** Hooks the manager gives each worker. */
 export interface WorkerHost {
@@ -48,6 +49,8 @@ export class PodWorker {
   private startTime: number | undefined;
   private current: PodStatus | undefined;
   private dirty = false;
+  /** Containers a liveness or startup probe condemned; killed at the next sync. */
+  private pendingKills: ProbeFailure[] = [];
   private loop: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
@@ -115,6 +118,12 @@ export class PodWorker {
     }, Math.max(0, ms) + 5);
   }
 
+  /** A liveness/startup probe failed: the container is killed in the worker's own loop. */
+  requestKill(f: ProbeFailure): void {
+    this.pendingKills.push(f);
+    this.wake();
+  }
+
   /** Supervisor shutdown: finish the sync in flight, then leave the pod as it is. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -143,6 +152,7 @@ export class PodWorker {
     const desired = this.desired;
     const state = await observePod(this.deps.runtime, this.uid);
     if (!desired) {
+      this.deps.probes?.removePod(this.uid);
       await terminatePod(this.deps, this.ref, this.lastPod, state);
       // The manifest came back (same UID) while the pod was going down: start it again.
       if (this.desired) return true;
@@ -152,6 +162,7 @@ export class PodWorker {
       return false;
     }
     const pod = desired.pod;
+    if (this.pendingKills.length > 0) return this.killCondemned(pod, state);
     const now = this.deps.now();
     this.startTime ??= oldestSandbox(state) ?? now;
     if (this.host.blocked(this.fullName, this.uid)) {
@@ -172,6 +183,7 @@ export class PodWorker {
       backoffRemaining: (name, finishedAt) => this.deps.crashBackoff.remainingSince(crashKey(this.uid, name), finishedAt),
       backoffDelay: (name) => this.deps.crashBackoff.get(crashKey(this.uid, name)),
       restartHistory: (name) => history.get(name) ?? -1,
+      ...(this.deps.probes ? { started: (_name: string, id: string) => this.deps.probes!.isStarted(id) } : {}),
       ...(this.terminal ? { terminal: this.terminal } : {}),
     });
     if (plan.terminal && !this.terminal) {
@@ -185,6 +197,7 @@ export class PodWorker {
       this.deps.events.record({ ...this.ref, ...(fieldPath ? { fieldPath } : {}) }, 'Warning', 'BackOff', `Back-off restarting failed container ${name} in pod ${this.ref.name}_${this.ref.namespace}(${this.uid})`);
     }
     const { acted, notes } = await this.execute(pod, plan, state, logDir);
+    this.syncProbes(pod, state);
     this.record(pod, state, { ...plan.waiting, ...notes }, now);
     if (plan.wakeAfterMs !== undefined) this.wakeAfter(plan.wakeAfterMs);
     return acted;
@@ -265,6 +278,22 @@ export class PodWorker {
     return { acted, notes };
   }
 
+  private syncProbes(pod: Pod, state: PodRuntimeState): void {
+    this.deps.probes?.sync(this.uid, this.terminal ? [] : probedContainers(this.ref, pod, state, this.deps.node.hostIP));
+  }
+
+  private async killCondemned(pod: Pod, state: PodRuntimeState): Promise<boolean> {
+    const kills = this.pendingKills.splice(0);
+    const podIP = state.sandboxes[0]?.ip ?? '';
+    await Promise.all(
+      kills.map((k) => {
+        const inst = state.containers.find((c) => c.id === k.containerId && c.state === 'running');
+        return inst ? killContainer(this.deps, this.ref, pod, inst, k.message, k.graceSeconds, podIP) : undefined;
+      }),
+    );
+    return true;
+  }
+
   private record(pod: Pod, state: PodRuntimeState, waiting: Record<string, WaitingNote>, now: number): void {
     this.current = computePodStatus(
       {
@@ -276,11 +305,28 @@ export class PodWorker {
         ...(this.startTime !== undefined ? { startTime: this.startTime } : {}),
         ...(this.terminal ? { terminal: this.terminal } : {}),
         ...(this.current ? { previous: this.current } : {}),
+        ...(this.deps.probes ? { probes: this.deps.probes.verdicts(this.uid) } : {}),
         now,
       },
       { runtimeName: this.deps.node.runtimeName },
     );
   }
+}
+
+/** Probes follow the running instances of the current sandbox. */
+function probedContainers(ref: PodRef, pod: Pod, state: PodRuntimeState, hostIP: string): ProbedContainer[] {
+  const sandbox = state.sandboxes[0];
+  if (!sandbox || sandbox.state !== 'ready') return [];
+  const podIP = pod.spec?.hostNetwork ? hostIP : sandbox.ip;
+  const out: ProbedContainer[] = [];
+  for (const inst of state.containers) {
+    if (inst.state !== 'running' || inst.podSandboxId !== sandbox.id) continue;
+    const name = containerName(inst);
+    const container = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find((c) => c.name === name);
+    if (!container || !(container.startupProbe || container.livenessProbe || container.readinessProbe)) continue;
+    out.push({ pod: ref, container, fieldPath: fieldPathOf(pod, name) ?? '', containerId: inst.id, startedAt: inst.startedAt, podIP });
+  }
+  return out;
 }
 
 function oldestSandbox(state: PodRuntimeState): number | undefined {

@@ -9,6 +9,8 @@ import type { PodEvent } from '../events/types.js';
 import { readHostResolver } from '../pods/dns.js';
 import { sleep } from '../pods/hooks.js';
 import { PodManager } from '../pods/manager.js';
+import { runProbe } from '../probes/handlers/index.js';
+import { ProberManager } from '../probes/manager.js';
 import { connectRuntime, ImageManager, KeyedBackoff, type RuntimeClient } from '../runtime/index.js';
 import { StatusSocketServer } from '../server/index.js';
 import type { RejectionView, StatusProvider } from '../server/types.js';
@@ -41,6 +43,7 @@ export class Supervisor implements StatusProvider {
   private readonly sources: ManifestSource[] = [];
   private runtime: RuntimeClient | undefined;
   private manager: PodManager | undefined;
+  private prober: ProberManager | undefined;
   private readonly statusServer: StatusSocketServer;
   private connecting: Promise<void> | undefined;
   private stopping = false;
@@ -72,6 +75,11 @@ export class Supervisor implements StatusProvider {
     return this.manager;
   }
 
+  /** The prober, once the runtime answered (probe counts, scheduling lateness). */
+  get probes(): ProberManager | undefined {
+    return this.prober;
+  }
+
   async start(): Promise<void> {
     if (this.sources.length === 0) {
       this.logger.warn('no manifest source configured (--pod-manifest-path / staticPodPath, --manifest-url / staticPodURL); nothing to run');
@@ -91,6 +99,7 @@ export class Supervisor implements StatusProvider {
     await this.pipeline.stop();
     await this.connecting;
     await this.manager?.stop();
+    this.prober?.stop();
     if (!this.options.runtime) this.runtime?.close();
     await this.statusServer.stop();
     this.logger.info('staticlet stopped; static pods are left running');
@@ -126,7 +135,17 @@ export class Supervisor implements StatusProvider {
     this.runtime = runtime;
     const s = this.settings;
     const version = await runtime.version().catch(() => undefined);
-    this.manager = new PodManager(
+    // The prober and the pod manager call each other: probes condemn containers, workers
+    // report running instances. The closures resolve `manager` once it exists.
+    let manager: PodManager | undefined;
+    this.prober = new ProberManager({
+      runtime,
+      run: runProbe,
+      events: this.eventLog,
+      onFailure: (f) => manager?.probeFailed(f),
+      onChange: (uid) => manager?.wake(uid),
+    });
+    manager = this.manager = new PodManager(
       {
         runtime,
         images: new ImageManager(runtime, { logger: this.logger }),
@@ -144,6 +163,7 @@ export class Supervisor implements StatusProvider {
         crashBackoff: new KeyedBackoff({ baseMs: s.crashLoopBackoffBaseMs, maxMs: s.crashLoopBackoffMaxMs }),
         logger: this.logger,
         hostResolver: () => readHostResolver(s.resolvConf),
+        probes: this.prober,
         now: Date.now,
       },
       this.state,

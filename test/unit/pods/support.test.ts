@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { HookError, resolvePort, runHook } from '../../../src/pods/hooks.js';
-import { Limiter } from '../../../src/pods/limiter.js';
+import { Limiter } from '../../../src/lib/limiter.js';
 import { ensurePodLogDir, markPodLogsRemoved, OWNER_MARKER, pruneRemovedPodLogs, restartHistory } from '../../../src/pods/log-paths.js';
 import { podHostname } from '../../../src/pods/sandbox-config.js';
 import type { Runtime } from '../../../src/runtime/index.js';

@@ -1,0 +1,169 @@
+import { request as httpRequest, type ClientRequest, type OutgoingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
+import type { HTTPHeader } from '../../api/generated/core-v1.js';
+import type { ProbeHandler, ProbeResult } from '../types.js';
+import { connErrorText, dialErrorText, errorText, failure, joinHostPort, PROBE_OUTPUT_LIMIT, PROBE_USER_AGENT, resolvePort, success } from './common.js';
+
+/** Where one GET goes. `host` is bare (no IPv6 brackets), `path` includes the query. */
+interface Target {
+  tls: boolean;
+  host: string;
+  port: number;
+  path: string;
+}
+
+interface Reply {
+  status: number;
+  location: string | undefined;
+  /** At most PROBE_OUTPUT_LIMIT bytes; the rest is never read. */
+  body: string;
+}
+
+/** Go's client gives up on the 10th redirect response in a chain; the kubelet keeps that limit. */
+const MAX_REDIRECTS = 10;
+/** The statuses Go's client follows (with a Location); any other 3xx is the final answer. */
+const FOLLOWED = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * GET from the node to the pod. Success is decided by the status alone; redirects are followed
+ * only to the same host name, and a redirect elsewhere is a warning, as in the kubelet.
+ */
+export const httpProbe: ProbeHandler = async (probe, target, timeoutMs) => {
+  const action = probe.httpGet;
+  if (!action) return failure('probe has no httpGet action');
+  const port = resolvePort(action.port, target.container);
+  if (typeof port === 'string') return failure(port);
+  const first: Target = { tls: action.scheme === 'HTTPS', host: action.host || target.podIP, port, path: requestPath(action.path) };
+  return follow(first, probeHeaders(action.httpHeaders ?? []), Date.now() + timeoutMs);
+};
+
+async function follow(first: Target, headers: OutgoingHttpHeaders, deadline: number): Promise<ProbeResult> {
+  let t = first;
+  for (let requests = 1; ; requests++) {
+    const r = await get(t, headers, deadline - Date.now());
+    if (typeof r === 'string') return failure(r);
+    const loc = FOLLOWED.has(r.status) ? r.location : undefined;
+    if (!loc) return verdict(r);
+    const next = redirectTarget(t, loc);
+    if (typeof next === 'string') return failure(next);
+    if (next.host.toLowerCase() !== first.host.toLowerCase()) return verdict(r);
+    if (requests >= MAX_REDIRECTS) return failure(`Get "${loc}": stopped after ${MAX_REDIRECTS} redirects`);
+    // As Go does: a custom Host survives only a relative redirect; an absolute one names its host.
+    if (/^[a-z][a-z0-9+.-]*:/i.test(loc)) headers = withoutHost(headers);
+    t = next;
+  }
+}
+
+function verdict(r: Reply): ProbeResult {
+  if (r.status >= 200 && r.status < 300) return success(r.body);
+  if (r.status >= 300 && r.status < 400) return { outcome: 'warning', message: `Probe terminated redirects, Response body: ${r.body}` };
+  // The body stays out of the message: it may hold anything, and events are widely readable.
+  return failure(`HTTP probe failed with statuscode: ${r.status}`);
+}
+
+function display(t: Target): string {
+  return `${t.tls ? 'https' : 'http'}://${joinHostPort(t.host, t.port)}${t.path}`;
+}
+
+/** Go escapes what a request line cannot carry; Node would reject it instead. */
+function requestPath(path: string | undefined): string {
+  const p = !path ? '/' : path.startsWith('/') ? path : `/${path}`;
+  return p.replace(/[^\x21-\x7e]+/gu, (s) => {
+    try {
+      return encodeURI(s);
+    } catch {
+      return '%EF%BF%BD'; // a lone surrogate: U+FFFD, as Go's UTF-8 handling would produce
+    }
+  });
+}
+
+function redirectTarget(from: Target, loc: string): Target | string {
+  let u: URL;
+  try {
+    u = new URL(loc, display(from));
+  } catch {
+    return `Get "${display(from)}": failed to parse Location header ${JSON.stringify(loc)}`;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `Get "${loc}": unsupported protocol scheme "${u.protocol.slice(0, -1)}"`;
+  const tls = u.protocol === 'https:';
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  return { tls, host, port: u.port ? Number(u.port) : tls ? 443 : 80, path: u.pathname + u.search };
+}
+
+/** User headers (repeatable), then the kubelet's defaults for what the user left out. */
+function probeHeaders(list: HTTPHeader[]): OutgoingHttpHeaders {
+  const byName = new Map<string, { name: string; values: string[] }>();
+  for (const h of list) {
+    const key = h.name.toLowerCase();
+    const e = byName.get(key) ?? { name: h.name, values: [] };
+    e.values.push(h.value);
+    byName.set(key, e);
+  }
+  // Go sends only the first User-Agent and Host; an empty one means no User-Agent / the URL's host.
+  const single = (name: string, fallback?: string): void => {
+    const key = name.toLowerCase();
+    const e = byName.get(key);
+    const v = e ? e.values[0] : fallback;
+    byName.delete(key);
+    if (v) byName.set(key, { name: e?.name ?? name, values: [v] });
+  };
+  single('User-Agent', PROBE_USER_AGENT);
+  single('Host');
+  // Accept keeps all its values, but the kubelet drops it when the (first) value is empty.
+  if (!byName.has('accept')) byName.set('accept', { name: 'Accept', values: ['*/*'] });
+  else if (!byName.get('accept')?.values[0]) byName.delete('accept');
+  // Keep-alive off: a probe must not leave sockets open in the pod between periods.
+  byName.set('connection', { name: 'Connection', values: ['close'] });
+  const out: OutgoingHttpHeaders = {};
+  for (const { name, values } of byName.values()) out[name] = values.length === 1 ? values[0] : values;
+  return out;
+}
+
+function withoutHost(headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
+  return Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'host'));
+}
+
+/** One GET; resolves with the reply, or with the failure text. `timeoutMs` covers connect, headers and body. */
+function get(t: Target, headers: OutgoingHttpHeaders, timeoutMs: number): Promise<Reply | string> {
+  const url = display(t);
+  return new Promise((resolve) => {
+    let req: ClientRequest | undefined;
+    let connected = false;
+    let awaiting = 'awaiting headers';
+    let settled = false;
+    const done = (r: Reply | string): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req?.destroy();
+      resolve(r);
+    };
+    const timer = setTimeout(() => done(`Get "${url}": context deadline exceeded (Client.Timeout exceeded while ${awaiting})`), Math.max(0, timeoutMs));
+    try {
+      const send = t.tls ? httpsRequest : httpRequest;
+      const tls = t.tls ? { rejectUnauthorized: false, servername: isIP(t.host) ? '' : t.host } : {};
+      // Lenient parsing: Go's client (the kubelet's) accepts bare-LF header lines, which small
+      // servers such as busybox httpd's CGI answers send; a probe must not fail over that.
+      req = send({ host: t.host, port: t.port, path: t.path, method: 'GET', headers, agent: false, insecureHTTPParser: true, ...tls }, (res) => {
+        awaiting = 'reading body';
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const finish = (): void => done({ status: res.statusCode ?? 0, location: res.headers.location, body: Buffer.concat(chunks).subarray(0, PROBE_OUTPUT_LIMIT).toString('utf8') });
+        res.on('data', (c: Buffer) => {
+          chunks.push(c);
+          size += c.length;
+          // Stop at the limit: destroying the request closes the socket, the rest is never read.
+          if (size >= PROBE_OUTPUT_LIMIT) finish();
+        });
+        res.on('end', finish);
+        res.on('error', (err) => done(`Get "${url}": ${connErrorText(err)}`));
+      });
+    } catch (err) {
+      return done(`Get "${url}": ${errorText(err)}`);
+    }
+    req.on('socket', (s) => s.once('connect', () => (connected = true)));
+    req.on('error', (err) => done(`Get "${url}": ${connected ? connErrorText(err) : dialErrorText(err, t.host, t.port)}`));
+    req.end();
+  });
+}

@@ -1,0 +1,164 @@
+import type { Container, Probe } from '../api/generated/core-v1.js';
+import type { EventRecorder } from '../events/types.js';
+import type { Runtime } from '../runtime/index.js';
+import { Limiter } from '../lib/limiter.js';
+import type { ProbeVerdicts } from '../status/types.js';
+import { ProbeWorker } from './worker.js';
+import type { ProbeHandler, ProbeKind, ProbeResult } from './types.js';
+
+/** A running container instance whose probes should run. */
+export interface ProbedContainer {
+  pod: { namespace: string; name: string; uid: string };
+  container: Container;
+  /** Spec path for events, e.g. spec.containers{web}. */
+  fieldPath: string;
+  containerId: string;
+  startedAt: number;
+  podIP: string;
+}
+
+export interface ProbeFailure {
+  podUid: string;
+  containerId: string;
+  name: string;
+  kind: 'liveness' | 'startup';
+  message: string;
+  /** Probe-level terminationGracePeriodSeconds, when set. */
+  graceSeconds?: number;
+}
+
+export interface ProberOptions {
+  runtime: Runtime;
+  run: ProbeHandler;
+  events: EventRecorder;
+  /** A liveness or startup probe failed its threshold: the container must be restarted. */
+  onFailure(f: ProbeFailure): void;
+  /** A verdict that shows in pod status flipped (readiness, startup). */
+  onChange(podUid: string): void;
+  /** Bound on concurrent exec probes across all pods (ExecSync load on the runtime). */
+  maxConcurrentExec?: number;
+  now?: () => number;
+  random?: () => number;
+}
+
+const KINDS: ReadonlyArray<[ProbeKind, 'startupProbe' | 'livenessProbe' | 'readinessProbe']> = [
+  ['startup', 'startupProbe'],
+  ['liveness', 'livenessProbe'],
+  ['readiness', 'readinessProbe'],
+];
+
+const LABEL: Record<ProbeKind, string> = { startup: 'Startup', liveness: 'Liveness', readiness: 'Readiness' };
+
+export const DEFAULT_MAX_CONCURRENT_EXEC = 16;
+
+/**
+ * One worker per (container instance, probe kind). Workers start when the pod worker reports
+ * an instance running and stop when it is gone, so a restarted container starts from fresh
+ * verdicts. Counts results like the kubelet's prober_probe_total.
+ */
+export class ProberManager {
+  private readonly workers = new Map<string, ProbeWorker>(); // `${containerId}/${kind}`
+  private readonly byPod = new Map<string, Map<string, ProbedContainer>>(); // uid → containerId → info
+  private readonly execLimit: Limiter;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  /** prober_probe_total, keyed by JSON of its labels. */
+  readonly counts = new Map<string, number>();
+  /** Recent scheduling lateness samples (ms), for the benchmark. */
+  readonly lateness: number[] = [];
+
+  constructor(private readonly opts: ProberOptions) {
+    this.execLimit = new Limiter(opts.maxConcurrentExec ?? DEFAULT_MAX_CONCURRENT_EXEC);
+    this.now = opts.now ?? Date.now;
+    this.random = opts.random ?? Math.random;
+  }
+
+  /** The running instances of a pod right now; workers follow. */
+  sync(podUid: string, running: readonly ProbedContainer[]): void {
+    const next = new Map(running.map((c) => [c.containerId, c]));
+    const prev = this.byPod.get(podUid) ?? new Map<string, ProbedContainer>();
+    for (const id of prev.keys()) if (!next.has(id)) this.stopContainer(id);
+    for (const c of running) {
+      if (prev.has(c.containerId)) continue;
+      for (const [kind, field] of KINDS) {
+        const probe = c.container[field];
+        if (probe) this.startWorker(c, kind, probe);
+      }
+    }
+    if (next.size > 0) this.byPod.set(podUid, next);
+    else this.byPod.delete(podUid);
+  }
+
+  removePod(podUid: string): void {
+    this.sync(podUid, []);
+  }
+
+  /** Verdicts for pod status: only containers that have the probe appear. */
+  verdicts(podUid: string): ProbeVerdicts {
+    const ready: Record<string, boolean> = {};
+    const started: Record<string, boolean> = {};
+    for (const c of this.byPod.get(podUid)?.values() ?? []) {
+      const name = c.container.name;
+      if (c.container.readinessProbe) ready[name] = this.workers.get(`${c.containerId}/readiness`)?.state.result ?? false;
+      if (c.container.startupProbe) started[name] = this.isStarted(c.containerId);
+    }
+    return { ready, started };
+  }
+
+  /** Startup probe passed (true when the container has none). */
+  isStarted(containerId: string): boolean {
+    const w = this.workers.get(`${containerId}/startup`);
+    return w ? w.state.result : true;
+  }
+
+  stop(): void {
+    for (const w of this.workers.values()) w.stop();
+    this.workers.clear();
+    this.byPod.clear();
+  }
+
+  private startWorker(c: ProbedContainer, kind: ProbeKind, probe: Probe): void {
+    const target = { runtime: this.opts.runtime, containerId: c.containerId, container: c.container, podIP: c.podIP };
+    const worker = new ProbeWorker(kind, probe, target, c.startedAt, {
+      run: (p, t, timeoutMs) => (p.exec ? this.execLimit.run(() => this.opts.run(p, t, timeoutMs)) : this.opts.run(p, t, timeoutMs)),
+      gated: () => kind === 'startup' || this.isStarted(c.containerId),
+      result: (w, r, verdict, flipped) => this.onResult(c, w, r, verdict, flipped),
+      lateness: (ms) => {
+        if (this.lateness.length >= 10_000) this.lateness.shift();
+        this.lateness.push(ms);
+      },
+      now: this.now,
+    });
+    this.workers.set(`${c.containerId}/${kind}`, worker);
+    worker.start(this.random() * worker.settings.periodMs);
+  }
+
+  private stopContainer(containerId: string): void {
+    for (const [kind] of KINDS) {
+      const key = `${containerId}/${kind}`;
+      this.workers.get(key)?.stop();
+      this.workers.delete(key);
+    }
+  }
+
+  private onResult(c: ProbedContainer, w: ProbeWorker, r: ProbeResult, verdict: boolean, flipped: boolean): void {
+    const result = r.outcome === 'failure' ? 'failed' : r.outcome === 'warning' ? 'successful' : 'successful';
+    const key = JSON.stringify({ probe_type: LABEL[w.kind], result, container: c.container.name, pod: c.pod.name, namespace: c.pod.namespace });
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    const target = { ...c.pod, fieldPath: c.fieldPath };
+    if (r.outcome === 'failure') this.opts.events.record(target, 'Warning', 'Unhealthy', `${LABEL[w.kind]} probe failed: ${r.message}`);
+    else if (r.outcome === 'warning') this.opts.events.record(target, 'Warning', 'ProbeWarning', `${LABEL[w.kind]} probe warning: ${r.message}`);
+    if (!flipped) return;
+    if (!verdict && w.kind !== 'readiness') {
+      this.opts.onFailure({
+        podUid: c.pod.uid,
+        containerId: c.containerId,
+        name: c.container.name,
+        kind: w.kind,
+        message: `Container ${c.container.name} failed ${w.kind} probe, will be restarted`,
+        ...(w.probe.terminationGracePeriodSeconds !== undefined ? { graceSeconds: w.probe.terminationGracePeriodSeconds } : {}),
+      });
+    }
+    this.opts.onChange(c.pod.uid);
+  }
+}
