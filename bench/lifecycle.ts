@@ -8,8 +8,8 @@
  * LIFECYCLE_WARMUP_BURST (1: warm up with a full burst, 0: with one pod), LIFECYCLE_IDLE_TRACE (0:
  * 1 prints every idle second's CPU ticks), LIFECYCLE_STATICLET_LOG (file to copy staticlet's log to).
  */
-import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
-import { cpus, release, totalmem } from 'node:os';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -52,12 +52,14 @@ const progress = (msg: string): void => void process.stderr.write(`[lifecycle +$
 
 interface Ctx {
   env: ContainerdEnv;
+  containerdPid: number;
   work: string;
   cri: CriClient;
   bare: BareCri;
   staticlet: StaticletProcess;
 }
 
+const ticksToMs = (ticks: number): number => (ticks / CLK_TCK) * 1000;
 const names = (n: number): string[] => Array.from({ length: n }, (_, i) => `p${i}`);
 
 /** Clock starts right before the first rename into the watched directory. */
@@ -67,16 +69,18 @@ async function staticletRep(c: Ctx, ns: string, n: number): Promise<Rep> {
   // Staged on the same filesystem, so each manifest appears complete in one rename.
   for (const name of names(n)) await writeFile(join(stage, `${name}.yaml`), manifestYaml(name, ns, c.env.busyboxImage));
   const cpu0 = cpuTicks(c.staticlet.pid);
+  const rt0 = cpuTicks(c.containerdPid);
   const t0 = performance.now();
   const t0Epoch = performance.timeOrigin + t0;
   const running = waitAllRunning(c.cri, ns, n, t0, cfg.pollMs, START_TIMEOUT_MS);
   running.catch(() => undefined);
   for (const name of names(n)) await rename(join(stage, `${name}.yaml`), join(c.work, 'manifests', `${ns}-${name}.yaml`));
   const r = await running;
-  const cpuMs = ((cpuTicks(c.staticlet.pid) - cpu0) / CLK_TCK) * 1000;
+  const cpuMs = ticksToMs(cpuTicks(c.staticlet.pid) - cpu0);
+  const runtimeCpuMs = ticksToMs(cpuTicks(c.containerdPid) - rt0);
   // The last event lines may still be in the pipe.
   await sleep(300);
-  return { ...r, cpuMs, startedMs: lastMark(c.staticlet.marks, ns, 'Started', t0Epoch), seenMs: lastMark(c.staticlet.marks, ns, 'pod added', t0Epoch) };
+  return { ...r, cpuMs, runtimeCpuMs, startedMs: lastMark(c.staticlet.marks, ns, 'Started', t0Epoch), seenMs: lastMark(c.staticlet.marks, ns, 'pod added', t0Epoch) };
 }
 
 async function staticletTeardown(c: Ctx, ns: string, n: number): Promise<void> {
@@ -87,6 +91,7 @@ async function staticletTeardown(c: Ctx, ns: string, n: number): Promise<void> {
 /** Clock starts right before the first CRI call; YAML parsing is done before it. */
 async function bareRep(c: Ctx, ns: string, n: number, width: number): Promise<Rep> {
   const pods = names(n).map((name) => loadPod(name, ns, c.env.busyboxImage, join(c.work, 'bare-manifests', `${ns}-${name}.yaml`)));
+  const rt0 = cpuTicks(c.containerdPid);
   const t0 = performance.now();
   const running = waitAllRunning(c.cri, ns, n, t0, cfg.pollMs, START_TIMEOUT_MS);
   running.catch(() => undefined);
@@ -95,7 +100,7 @@ async function bareRep(c: Ctx, ns: string, n: number, width: number): Promise<Re
     last = Math.max(last, await c.bare.startPod(pod));
   });
   const r = await running;
-  return { ...r, startedMs: last - t0 };
+  return { ...r, runtimeCpuMs: ticksToMs(cpuTicks(c.containerdPid) - rt0), startedMs: last - t0 };
 }
 
 async function bareTeardown(c: Ctx, ns: string): Promise<void> {
@@ -117,6 +122,8 @@ async function measure(c: Ctx, side: Side, ns: string, n: number, width: number,
 
 async function main(): Promise<void> {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => abort.abort());
+  // Other work on the machine shows in every figure; the load average makes a disturbed run visible.
+  const loadBefore = loadavg()[0]!;
   progress(`starting a private containerd (${JSON.stringify(cfg)})`);
   const env = await startContainerd();
   const work = join(env.dir, 'lifecycle');
@@ -133,7 +140,8 @@ async function main(): Promise<void> {
     await staticlet.waitReady(30_000);
     await sleep(1000);
     const startRssKb = statusKb(staticlet.pid, 'VmRSS');
-    const c: Ctx = { env, work, cri, bare, staticlet };
+    const containerdPid = Number((await readFile(join(env.dir, 'containerd.pid'), 'utf8')).trim());
+    const c: Ctx = { env, containerdPid, work, cri, bare, staticlet };
     const version = await cri.version();
     const cpu = cpus();
     const machine = `machine: ${cpu.length} x ${cpu[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${release()}, node ${process.version}, ${version.runtimeName} ${version.runtimeVersion}`;
@@ -166,7 +174,8 @@ async function main(): Promise<void> {
       }
     }
     report = {
-      machine,
+      // Only before: a burst teardown (110 runc deletes) drives the load up by itself.
+      machine: `${machine}, load average (1 min) before the run ${loadBefore.toFixed(2)}`,
       pollMs: cfg.pollMs,
       targetRatio: 1.25,
       scenarios: [single, ...(cfg.burstReps > 0 ? [burst] : [])],

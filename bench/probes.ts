@@ -8,11 +8,15 @@
  * phase B stops it (static pods keep running) and adopts the same pods with an in-process
  * Supervisor, whose ProberManager exposes the lateness samples and probe counts.
  *
+ * Needs root, like the containerd environment: the node reaches pod IPs through the .1 address
+ * the benchmark puts on its own environment's bridge (see probes/net.ts); env.down() removes it.
+ *
  * Run: npm run bench:probes. Env knobs: PROBES_SECONDS (60, window per phase),
  * PROBES_SETTLE_SECONDS (10), PROBES_WEB_PODS (110), PROBES_EXEC_PODS (20), PROBES_WEB_PERIOD (1),
  * PROBES_EXEC_PERIOD (10), PROBES_PHASES (AB; A or B for one), PROBES_READY_TIMEOUT_SECONDS (300),
  * PROBES_TRACE (0; 1 prints every sampled second), PROBES_STATICLET_LOG (file to copy staticlet's
- * log to; phase B's goes to <file>.inproc).
+ * log to; phase B's goes to <file>.inproc), PROBES_CPU_PROF (file: V8 CPU profile of phase B's
+ * window, top functions printed to stderr; the profiler's own cost then inflates phase B's CPU).
  */
 import { readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
@@ -29,6 +33,7 @@ import { abort, checkAborted } from './lifecycle/wait.js';
 import { startInProcess, type InProcess } from './probes/inproc.js';
 import { addHostAddress, bridgeName, pickSubnet, removeBridge } from './probes/net.js';
 import { benchPods, convergence, kindOf, NAMESPACE, type Convergence, type PodKind, type PodMix } from './probes/pods.js';
+import { Profiler } from './probes/profile.js';
 import { containerdPid, findShims, type Shim } from './probes/proc.js';
 import { countKey, format, type PhaseReport, type Report } from './probes/report.js';
 import { noteOf, StaticletChild, summarizeNotes, type LogNote, type StaticletDirs } from './probes/staticlet.js';
@@ -58,6 +63,7 @@ const cfg = {
   readyTimeoutMs: envInt('PROBES_READY_TIMEOUT_SECONDS', 300, 1) * 1000,
   trace: envInt('PROBES_TRACE', 0) > 0,
   log: process.env.PROBES_STATICLET_LOG || undefined,
+  cpuProf: process.env.PROBES_CPU_PROF || undefined,
 };
 const expected = cfg.mix.web + cfg.mix.exec;
 
@@ -79,7 +85,7 @@ async function waitConverged(list: () => Promise<Pod[]>, t0: number, what: strin
       lastNote = performance.now();
       progress(`${what}: ${c.total} pods known, ${c.running} running, ${c.ready} ready (${c.restarts} restarts)`);
     }
-    await sleep(1000);
+    await sleep(1000, undefined, { signal: abort.signal });
   }
 }
 
@@ -100,21 +106,26 @@ interface PhaseInput {
   subject: WindowSubject;
   list: () => Promise<Pod[]>;
   t0: number;
+  /** Right before / after the window (the CPU profiler). */
+  open?: () => Promise<void>;
+  close?: () => Promise<void>;
 }
 
 /** Converge, settle, sample one window; the caller adds what only it can see. */
 async function runPhase(p: PhaseInput): Promise<{ report: Omit<PhaseReport, 'warnings'>; fromEpoch: number; toEpoch: number; startPerf: number; endPerf: number }> {
   const convergedMs = await waitConverged(p.list, p.t0, p.label);
   progress(`${p.label}: settling ${cfg.settleSeconds} s`);
-  await sleep(cfg.settleSeconds * 1000);
+  await sleep(cfg.settleSeconds * 1000, undefined, { signal: abort.signal });
   const before: Convergence = convergence(await p.list());
   const shims = await taggedShims(p.env, p.cri);
   progress(`${p.label}: sampling for ${cfg.seconds} s (supervisor pid ${p.subject.pid}, ${shims.length} shims)`);
+  await p.open?.();
   const fromEpoch = Date.now();
   const startPerf = performance.now();
   const window = await sampleWindow({ seconds: cfg.seconds, subject: p.subject, containerdPid: containerdPid(p.env.dir), shims, ...(cfg.trace ? { trace: progress } : {}) });
   const endPerf = performance.now();
   const toEpoch = Date.now();
+  await p.close?.();
   const after = convergence(await p.list());
   progress(`${p.label}: supervisor ${window.supCpuPct.toFixed(2)} % CPU, RSS ${(window.rssEndKb / 1000).toFixed(0)} MB; ${after.ready}/${expected} ready`);
   return {
@@ -159,13 +170,14 @@ async function main(): Promise<void> {
       machine: `machine: ${cpu.length} x ${cpu[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${release()}, node ${process.version}, ${version.runtimeName} ${version.runtimeVersion}`,
       mix: cfg.mix,
       subnet: net.subnet,
+      profiled: cfg.phaseB && cfg.cpuProf !== undefined,
     };
     await stagePods(env, dirs, work);
     progress(`${expected} manifests written to ${dirs.manifests}`);
 
     if (cfg.phaseA) {
       const t0 = performance.now();
-      child = new StaticletChild(env.endpoint, dirs, cfg.log);
+      child = new StaticletChild(env.endpoint, dirs, cfg.log ? { logCopy: cfg.log } : {});
       await child.waitReady(60_000);
       const socket = join(dirs.root, 'staticlet.sock');
       const c = child;
@@ -207,7 +219,21 @@ async function main(): Promise<void> {
           latenessMaxPerSecond.push(got.length ? Math.max(...got) : 0);
         },
       };
-      const r = await runPhase({ label: 'phase B (in-process)', env, cri, subject, list: async () => sup.listPods(), t0 });
+      const profiler = cfg.cpuProf ? new Profiler() : undefined;
+      const r = await runPhase({
+        label: 'phase B (in-process)',
+        env,
+        cri,
+        subject,
+        list: async () => sup.listPods(),
+        t0,
+        ...(profiler && cfg.cpuProf
+          ? {
+              open: () => profiler.start(),
+              close: async () => progress(`CPU profile of the phase B window in ${cfg.cpuProf}; top self time:\n${(await profiler.stop(cfg.cpuProf!)).join('\n')}`),
+            }
+          : {}),
+      });
       const probeCounts = new Map<string, number>();
       for (const [k, n] of prober.counts) {
         const l = JSON.parse(k) as { probe_type: string; result: string; pod: string };
@@ -245,6 +271,7 @@ async function main(): Promise<void> {
 try {
   await main();
 } catch (err) {
-  process.stderr.write(`bench:probes failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  const why = abort.signal.aborted ? 'interrupted' : err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.stderr.write(`bench:probes failed: ${why}\n`);
   process.exitCode = 1;
 }

@@ -15,6 +15,30 @@ export function ticksWithChildren(pid: number): number {
   }
 }
 
+/**
+ * Main thread (the event loop) of `pid`: ns on a CPU and ns runnable but waiting for one
+ * (/proc/<pid>/schedstat describes the thread-group leader only); NaN if gone.
+ */
+export function schedNs(pid: number): { runNs: number; waitNs: number } {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    return { runNs: run!, waitNs: wait! };
+  } catch {
+    return { runNs: NaN, waitNs: NaN };
+  }
+}
+
+/** utime and stime of a process (all threads), or of one thread with `tid`, in ticks; NaN if gone. */
+export function userSysTicks(pid: number, tid?: number): { user: number; sys: number } {
+  try {
+    const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { user: Number(f[11]), sys: Number(f[12]) };
+  } catch {
+    return { user: NaN, sys: NaN };
+  }
+}
+
 /** All CPUs: busy and total jiffies from /proc/stat (iowait counts as idle, steal as busy). */
 export function machineTicks(): { busy: number; total: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;

@@ -33,12 +33,18 @@ export interface Report {
   machine: string;
   mix: PodMix;
   subnet: string;
+  /** Phase B ran under the V8 CPU profiler (its CPU figure is inflated). */
+  profiled: boolean;
   phaseA?: PhaseReport;
   phaseB?: PhaseReport & InProcessExtras;
 }
 
 const mb = (kb: number): string => ((kb * 1024) / 1e6).toFixed(1);
-const f = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : '-');
+const f = (x: number, d = 1): string => {
+  if (!Number.isFinite(x)) return '-';
+  const s = x.toFixed(d);
+  return /^-0(\.0*)?$/.test(s) ? s.slice(1) : s; // no "-0.0" for a tiny negative sample
+};
 const verdict = (ok: boolean): string => (ok ? 'ok' : 'MISSED');
 
 export function countKey(kind: PodKind, probeType: string, result: string): string {
@@ -55,8 +61,9 @@ export function format(r: Report): string {
     `    = ${total} pods on the pod network ${r.subnet}, probed from the node.`,
     `Phase A: \`staticlet run\` as a child process; CPU and RSS from /proc/<pid>. No lateness (no endpoint exposes it).`,
     `Phase B: the same Supervisor in the benchmark process, adopting the same running pods; lateness from`,
-    `         ProberManager.lateness (timer fired vs due, Date.now() ms resolution). Its CPU includes the`,
+    `         ProberManager.lateness (probe timer callback start vs due, both from Date.now()). Its CPU includes the`,
     `         harness, which only awaits a 1 s timer that reads /proc and drains the lateness buffer.`,
+    ...(r.profiled ? ['         This run profiled phase B with the V8 CPU profiler: its CPU figure includes the profiler.'] : []),
     '',
   );
   const pa = (pick: (p: PhaseReport) => string): string => (a ? pick(a) : '-');
@@ -74,6 +81,9 @@ export function format(r: Report): string {
     verdict(cpuOk) + (a ? ' (A)' : ' (B)'),
   );
   row('  busiest 1 s slice, %', pa((p) => f(p.window.supMaxSlicePct)), pb((p) => f(p.window.supMaxSlicePct)));
+  row('  user / kernel', pa((p) => `${f(p.window.supUserPct)} / ${f(p.window.supSysPct)}`), pb((p) => `${f(p.window.supUserPct)} / ${f(p.window.supSysPct)}`));
+  row('  main thread / other threads', pa((p) => mainText(p)), pb((p) => mainText(p)));
+  row('  main thread waiting for a CPU, % of wall', pa((p) => f(p.window.rqWaitPct)), pb((p) => f(p.window.rqWaitPct)));
   row('  harness sampling work, % of one core', '(other process)', pb((p) => f((p.window.samplerMs / p.window.wallMs) * 100, 3)));
   row('supervisor RSS, MB at window end', pa((p) => mb(p.window.rssEndKb)), pb((p) => mb(p.window.rssEndKb)));
   row('  min - max in the window', pa((p) => `${mb(p.window.rssMinKb)} - ${mb(p.window.rssMaxKb)}`), pb((p) => `${mb(p.window.rssMinKb)} - ${mb(p.window.rssMaxKb)}`));
@@ -84,7 +94,7 @@ export function format(r: Report): string {
     row('probe lateness p50, ms', '-', f(percentile(l, 50)));
     row('probe lateness p99, ms', '-', f(percentile(l, 99)), `< ${TARGET_LATENESS_P99_MS} ms`, verdict(percentile(l, 99) < TARGET_LATENESS_P99_MS));
     row('  p99.9 / max, ms', '-', `${f(percentile(l, 99.9))} / ${f(Math.max(...l))}`);
-    row(`  samples (per s) / over ${TARGET_LATENESS_P99_MS} ms`, '-', `${l.length} (${f(l.length / (b.window.wallMs / 1000), 0)}) / ${over}`);
+    row(`  samples (per s) / over ${TARGET_LATENESS_P99_MS} ms / below 0`, '-', `${l.length} (${f(l.length / (b.window.wallMs / 1000), 0)}) / ${over} / ${l.filter((x) => x < 0).length}`);
     const le = (lo: number, hi: number): string => `${((l.filter((x) => x > lo && x <= hi).length / l.length) * 100).toFixed(1)}`;
     row('  % in <=2 | 2-10 | 10-50 | >50 ms', '-', `${le(-Infinity, 2)} | ${le(2, 10)} | ${le(10, 50)} | ${le(50, Infinity)}`);
   } else {
@@ -103,9 +113,17 @@ export function format(r: Report): string {
   row('load average (1 min) start -> end', pa((p) => `${f(p.window.load1Start, 2)} -> ${f(p.window.load1End, 2)}`), pb((p) => `${f(p.window.load1Start, 2)} -> ${f(p.window.load1End, 2)}`));
   row('container restarts in window', pa((p) => String(p.restartsInWindow)), pb((p) => String(p.restartsInWindow)), '0', verdict((a?.restartsInWindow ?? 0) + (b?.restartsInWindow ?? 0) === 0));
   row('pods Ready at window end', pa((p) => `${p.after.ready}/${total}`), pb((p) => `${p.after.ready}/${total}`), `${total}`, verdict([a, b].every((p) => !p || p.after.ready === total)));
-  const w = [28 + 14, 20, 22, 12];
+  const w = [42, 18, 30, 12];
   out.push(`${'figure'.padEnd(w[0]!)}${'A: child'.padStart(w[1]!)}${'B: in-process'.padStart(w[2]!)}  ${'target'.padEnd(w[3]!)}verdict`);
   for (const [label, va, vb, target, v] of rows) out.push(`${label.padEnd(w[0]!)}${va.padStart(w[1]!)}${vb.padStart(w[2]!)}  ${target.padEnd(w[3]!)}${v}`);
+  if (b && b.lateness.some((x) => x < 0)) {
+    out.push(
+      '',
+      'Lateness below 0: ProbeWorker takes `due` from Date.now() when it arms the timer, but Node counts a timeout from',
+      "the event loop's cached time (uv_now, taken when the loop iteration began), so a timer can fire before `due` by",
+      'up to the time its iteration had already run; the same offset makes late starts read that much less late.',
+    );
+  }
   if (b) {
     out.push('', 'Probe results in the phase B window (prober_probe_total delta):');
     const kinds = [...new Set([...b.probeCounts.keys()].map((k) => k.split(' ').slice(0, 2).join(' ')))].sort();
@@ -127,7 +145,7 @@ export function format(r: Report): string {
       .map((ms, i) => ({ ms, i, s: b.window.seconds[i] }))
       .sort((x, y) => y.ms - x.ms)
       .slice(0, 5)
-      .map((x) => `s${x.i + 1}: ${f(x.ms)} ms (supervisor ${f(x.s?.supMs ?? NaN, 0)} ms CPU, machine ${f(x.s?.machineBusyPct ?? NaN, 0)} % busy)`);
+      .map((x) => `s${x.i + 1}: ${f(x.ms)} ms; in that second the supervisor used ${f(x.s?.supMs ?? NaN, 0)} ms CPU and waited ${f(x.s?.rqWaitMs ?? NaN, 0)} ms for one; machine ${f(x.s?.machineBusyPct ?? NaN, 0)} % busy`);
     out.push('', 'Phase B seconds with the largest lateness:', ...worst.map((x) => `  ${x}`));
   }
   return out.join('\n');
@@ -136,6 +154,11 @@ export function format(r: Report): string {
 function latencyText(calls: ExecCall[]): string {
   const ms = calls.map((c) => c.ms);
   return `${f(percentile(ms, 50), 0)} / ${f(percentile(ms, 99), 0)} / ${f(Math.max(...ms), 0)}`;
+}
+
+function mainText(p: PhaseReport): string {
+  const w = p.window;
+  return `${f(w.supMainThreadPct)} / ${f(w.supUserPct + w.supSysPct - w.supMainThreadPct)}`;
 }
 
 function shimText(p: PhaseReport, kind: PodKind): string {

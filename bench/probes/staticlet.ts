@@ -51,8 +51,9 @@ export class StaticletChild {
   private ready = false;
   private readonly exited: Promise<number | null>;
 
-  constructor(endpoint: string, dirs: StaticletDirs, logCopy?: string) {
-    this.child = spawn(process.execPath, [findBin(), ...runFlags(endpoint, dirs)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  constructor(endpoint: string, dirs: StaticletDirs, opts: { logCopy?: string; nodeArgs?: string[] } = {}) {
+    this.child = spawn(process.execPath, [...(opts.nodeArgs ?? []), findBin(), ...runFlags(endpoint, dirs)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const logCopy = opts.logCopy;
     if (logCopy) this.child.stderr!.pipe(createWriteStream(logCopy));
     let buf = '';
     this.child.stderr!.on('data', (d: Buffer) => {

@@ -2,7 +2,7 @@ import type { Logger } from '../logging/logger.js';
 import type { ManifestSource, SourceBatch } from '../sources/types.js';
 import type { DesiredState } from './desired-state.js';
 import type { ManifestLoader, ManifestResult } from './manifest.js';
-import type { SourceRef } from './identity.js';
+import { sourceKey, type SourceRef } from './identity.js';
 
 /**
  * Connects sources to the desired state: every batch a source reports is decoded, validated and
@@ -10,6 +10,8 @@ import type { SourceRef } from './identity.js';
  */
 export class ConfigPipeline {
   private readonly sources: ManifestSource[] = [];
+  /** Last bytes and result per manifest: a periodic rescan of unchanged files costs no parsing. */
+  private readonly cache = new Map<string, { content: Uint8Array; result: ManifestResult }>();
 
   constructor(
     private readonly loader: ManifestLoader,
@@ -30,6 +32,16 @@ export class ConfigPipeline {
     await Promise.all(this.sources.map((s) => s.resync()));
   }
 
+  /** Unchanged bytes give the same result (identity and validation are pure functions of them). */
+  private cachedLoad(ref: SourceRef, content: Uint8Array): ManifestResult {
+    const key = sourceKey(ref);
+    const hit = this.cache.get(key);
+    if (hit && Buffer.compare(hit.content, content) === 0) return hit.result;
+    const result = this.safeLoad(ref, content);
+    this.cache.set(key, { content, result });
+    return result;
+  }
+
   /** A validator bug must cost one manifest a rejection, never the supervisor. */
   private safeLoad(ref: SourceRef, content: Uint8Array): ManifestResult {
     try {
@@ -45,9 +57,11 @@ export class ConfigPipeline {
       const updates = batch.updates.map((u) => {
         const ref: SourceRef = { kind: source.kind, location: u.location };
         let result: ManifestResult | undefined;
-        if ('deleted' in u) result = undefined;
-        else if ('error' in u) result = { ok: false, errors: [{ source: ref, path: '', message: u.error }] };
-        else result = this.safeLoad(ref, u.content);
+        if ('deleted' in u) {
+          result = undefined;
+          this.cache.delete(sourceKey(ref));
+        } else if ('error' in u) result = { ok: false, errors: [{ source: ref, path: '', message: u.error }] };
+        else result = this.cachedLoad(ref, u.content);
         return { ref, result };
       });
       if (updates.length > 0) this.desired.apply(updates);

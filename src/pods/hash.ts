@@ -9,6 +9,14 @@ import { canonicalJSON } from '../config/identity.js';
  */
 const HASH_VERSION = 'v1';
 
+/** Desired pods are immutable once accepted, so a hash per Container object is enough. */
+const cache = new WeakMap<Container, string>();
+
 export function containerHash(c: Container): string {
-  return createHash('sha256').update(HASH_VERSION).update(canonicalJSON(c)).digest('hex').slice(0, 16);
+  let h = cache.get(c);
+  if (h === undefined) {
+    h = createHash('sha256').update(HASH_VERSION).update(canonicalJSON(c)).digest('hex').slice(0, 16);
+    cache.set(c, h);
+  }
+  return h;
 }

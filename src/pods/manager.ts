@@ -66,7 +66,9 @@ export class PodManager {
     const relistMs = this.opts.relistPeriodMs ?? DEFAULT_RELIST_PERIOD_MS;
     this.every(relistMs, () => void this.relistOnce());
     if (this.opts.resyncPeriodMs) this.every(this.opts.resyncPeriodMs, () => this.workers.forEach((w) => w.wake()));
-    this.every(this.opts.housekeepingPeriodMs ?? 60_000, () => void this.housekeeping());
+    this.every(this.opts.housekeepingPeriodMs ?? 60_000, () =>
+      void this.housekeeping().catch((err: unknown) => this.deps.logger.warn({ err: (err as Error).message }, 'housekeeping failed')),
+    );
   }
 
   /** Stops reconciling and leaves every pod running: static pods outlive their supervisor. */

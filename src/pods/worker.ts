@@ -132,18 +132,23 @@ export class PodWorker {
   }
 
   private async run(): Promise<void> {
-    let immediate = 0;
     while (this.dirty && !this.stopped && !this.done) {
       this.dirty = false;
-      let acted = false;
       try {
-        acted = await this.host.schedule(() => this.syncOnce());
+        // A sync that acted is followed at once by another in the same slot, so a pod's start
+        // (sandbox, containers, then fresh status and probes) is not queued behind every other
+        // pod's first step during a burst.
+        await this.host.schedule(async () => {
+          for (let i = 0; i < MAX_IMMEDIATE_RESYNCS; i++) {
+            if (!(await this.syncOnce()) || this.stopped || this.done) return;
+          }
+          // Still acting after that many steps: something flaps; slow down rather than spin.
+          this.wakeAfter(1_000);
+        });
       } catch (err) {
         this.deps.logger.warn({ pod: this.fullName, uid: this.uid, err: (err as Error).message }, 'pod sync failed; will retry');
         this.wakeAfter(ERROR_RETRY_MS);
       }
-      if (acted && immediate++ < MAX_IMMEDIATE_RESYNCS) this.dirty = true;
-      if (!acted) immediate = 0;
     }
   }
 
@@ -172,8 +177,10 @@ export class PodWorker {
     const hashes: Record<string, string> = {};
     for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) hashes[c.name] = containerHash(c);
     const logDir = podLogDir(this.deps.node.podLogsDir, this.ref.namespace, this.ref.name, this.uid);
+    // Log files only matter for containers the runtime has no instance of (a pod that came back).
     const history = new Map<string, number>();
-    for (const name of Object.keys(hashes)) history.set(name, await restartHistory(logDir, name));
+    const known = new Set(state.containers.map((c) => containerName(c)));
+    for (const name of Object.keys(hashes)) if (!known.has(name)) history.set(name, await restartHistory(logDir, name));
     const plan = planPod({
       pod,
       state,
@@ -222,8 +229,9 @@ export class PodWorker {
     if (plan.kill.length > 0) acted = true;
     for (const id of plan.removeContainers) await ignoreNotFound(deps.runtime.removeContainer(id));
 
-    const dns = podDnsConfig(pod, deps.node, await deps.hostResolver());
-    if (plan.createSandbox) {
+    // The node's resolver file is read only when a sandbox config is actually needed.
+    const dns = plan.createSandbox || plan.start.length > 0 ? podDnsConfig(pod, deps.node, await deps.hostResolver()) : undefined;
+    if (plan.createSandbox && dns) {
       await ensurePodLogDir(logDir);
       const cfg = sandboxConfig(pod, plan.createSandbox.attempt, deps.node, dns);
       const key = crashKey(this.uid, '');
@@ -245,7 +253,7 @@ export class PodWorker {
       return { acted: true, notes };
     }
 
-    if (plan.start.length > 0) {
+    if (plan.start.length > 0 && dns) {
       const sandbox = state.sandboxes[0]!;
       const sbConfig = sandboxConfig(pod, sandbox.metadata.attempt ?? 0, deps.node, dns);
       const podIPs = pod.spec?.hostNetwork ? [deps.node.hostIP] : [sandbox.ip, ...sandbox.additionalIps].filter(Boolean);

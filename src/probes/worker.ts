@@ -53,7 +53,8 @@ export class ProbeWorker {
   private schedule(ms: number): void {
     if (this.stopped) return;
     this.due = this.hooks.now() + ms;
-    this.timer = setTimeout(() => void this.tick(), ms);
+    // A throwing result hook must not take the supervisor down; the next tick carries on.
+    this.timer = setTimeout(() => void this.tick().catch(() => undefined), ms);
     this.timer.unref();
   }
 

@@ -54,7 +54,7 @@ export class CliProcess {
     this.exited = new Promise((r) => this.child.on('close', r));
   }
 
-  async waitFor(pred: (l: Record<string, unknown>) => boolean, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+  async waitFor(pred: (l: Record<string, unknown>) => boolean, timeoutMs = 30_000): Promise<Record<string, unknown>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const hit = this.lines.find(pred);
