@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { checkAborted } from './wait.js';
 import { NODE } from './pods.js';
 
-/** The CLI as users run it: found by walking up from this module (dist/bench/lifecycle/). */
-function findBin(): string {
+/** The CLI as users run it: found by walking up from this module (dist/bench/...). */
+export function findBin(): string {
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
     const bin = join(dir, 'bin/staticlet.js');
     if (existsSync(bin)) return bin;

@@ -1,18 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createWriteStream } from 'node:fs';
+import { findBin } from '../lifecycle/staticlet.js';
 import { checkAborted } from '../lifecycle/wait.js';
 import { NODE } from './pods.js';
-
-/** The CLI as users run it: found by walking up from this module (dist/bench/probes/). */
-function findBin(): string {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
-    const bin = join(dir, 'bin/staticlet.js');
-    if (existsSync(bin)) return bin;
-    if (dirname(dir) === dir) throw new Error('cannot find bin/staticlet.js above the benchmark');
-  }
-}
 
 export interface StaticletDirs {
   manifests: string;

@@ -16,6 +16,9 @@ import { ContainerConfigError } from './container-config.js';
 import { containerName, type PodRuntimeState } from './instances.js';
 import type { ProbedContainer, ProbeFailure } from '../probes/manager.js';
 
+/** Sandbox annotation holding the pod's start time (ms), so status survives a restart. */
+export const START_TIME_ANNOTATION = 'io.staticlet.pod.startTime';
+
 /** Hooks the manager gives each worker. */
 export interface WorkerHost {
   /** Runs one sync under the global concurrency bound. */
@@ -169,7 +172,7 @@ export class PodWorker {
     const pod = desired.pod;
     if (this.pendingKills.length > 0) return this.killCondemned(pod, state);
     const now = this.deps.now();
-    this.startTime ??= oldestSandbox(state) ?? now;
+    this.startTime ??= recordedStartTime(state) ?? now;
     if (this.host.blocked(this.fullName, this.uid)) {
       this.record(pod, state, {}, now);
       return false;
@@ -234,6 +237,8 @@ export class PodWorker {
     if (plan.createSandbox && dns) {
       await ensurePodLogDir(logDir);
       const cfg = sandboxConfig(pod, plan.createSandbox.attempt, deps.node, dns);
+      // Carried on the sandbox so that a restarted supervisor reports the same startTime.
+      cfg.annotations = { ...cfg.annotations, [START_TIME_ANNOTATION]: String(this.startTime ?? deps.now()) };
       const key = crashKey(this.uid, '');
       const wait = deps.crashBackoff.remaining(key);
       if (wait > 0) {
@@ -337,7 +342,12 @@ function probedContainers(ref: PodRef, pod: Pod, state: PodRuntimeState, hostIP:
   return out;
 }
 
-function oldestSandbox(state: PodRuntimeState): number | undefined {
-  const times = state.sandboxes.map((s) => s.createdAt).filter((t) => t > 0);
-  return times.length > 0 ? Math.min(...times) : undefined;
+/** Pod start as first recorded on a sandbox, else the oldest sandbox's creation (adoption). */
+function recordedStartTime(state: PodRuntimeState): number | undefined {
+  const times = state.sandboxes.map((s) => {
+    const v = s.annotations[START_TIME_ANNOTATION];
+    return v !== undefined && /^\d+$/.test(v) ? Number(v) : s.createdAt;
+  });
+  const known = times.filter((t) => t > 0);
+  return known.length > 0 ? Math.min(...known) : undefined;
 }
