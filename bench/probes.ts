@@ -36,7 +36,7 @@ import { benchPods, convergence, kindOf, NAMESPACE, type Convergence, type PodKi
 import { Profiler } from './probes/profile.js';
 import { containerdPid, findShims, type Shim } from './probes/proc.js';
 import { countKey, format, type PhaseReport, type Report } from './probes/report.js';
-import { noteOf, StaticletChild, summarizeNotes, type LogNote, type StaticletDirs } from './probes/staticlet.js';
+import { noteOf, ProbedStaticlet, summarizeNotes, type LogNote, type StaticletDirs } from './probes/staticlet.js';
 import { procCpuMs, sampleWindow, selfCpuMs, type WindowSubject } from './probes/window.js';
 
 function envInt(name: string, def: number, min = 0): number {
@@ -155,7 +155,7 @@ async function main(): Promise<void> {
   const env = await startContainerd();
   let bridge: string | undefined;
   const cri = new CriClient({ endpoint: env.endpoint });
-  let child: StaticletChild | undefined;
+  let child: ProbedStaticlet | undefined;
   let inproc: InProcess | undefined;
   let report: Report | undefined;
   try {
@@ -177,7 +177,7 @@ async function main(): Promise<void> {
 
     if (cfg.phaseA) {
       const t0 = performance.now();
-      child = new StaticletChild(env.endpoint, dirs, cfg.log ? { logCopy: cfg.log } : {});
+      child = new ProbedStaticlet(env.endpoint, dirs, cfg.log ? { logCopy: cfg.log } : {});
       await child.waitReady(60_000);
       const socket = join(dirs.root, 'staticlet.sock');
       const c = child;

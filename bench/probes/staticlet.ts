@@ -1,7 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import { findBin } from '../lifecycle/staticlet.js';
-import { checkAborted } from '../lifecycle/wait.js';
+import { StaticletChild } from '../lib/staticlet-child.js';
 import { NODE } from './pods.js';
 
 export interface StaticletDirs {
@@ -30,70 +27,18 @@ export function runFlags(endpoint: string, dirs: StaticletDirs): string[] {
   ];
 }
 
-/**
- * `staticlet run` as a child process, so /proc shows its own CPU and memory and none of the
- * benchmark's. JSON logs at --v 0 go through a pipe that is always drained.
- */
-export class StaticletChild {
-  readonly child: ChildProcess;
+/** The child with the warnings, errors and pod events it logged. */
+export class ProbedStaticlet extends StaticletChild {
   readonly notes: LogNote[] = [];
-  private readonly tail: string[] = [];
-  private ready = false;
-  private readonly exited: Promise<number | null>;
 
   constructor(endpoint: string, dirs: StaticletDirs, opts: { logCopy?: string; nodeArgs?: string[] } = {}) {
-    this.child = spawn(process.execPath, [...(opts.nodeArgs ?? []), findBin(), ...runFlags(endpoint, dirs)], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const logCopy = opts.logCopy;
-    if (logCopy) this.child.stderr!.pipe(createWriteStream(logCopy));
-    let buf = '';
-    this.child.stderr!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let nl;
-      while ((nl = buf.indexOf('\n')) !== -1) {
-        this.onLine(buf.slice(0, nl));
-        buf = buf.slice(nl + 1);
-      }
+    super(runFlags(endpoint, dirs), {
+      ...opts,
+      onLine: (line) => {
+        const note = noteOf(line);
+        if (note) this.notes.push(note);
+      },
     });
-    this.exited = new Promise((r) => this.child.on('close', r));
-  }
-
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  get alive(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  lastLines(): string {
-    return this.tail.join('\n');
-  }
-
-  async waitReady(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.ready) {
-      checkAborted();
-      if (!this.alive) throw new Error(`staticlet exited with ${this.child.exitCode ?? this.child.signalCode}:\n${this.lastLines()}`);
-      if (Date.now() > deadline) throw new Error(`staticlet not ready within ${timeoutMs} ms:\n${this.lastLines()}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
-  /** SIGTERM (static pods stay running), SIGKILL if it does not exit in time. */
-  async stop(timeoutMs = 15_000): Promise<void> {
-    if (!this.alive) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
-    await this.exited;
-    clearTimeout(timer);
-  }
-
-  private onLine(line: string): void {
-    this.tail.push(line);
-    if (this.tail.length > 30) this.tail.shift();
-    if (line.includes('"pod manager started"')) this.ready = true;
-    const note = noteOf(line);
-    if (note) this.notes.push(note);
   }
 }
 
