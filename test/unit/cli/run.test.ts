@@ -30,7 +30,9 @@ describe('staticlet run (manifest side)', () => {
       const added = await p.waitFor((l) => l.msg === 'pod added');
       assert.equal(added.pod, 'default/web-edge-1');
       await writeFile(join(manifests, 'web.yaml'), podYaml('web').replace('image:', 'imagee:'));
-      const rejected = await p.waitFor((l) => l.msg === 'manifest rejected; its last accepted pods keep running');
+      // writeFile truncates first: the watcher may catch the empty file (rejected as "contains no
+      // documents") before the full text; wait for the rejection of the full text.
+      const rejected = await p.waitFor((l) => l.msg === 'manifest rejected; its last accepted pods keep running' && JSON.stringify(l.errors).includes('imagee'));
       assert.deepEqual(rejected.keptPods, [added.uid]);
       const errors = (rejected.errors as string[]).join('\n');
       assert.match(errors, /web\.yaml: spec\.containers\[0\]\.imagee: unknown field "imagee"/);
