@@ -1,5 +1,5 @@
 import type { ContainerStatus, PodSandboxStatus } from '../runtime/index.js';
-import { compareNewestFirst, containerNameOf, groupInstances, restartCountOf } from '../status/instances.js';
+import { containerNameOf, groupInstances, restartCountOf } from '../status/instances.js';
 import { parseContainerAnnotations } from '../runtime/index.js';
 
 /** A runtime container plus the sandbox it belongs to (ContainerStatus alone does not say). */
@@ -19,10 +19,6 @@ export { containerNameOf as containerName, restartCountOf };
 
 export function hashOf(c: ContainerStatus): string | undefined {
   return parseContainerAnnotations(c.annotations).hash;
-}
-
-export function newestFirst<T extends ContainerStatus>(list: readonly T[]): T[] {
-  return [...list].sort(compareNewestFirst);
 }
 
 export function sandboxesNewestFirst(list: readonly PodSandboxStatus[]): PodSandboxStatus[] {

@@ -104,11 +104,6 @@ export class PodManager {
     this.workers.get(uid)?.wake();
   }
 
-  /** For tests and the benchmark: wake every worker now. */
-  resyncAll(): void {
-    this.workers.forEach((w) => w.wake());
-  }
-
   private view(w: PodWorker): Pod | undefined {
     const pod = w.pod;
     if (!pod) return undefined;

@@ -70,11 +70,6 @@ export class Supervisor implements StatusProvider {
     this.statusServer = new StatusSocketServer(this, logger);
   }
 
-  /** The pod manager, once the runtime answered (tests use it to wait for convergence). */
-  get pods(): PodManager | undefined {
-    return this.manager;
-  }
-
   /** The prober, once the runtime answered (probe counts, scheduling lateness). */
   get probes(): ProberManager | undefined {
     return this.prober;
