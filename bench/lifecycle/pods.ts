@@ -1,25 +1,13 @@
 import type { Pod } from '../../src/api/generated/core-v1.js';
 import { ManifestLoader } from '../../src/config/manifest.js';
+import { benchPodYaml } from '../lib/manifest.js';
 
 /** Node name both sides use; static pod names end in it. */
 export const NODE = 'node-1';
 
 /** The benchmark pod: one busybox sleeper on the pod network, quick to stop. */
 export function manifestYaml(name: string, namespace: string, image: string): string {
-  return [
-    'apiVersion: v1',
-    'kind: Pod',
-    'metadata:',
-    `  name: ${name}`,
-    `  namespace: ${namespace}`,
-    'spec:',
-    '  terminationGracePeriodSeconds: 1',
-    '  containers:',
-    '    - name: app',
-    `      image: ${image}`,
-    '      command: [sleep, "3600"]',
-    '',
-  ].join('\n');
+  return benchPodYaml(name, namespace, { name: 'app', image, lines: ['command: [sleep, "3600"]'] });
 }
 
 /**

@@ -1,7 +1,9 @@
 import type { Pod } from '../../src/api/generated/core-v1.js';
+import { benchPodYaml } from '../lib/manifest.js';
 
-/** Node name staticlet runs as; static pod names end in it. */
-export const NODE = 'node-1';
+import { NODE } from '../lifecycle/pods.js';
+
+export { NODE };
 /** Every benchmark pod lives here, so teardown can select them by label. */
 export const NAMESPACE = 'probes';
 
@@ -18,43 +20,29 @@ export interface BenchPod {
  * tcpSocket on 8080, both every second (timeout 1 s, failureThreshold 3: the defaults).
  */
 function webYaml(name: string, image: string, periodSeconds: number): string {
-  return [
-    'apiVersion: v1',
-    'kind: Pod',
-    'metadata:',
-    `  name: ${name}`,
-    `  namespace: ${NAMESPACE}`,
-    'spec:',
-    '  terminationGracePeriodSeconds: 1',
-    '  containers:',
-    '    - name: web',
-    `      image: ${image}`,
-    '      command: [sh, -c, "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www"]',
-    '      ports: [{name: http, containerPort: 8080}]',
-    `      readinessProbe: {httpGet: {path: /, port: 8080}, periodSeconds: ${periodSeconds}}`,
-    `      livenessProbe: {tcpSocket: {port: 8080}, periodSeconds: ${periodSeconds}}`,
-    '',
-  ].join('\n');
+  return benchPodYaml(name, NAMESPACE, {
+    name: 'web',
+    image,
+    lines: [
+      'command: [sh, -c, "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www"]',
+      'ports: [{name: http, containerPort: 8080}]',
+      `readinessProbe: {httpGet: {path: /, port: 8080}, periodSeconds: ${periodSeconds}}`,
+      `livenessProbe: {tcpSocket: {port: 8080}, periodSeconds: ${periodSeconds}}`,
+    ],
+  });
 }
 
 /** A sleeper whose liveness and readiness are ExecSync calls through the runtime. */
 function execYaml(name: string, image: string, periodSeconds: number): string {
-  return [
-    'apiVersion: v1',
-    'kind: Pod',
-    'metadata:',
-    `  name: ${name}`,
-    `  namespace: ${NAMESPACE}`,
-    'spec:',
-    '  terminationGracePeriodSeconds: 1',
-    '  containers:',
-    '    - name: app',
-    `      image: ${image}`,
-    '      command: [sleep, "3600"]',
-    `      livenessProbe: {exec: {command: [cat, /etc/hostname]}, periodSeconds: ${periodSeconds}}`,
-    `      readinessProbe: {exec: {command: ["true"]}, periodSeconds: ${periodSeconds}}`,
-    '',
-  ].join('\n');
+  return benchPodYaml(name, NAMESPACE, {
+    name: 'app',
+    image,
+    lines: [
+      'command: [sleep, "3600"]',
+      `livenessProbe: {exec: {command: [cat, /etc/hostname]}, periodSeconds: ${periodSeconds}}`,
+      `readinessProbe: {exec: {command: ["true"]}, periodSeconds: ${periodSeconds}}`,
+    ],
+  });
 }
 
 export interface PodMix {

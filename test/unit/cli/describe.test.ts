@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import type { Pod } from '../../../src/api/generated/core-v1.js';
 import { describeCommand } from '../../../src/cli/commands/describe.js';
 import { describePod, writeEvents } from '../../../src/cli/describe-format.js';
@@ -13,6 +12,7 @@ import { main } from '../../../src/cli/main.js';
 import type { PodEvent } from '../../../src/events/types.js';
 import { StatusSocketServer } from '../../../src/server/index.js';
 import { FakeStatusProvider, minimalPod } from '../server/fake-provider.js';
+import { captureOutput } from '../../helpers/streams.js';
 
 const NOW = Date.parse('2026-11-25T10:05:00Z');
 
@@ -271,16 +271,6 @@ describe('describe output', () => {
   });
 });
 
-function capture(): { out: { stdout: PassThrough; stderr: PassThrough }; stdout(): string; stderr(): string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (d: Buffer) => (o += d.toString()));
-  stderr.on('data', (d: Buffer) => (e += d.toString()));
-  return { out: { stdout, stderr }, stdout: () => o, stderr: () => e };
-}
-
 describe('staticlet describe (against a live status socket)', () => {
   let dir: string;
   let socket: string;
@@ -301,7 +291,7 @@ describe('staticlet describe (against a live status socket)', () => {
   });
 
   const run = async (pod: string, opts: { namespace?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> => {
-    const c = capture();
+    const c = captureOutput();
     const code = await describeCommand(pod, { statusSocket: socket, timeZone: 'utc', ...opts }, c.out, () => NOW);
     return { code, stdout: c.stdout(), stderr: c.stderr() };
   };
@@ -345,7 +335,7 @@ describe('staticlet describe (against a live status socket)', () => {
   });
 
   test('an unreachable socket exits 1 with a hint', async () => {
-    const c = capture();
+    const c = captureOutput();
     const missing = join(dir, 'none.sock');
     assert.equal(await describeCommand('web', { statusSocket: missing }, c.out, () => NOW), 1);
     assert.equal(c.stderr(), `staticlet describe: cannot reach staticlet at ${missing}: is "staticlet run" running? (use --root-dir or --status-socket)\n`);

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import type { ContainerStatus, Pod } from '../../../src/api/generated/core-v1.js';
 import { listPods } from '../../../src/cli/commands/pods.js';
 import { humanDuration } from '../../../src/cli/human-duration.js';
@@ -14,6 +13,7 @@ import { tabulate } from '../../../src/cli/tabwriter.js';
 import { StatusSocketServer, statusSocketPath } from '../../../src/server/index.js';
 import type { RejectionView } from '../../../src/server/types.js';
 import { FakeStatusProvider } from '../server/fake-provider.js';
+import { captureOutput } from '../../helpers/streams.js';
 
 const NOW = Date.parse('2026-11-25T10:05:00Z');
 const at = (secondsBeforeNow: number): string => new Date(NOW - secondsBeforeNow * 1000).toISOString().replace('.000Z', 'Z');
@@ -286,16 +286,6 @@ describe('pod table', () => {
   });
 });
 
-function capture(): { out: { stdout: PassThrough; stderr: PassThrough }; stdout(): string; stderr(): string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (d: Buffer) => (o += d.toString()));
-  stderr.on('data', (d: Buffer) => (e += d.toString()));
-  return { out: { stdout, stderr }, stdout: () => o, stderr: () => e };
-}
-
 describe('staticlet pods (against a live status socket)', () => {
   let dir: string;
   let socket: string;
@@ -313,7 +303,7 @@ describe('staticlet pods (against a live status socket)', () => {
   });
 
   test('prints the table for all namespaces, found through --root-dir', async () => {
-    const c = capture();
+    const c = captureOutput();
     assert.equal(await listPods({ rootDir: dir }, c.out, () => NOW), 0);
     assert.equal(
       c.stdout(),
@@ -328,13 +318,13 @@ describe('staticlet pods (against a live status socket)', () => {
   });
 
   test('-n filters and drops the NAMESPACE column; -A overrides -n', async () => {
-    const c = capture();
+    const c = captureOutput();
     assert.equal(await listPods({ statusSocket: socket, namespace: 'kube-system' }, c.out, () => NOW), 0);
     assert.equal(c.stdout(), 'NAME          READY   STATUS    RESTARTS   AGE\netcd-edge-1   1/1     Running   0          5m\n');
-    const all = capture();
+    const all = captureOutput();
     await listPods({ statusSocket: socket, namespace: 'kube-system', allNamespaces: true }, all.out, () => NOW);
     assert.match(all.stdout(), /^NAMESPACE/);
-    const none = capture();
+    const none = captureOutput();
     assert.equal(await listPods({ statusSocket: socket, namespace: 'nope' }, none.out, () => NOW), 0);
     assert.equal(none.stdout(), '');
     assert.equal(none.stderr(), 'No resources found in nope namespace.\n');
@@ -343,7 +333,7 @@ describe('staticlet pods (against a live status socket)', () => {
   test('the rejection block follows the table', async () => {
     provider.rejected = [{ source: '/m/web.yaml', errors: ['/m/web.yaml: spec.containers[0].image: required'], since: at(60), keptPods: ['default/web-edge-1'] }];
     try {
-      const c = capture();
+      const c = captureOutput();
       await listPods({ statusSocket: socket, namespace: 'default' }, c.out, () => NOW);
       assert.equal(
         c.stdout(),
@@ -357,7 +347,7 @@ describe('staticlet pods (against a live status socket)', () => {
           '',
         ].join('\n'),
       );
-      const json = capture();
+      const json = captureOutput();
       await listPods({ statusSocket: socket, output: 'json' }, json.out, () => NOW);
       const doc = JSON.parse(json.stdout()) as { kind: string; items: Pod[] };
       assert.equal(doc.kind, 'List');
@@ -369,13 +359,13 @@ describe('staticlet pods (against a live status socket)', () => {
   });
 
   test('-o yaml prints the list as YAML', async () => {
-    const c = capture();
+    const c = captureOutput();
     await listPods({ statusSocket: socket, output: 'yaml', namespace: 'kube-system' }, c.out, () => NOW);
     assert.match(c.stdout(), /^apiVersion: v1\nkind: List\nitems:\n {2}- metadata:\n {6}namespace: kube-system\n {6}name: etcd-edge-1\n/);
   });
 
   test('an unreachable socket exits 1 with a hint', async () => {
-    const c = capture();
+    const c = captureOutput();
     const missing = join(dir, 'missing', 'staticlet.sock');
     assert.equal(await listPods({ statusSocket: missing }, c.out, () => NOW), 1);
     assert.equal(c.stdout(), '');

@@ -1,14 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { createLogger, levelForVerbosity } from '../../../src/logging/logger.js';
+import { textSink } from '../../helpers/streams.js';
 
-function capture(): { stream: PassThrough; text(): string } {
-  const stream = new PassThrough();
-  let out = '';
-  stream.on('data', (d: Buffer) => (out += d.toString()));
-  return { stream, text: () => out };
-}
+const capture = textSink;
 
 test('JSON by default when the destination is not a terminal', () => {
   const c = capture();

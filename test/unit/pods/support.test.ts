@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { HookError, resolvePort, runHook } from '../../../src/pods/hooks.js';
+import { HookError, runHook } from '../../../src/pods/hooks.js';
 import { Limiter } from '../../../src/lib/limiter.js';
 import { ensurePodLogDir, markPodLogsRemoved, OWNER_MARKER, pruneRemovedPodLogs, restartHistory } from '../../../src/pods/log-paths.js';
 import { podHostname } from '../../../src/pods/sandbox-config.js';
@@ -80,12 +80,6 @@ describe('pod log directories', () => {
 describe('lifecycle hooks', () => {
   const container = { name: 'app', ports: [{ name: 'http', containerPort: 8080 }] };
 
-  test('named ports resolve from the container; unknown names are an error', () => {
-    assert.equal(resolvePort('http', container), 8080);
-    assert.equal(resolvePort(9000, container), 9000);
-    assert.throws(() => resolvePort('grpc', container), HookError);
-  });
-
   test('httpGet: 2xx/3xx succeed, 4xx/5xx fail, headers are sent', async () => {
     let seen: Record<string, unknown> = {};
     const server = createServer((req, res) => {
@@ -99,7 +93,11 @@ describe('lifecycle hooks', () => {
     try {
       await runHook({ httpGet: { port, path: '/ok', httpHeaders: [{ name: 'X-Test', value: 'yes' }] } }, target, 2_000);
       assert.equal(seen['x-test'], 'yes');
-      await assert.rejects(runHook({ httpGet: { port, path: '/bad' } }, target, 2_000), /returned 500/);
+      await assert.rejects(runHook({ httpGet: { port, path: '/bad' } }, target, 2_000), /statuscode: 500/);
+      // Named ports resolve from the container; an unknown name is an error.
+      const named = { ...target, container: { name: 'app', ports: [{ name: 'web', containerPort: port }] } };
+      await runHook({ httpGet: { port: 'web', path: '/ok' } }, named, 2_000);
+      await assert.rejects(runHook({ httpGet: { port: 'grpc', path: '/ok' } }, named, 2_000), HookError);
     } finally {
       server.close();
     }
