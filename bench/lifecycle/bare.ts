@@ -64,7 +64,7 @@ export class BareCri {
       const imageRef = image.image?.id;
       if (!imageRef) throw new Error(`image ${c.image} is not present`);
       await mkdir(join(logDir, c.name), { recursive: true, mode: 0o755 });
-      const cfg = containerConfig({ pod, container: c, restartCount: 0, imageRef, node: this.node, podIPs, volumes: new Map() });
+      const cfg = await containerConfig({ pod, container: c, restartCount: 0, imageRef, node: this.node, podIPs, volumes: new Map() });
       cfg.labels = unmanaged(cfg.labels);
       const created = await unary<W.CreateContainerResponse__Output>((m, o, cb) =>
         this.rt.CreateContainer({ pod_sandbox_id: id, config: convert.containerConfig(cfg), sandbox_config: wsb }, m, o, cb),

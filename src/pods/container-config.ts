@@ -1,6 +1,6 @@
-import { join } from 'node:path';
 import type { Container, EnvVar, Pod } from '../api/generated/core-v1.js';
 import { containerAnnotations, containerLabels, type ContainerConfig, type KeyValue, type Mount } from '../runtime/index.js';
+import { containerMounts, type PodVolumes } from '../volumes/index.js';
 import type { NodeContext } from './context.js';
 import { containerHash } from './hash.js';
 import { containerLogPath } from './log-paths.js';
@@ -24,19 +24,23 @@ export interface ContainerConfigInput {
   imageRef: string;
   node: NodeContext;
   podIPs: string[];
-  /** Volume name → host path, from prepareVolumes. */
-  volumes: ReadonlyMap<string, string>;
+  volumes: PodVolumes;
+  /** Mounts the node adds to every container (the managed /etc/hosts), unless the container mounts that path itself. */
+  extraMounts?: readonly Mount[];
 }
 
 export function gracePeriodSeconds(pod: Pod): number {
   return pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_SECONDS;
 }
 
-export function containerConfig(input: ContainerConfigInput): ContainerConfig {
+export async function containerConfig(input: ContainerConfigInput): Promise<ContainerConfig> {
   const { pod, container: c, restartCount } = input;
   const meta = pod.metadata ?? {};
   const identity = { name: meta.name ?? '', namespace: meta.namespace ?? 'default', uid: meta.uid ?? '' };
   const preStop = c.lifecycle?.preStop;
+  const envs = envVars(input);
+  const own = await containerMounts(c, input.volumes, new Map(envs.map((e) => [e.key, e.value])));
+  const extra = (input.extraMounts ?? []).filter((m) => !own.some((o) => o.containerPath === m.containerPath));
   return {
     metadata: { name: c.name, attempt: restartCount },
     image: input.imageRef,
@@ -44,8 +48,8 @@ export function containerConfig(input: ContainerConfigInput): ContainerConfig {
     ...(c.command ? { command: c.command } : {}),
     ...(c.args ? { args: c.args } : {}),
     ...(c.workingDir ? { workingDir: c.workingDir } : {}),
-    envs: envVars(input),
-    mounts: mounts(input),
+    envs,
+    mounts: [...own, ...extra],
     labels: containerLabels(identity, c.name),
     // The grace period and preStop handler travel with the container so that a restarted
     // supervisor can stop an orphan properly without its manifest.
@@ -99,16 +103,4 @@ function envValue(e: EnvVar, input: ContainerConfigInput): string {
     default:
       throw new ContainerConfigError(`env ${e.name}: unsupported fieldRef ${path}`);
   }
-}
-
-function mounts(input: ContainerConfigInput): Mount[] {
-  return (input.container.volumeMounts ?? []).map((m) => {
-    const host = input.volumes.get(m.name);
-    if (host === undefined) throw new ContainerConfigError(`volumeMount ${m.mountPath}: no volume named "${m.name}"`);
-    return {
-      containerPath: m.mountPath,
-      hostPath: m.subPath ? join(host, m.subPath) : host,
-      readonly: m.readOnly ?? false,
-    };
-  });
 }

@@ -6,7 +6,7 @@ import { runHook } from './hooks.js';
 import { containerName, type ContainerInstance, type PodRuntimeState } from './instances.js';
 import { podLogDir, markPodLogsRemoved } from './log-paths.js';
 import { isSidecar } from './plan.js';
-import { removePodDir } from './volumes.js';
+import { removePodDir } from '../volumes/index.js';
 
 /** The kubelet never gives a container less than this to stop after its preStop hook. */
 export const MIN_GRACE_SECONDS = 2;

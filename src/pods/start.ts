@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Container, Pod } from '../api/generated/core-v1.js';
-import { ImagePullError, type PodSandboxConfig } from '../runtime/index.js';
+import { ImagePullError, type Mount, type PodSandboxConfig } from '../runtime/index.js';
+import { VolumeError, type PodVolumes } from '../volumes/index.js';
 import type { WaitingNote } from '../status/types.js';
 import { containerConfig, ContainerConfigError, gracePeriodSeconds } from './container-config.js';
 import type { PodDeps } from './deps.js';
@@ -16,7 +17,8 @@ export interface StartContext {
   sandboxId: string;
   sandboxConfig: PodSandboxConfig;
   podIPs: string[];
-  volumes: ReadonlyMap<string, string>;
+  volumes: PodVolumes;
+  extraMounts: readonly Mount[];
   logDir: string;
 }
 
@@ -65,11 +67,11 @@ export async function startContainer(ctx: StartContext, step: StartStep): Promis
   let id: string;
   try {
     await mkdir(join(ctx.logDir, step.name), { recursive: true, mode: 0o755 });
-    const cfg = containerConfig({ pod, container: c, restartCount: step.restartCount, imageRef, node: deps.node, podIPs: ctx.podIPs, volumes: ctx.volumes });
+    const cfg = await containerConfig({ pod, container: c, restartCount: step.restartCount, imageRef, node: deps.node, podIPs: ctx.podIPs, volumes: ctx.volumes, extraMounts: ctx.extraMounts });
     id = await deps.runtime.createContainer(ctx.sandboxId, cfg, ctx.sandboxConfig);
   } catch (err) {
     const msg = (err as Error).message;
-    if (err instanceof ContainerConfigError) return failed('CreateContainerConfigError', msg, deps.crashBackoff.baseMs);
+    if (err instanceof ContainerConfigError || err instanceof VolumeError) return failed('CreateContainerConfigError', msg, deps.crashBackoff.baseMs);
     return failed('CreateContainerError', msg, deps.crashBackoff.next(key));
   }
   deps.events.record(target, 'Normal', 'Created', `Created container ${step.name}`);

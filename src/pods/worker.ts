@@ -4,6 +4,9 @@ import { computePodStatus } from '../status/index.js';
 import type { PodTerminalNote, WaitingNote } from '../status/types.js';
 import type { PodDeps } from './deps.js';
 import { podDnsConfig } from './dns.js';
+import { podManagedMounts } from './hosts.js';
+import type { Mount } from '../runtime/index.js';
+import { prepareVolumes, VolumeError, type PodVolumes } from '../volumes/index.js';
 import { containerHash } from './hash.js';
 import { fieldPathOf, ignoreNotFound, killContainer, terminatePod, type PodRef } from './kill.js';
 import { ensurePodLogDir, podLogDir, restartHistory } from './log-paths.js';
@@ -11,7 +14,6 @@ import { observePod } from './observe.js';
 import { planPod, type PodPlan } from './plan.js';
 import { sandboxConfig } from './sandbox-config.js';
 import { crashKey, startContainer } from './start.js';
-import { prepareVolumes } from './volumes.js';
 import { ContainerConfigError } from './container-config.js';
 import { containerName, type PodRuntimeState } from './instances.js';
 import type { ProbedContainer, ProbeFailure } from '../probes/manager.js';
@@ -262,18 +264,20 @@ export class PodWorker {
       const sandbox = state.sandboxes[0]!;
       const sbConfig = sandboxConfig(pod, sandbox.metadata.attempt ?? 0, deps.node, dns);
       const podIPs = pod.spec?.hostNetwork ? [deps.node.hostIP] : [sandbox.ip, ...sandbox.additionalIps].filter(Boolean);
-      let volumes: Map<string, string>;
+      let volumes: PodVolumes;
+      let extraMounts: Mount[];
       try {
         await ensurePodLogDir(logDir);
         volumes = await prepareVolumes(pod, deps.node);
+        extraMounts = await podManagedMounts(pod, deps.node, podIPs);
       } catch (err) {
-        if (!(err instanceof ContainerConfigError)) throw err;
+        if (!(err instanceof VolumeError) && !(err instanceof ContainerConfigError)) throw err;
         deps.events.record(this.ref, 'Warning', 'FailedMount', err.message);
         for (const s of plan.start) notes[s.name] = { reason: 'CreateContainerConfigError', message: err.message };
         this.wakeAfter(deps.crashBackoff.baseMs);
         return { acted, notes };
       }
-      const ctx = { deps, ref: this.ref, pod, sandboxId: sandbox.id, sandboxConfig: sbConfig, podIPs, volumes, logDir };
+      const ctx = { deps, ref: this.ref, pod, sandboxId: sandbox.id, sandboxConfig: sbConfig, podIPs, volumes, extraMounts, logDir };
       for (const step of plan.start) {
         const out = await startContainer(ctx, step);
         if (!out.ok) {

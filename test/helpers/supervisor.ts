@@ -29,6 +29,11 @@ export interface SupervisorHarness {
   /** The pod (short name, namespace default) once `check` holds. */
   waitPod(name: string, check: (p: Pod) => boolean, timeoutMs?: number, namespace?: string): Promise<Pod>;
   pod(name: string, namespace?: string): Pod | undefined;
+  /**
+   * Runs `cmd` in the pod's running container (short pod name, namespace default) and returns
+   * stdout; rejects with stderr when the command exits non-zero.
+   */
+  exec(podName: string, container: string, cmd: string[], namespace?: string): Promise<string>;
   /** What the runtime holds for a pod UID. */
   objects(uid: string): Promise<{ sandboxes: PodSandbox[]; containers: Container[] }>;
   stop(): Promise<void>;
@@ -40,6 +45,8 @@ export interface HarnessOptions {
   relistPeriodMs?: number;
   /** Reuse a directory (a restarted supervisor on the same state). */
   dir?: string;
+  /** Applied over the resolved settings (maxPods, clusterDNS, ...). */
+  settings?: Partial<Settings>;
 }
 
 let seq = 0;
@@ -59,6 +66,7 @@ export async function startSupervisor(env: ContainerdEnv, opts: HarnessOptions =
   });
   if (opts.crashBackoffBaseMs) settings.crashLoopBackoffBaseMs = opts.crashBackoffBaseMs;
   if (opts.crashBackoffMaxMs) settings.crashLoopBackoffMaxMs = opts.crashBackoffMaxMs;
+  Object.assign(settings, opts.settings ?? {});
   const logger = process.env.STATICLET_TEST_LOG ? createLogger({ format: 'json', verbosity: 1 }) : createLogger({ level: 'silent' });
   const runtime = new CriClient({ endpoint: env.endpoint });
   const sup = new Supervisor(settings, logger, { runtime, relistPeriodMs: opts.relistPeriodMs ?? 250 });
@@ -74,6 +82,14 @@ export async function startSupervisor(env: ContainerdEnv, opts: HarnessOptions =
     write: (file, text) => writeFile(join(manifests, file), text),
     remove: (file) => unlink(join(manifests, file)),
     pod,
+    exec: async (podName, container, cmd, namespace = 'default') => {
+      const p = pod(podName, namespace);
+      const id = p ? cs(p, container)?.containerID?.replace(/^[a-z]+:\/\//, '') : undefined;
+      if (!id) throw new Error(`pod ${podName} has no container ${container} with an ID`);
+      const r = await runtime.execSync(id, cmd, 10);
+      if (r.exitCode !== 0) throw new Error(`${cmd.join(' ')} exited ${r.exitCode}: ${r.stderr.toString().trim()}`);
+      return r.stdout.toString();
+    },
     objects: async (uid) => {
       const labelSelector = managedSelector({ [POD_UID_LABEL]: uid });
       return { sandboxes: await runtime.listPodSandboxes({ labelSelector }), containers: await runtime.listContainers({ labelSelector }) };

@@ -1,8 +1,9 @@
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Pod } from '../api/generated/core-v1.js';
-import { ContainerConfigError } from './container-config.js';
-import type { NodeContext } from './context.js';
+import type { NodeContext } from '../pods/context.js';
+import { VolumeError } from './errors.js';
+import type { PodVolumes, PreparedVolume } from './types.js';
 
 /** <rootDir>/pods/<uid>: everything staticlet keeps on disk for one pod. */
 export function podDir(node: Pick<NodeContext, 'rootDir'>, uid: string): string {
@@ -17,20 +18,20 @@ export function emptyDirPath(node: Pick<NodeContext, 'rootDir'>, uid: string, vo
  * Host paths behind the pod's volumes, created where the volume type says so. Volume sources
  * other than hostPath and emptyDir are refused here with a reason rather than ignored.
  */
-export async function prepareVolumes(pod: Pod, node: NodeContext): Promise<Map<string, string>> {
+export async function prepareVolumes(pod: Pod, node: NodeContext): Promise<PodVolumes> {
   const uid = pod.metadata?.uid ?? '';
-  const out = new Map<string, string>();
+  const out = new Map<string, PreparedVolume>();
   for (const v of pod.spec?.volumes ?? []) {
     if (v.emptyDir) {
       const p = emptyDirPath(node, uid, v.name);
       await mkdir(p, { recursive: true, mode: 0o777 });
-      out.set(v.name, p);
+      out.set(v.name, { hostPath: p });
     } else if (v.hostPath) {
       await checkHostPath(v.hostPath.path, v.hostPath.type ?? '', v.name);
-      out.set(v.name, v.hostPath.path);
+      out.set(v.name, { hostPath: v.hostPath.path });
     } else {
       const kind = Object.keys(v).find((k) => k !== 'name') ?? 'unknown';
-      throw new ContainerConfigError(`volume "${v.name}": ${kind} volumes are not supported by staticlet`);
+      throw new VolumeError(`volume "${v.name}": ${kind} volumes are not supported by staticlet`);
     }
   }
   return out;
@@ -39,7 +40,7 @@ export async function prepareVolumes(pod: Pod, node: NodeContext): Promise<Map<s
 async function checkHostPath(path: string, type: string, volume: string): Promise<void> {
   const st = await stat(path).catch(() => undefined);
   const fail = (what: string): never => {
-    throw new ContainerConfigError(`hostPath volume "${volume}": ${path} ${what}`);
+    throw new VolumeError(`hostPath volume "${volume}": ${path} ${what}`);
   };
   switch (type) {
     case 'DirectoryOrCreate':
