@@ -3,6 +3,7 @@ import type { EventRecorder } from '../events/types.js';
 import type { Runtime } from '../runtime/index.js';
 import { Limiter } from '../lib/limiter.js';
 import type { ProbeVerdicts } from '../status/types.js';
+import { SlotTimer } from './slots.js';
 import { ProbeWorker } from './worker.js';
 import type { ProbeHandler, ProbeKind, ProbeResult } from './types.js';
 
@@ -39,6 +40,8 @@ export interface ProberOptions {
   maxConcurrentExec?: number;
   now?: () => number;
   random?: () => number;
+  /** Due times are aligned to slots this long so that attempts share wake-ups (default 100 ms). */
+  slotMs?: number;
 }
 
 const KINDS: ReadonlyArray<[ProbeKind, 'startupProbe' | 'livenessProbe' | 'readinessProbe']> = [
@@ -55,6 +58,7 @@ interface CountKeys {
 const LABEL: Record<ProbeKind, string> = { startup: 'Startup', liveness: 'Liveness', readiness: 'Readiness' };
 
 export const DEFAULT_MAX_CONCURRENT_EXEC = 16;
+export const DEFAULT_SLOT_MS = 100;
 const MAX_LATENESS_SAMPLES = 10_000;
 
 /**
@@ -68,6 +72,7 @@ export class ProberManager {
   private readonly execLimit: Limiter;
   private readonly now: () => number;
   private readonly random: () => number;
+  private readonly slots: SlotTimer;
   /** prober_probe_total, keyed by JSON of its labels. */
   readonly counts = new Map<string, number>();
   /** Recent scheduling lateness samples (ms), for the benchmark. */
@@ -77,6 +82,7 @@ export class ProberManager {
     this.execLimit = new Limiter(opts.maxConcurrentExec ?? DEFAULT_MAX_CONCURRENT_EXEC);
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? Math.random;
+    this.slots = new SlotTimer(opts.slotMs ?? DEFAULT_SLOT_MS, this.now);
   }
 
   /** The running instances of a pod right now; workers follow. */
@@ -138,6 +144,7 @@ export class ProberManager {
         if (this.lateness.length < MAX_LATENESS_SAMPLES) this.lateness.push(ms);
       },
       now: this.now,
+      slots: this.slots,
     });
     this.workers.set(`${c.containerId}/${kind}`, worker);
     worker.start(this.random() * worker.settings.periodMs);

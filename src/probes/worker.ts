@@ -1,4 +1,5 @@
 import type { Probe } from '../api/generated/core-v1.js';
+import { SlotTimer } from './slots.js';
 import { probeSettings, ThresholdState, type ProbeSettings } from './state.js';
 import type { ProbeKind, ProbeResult, ProbeTarget } from './types.js';
 
@@ -12,6 +13,8 @@ export interface ProbeWorkerHooks {
   /** How late an attempt started against its due time, in ms (for the benchmark). */
   lateness?(ms: number): void;
   now(): number;
+  /** Shared timer wheel; without one the worker keeps its own, with 1 ms slots. */
+  slots?: SlotTimer;
 }
 
 /**
@@ -22,7 +25,7 @@ export interface ProbeWorkerHooks {
 export class ProbeWorker {
   readonly state: ThresholdState;
   readonly settings: ProbeSettings;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly slots: SlotTimer;
   private due = 0;
   private busy = false;
   private stopped = false;
@@ -39,30 +42,34 @@ export class ProbeWorker {
   ) {
     this.settings = probeSettings(probe);
     this.state = new ThresholdState(kind, this.settings.successThreshold, this.settings.failureThreshold);
+    this.slots = hooks.slots ?? new SlotTimer(1, hooks.now);
   }
 
   start(firstDelayMs: number): void {
-    this.schedule(Math.max(0, firstDelayMs));
+    this.schedule(this.slots.align(this.hooks.now() + Math.max(0, firstDelayMs)));
   }
 
+  /** A pending tick still fires once, and returns at once. */
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.timer);
   }
 
-  private schedule(ms: number): void {
+  private schedule(due: number): void {
     if (this.stopped) return;
-    this.due = this.hooks.now() + ms;
+    this.due = due;
     // A throwing result hook must not take the supervisor down; the next tick carries on.
-    this.timer = setTimeout(() => void this.tick().catch(() => undefined), ms);
-    this.timer.unref();
+    this.slots.at(due, () => void this.tick().catch(() => undefined));
   }
 
   private async tick(): Promise<void> {
+    if (this.stopped) return;
     const started = this.hooks.now();
     this.hooks.lateness?.(started - this.due);
-    // Keep a fixed cadence from the due time, not from when the attempt finished.
-    this.schedule(Math.max(0, this.settings.periodMs - (started - this.due)));
+    // A fixed cadence from the due times, not from when attempts finish; periods are whole
+    // seconds, so due times stay on slot boundaries. A loop stalled past a period skips ahead.
+    let next = this.due + this.settings.periodMs;
+    while (next <= started) next += this.settings.periodMs;
+    this.schedule(this.slots.align(next));
     if (this.busy || this.onHold || this.stopped) return;
     if (this.kind === 'startup' && this.state.result) return;
     if (started - this.startedAt < this.settings.initialDelayMs) return;

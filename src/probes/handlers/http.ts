@@ -1,9 +1,10 @@
-import { request as httpRequest, type ClientRequest, type OutgoingHttpHeaders } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { isIP } from 'node:net';
+import type { OutgoingHttpHeaders } from 'node:http';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import type { HTTPHeader } from '../../api/generated/core-v1.js';
 import type { ProbeHandler, ProbeResult } from '../types.js';
-import { connErrorText, dialErrorText, errorText, failure, joinHostPort, PROBE_OUTPUT_LIMIT, PROBE_USER_AGENT, resolvePort, success } from './common.js';
+import { ResponseReader } from './http-response.js';
+import { connErrorText, dialErrorText, failure, joinHostPort, PROBE_OUTPUT_LIMIT, PROBE_USER_AGENT, resolvePort, success } from './common.js';
 
 /** Where one GET goes. `host` is bare (no IPv6 brackets), `path` includes the query. */
 interface Target {
@@ -127,43 +128,70 @@ function withoutHost(headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
 /** One GET; resolves with the reply, or with the failure text. `timeoutMs` covers connect, headers and body. */
 function get(t: Target, headers: OutgoingHttpHeaders, timeoutMs: number): Promise<Reply | string> {
   const url = display(t);
+  const request = requestBytes(t, headers);
+  if (typeof request === 'string') return Promise.resolve(`Get "${url}": ${request}`);
   return new Promise((resolve) => {
-    let req: ClientRequest | undefined;
+    let socket: Socket;
     let connected = false;
-    let awaiting = 'awaiting headers';
     let settled = false;
+    const reader = new ResponseReader(PROBE_OUTPUT_LIMIT);
     const done = (r: Reply | string): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      req?.destroy();
+      // A late error from the closed socket must not become an uncaught 'error' event.
+      socket.on('error', () => {});
+      socket.destroy();
       resolve(r);
     };
-    const timer = setTimeout(() => done(`Get "${url}": context deadline exceeded (Client.Timeout exceeded while ${awaiting})`), Math.max(0, timeoutMs));
+    const reply = (): Reply => ({ status: reader.status, location: reader.location, body: reader.body });
+    const timer = setTimeout(
+      () => done(`Get "${url}": context deadline exceeded (Client.Timeout exceeded while ${reader.headersDone ? 'reading body' : 'awaiting headers'})`),
+      Math.max(0, timeoutMs),
+    );
     try {
-      const send = t.tls ? httpsRequest : httpRequest;
-      const tls = t.tls ? { rejectUnauthorized: false, servername: isIP(t.host) ? '' : t.host } : {};
-      // Lenient parsing: Go's client (the kubelet's) accepts bare-LF header lines, which small
-      // servers such as busybox httpd's CGI answers send; a probe must not fail over that.
-      req = send({ host: t.host, port: t.port, path: t.path, method: 'GET', headers, agent: false, insecureHTTPParser: true, ...tls }, (res) => {
-        awaiting = 'reading body';
-        const chunks: Buffer[] = [];
-        let size = 0;
-        const finish = (): void => done({ status: res.statusCode ?? 0, location: res.headers.location, body: Buffer.concat(chunks).subarray(0, PROBE_OUTPUT_LIMIT).toString('utf8') });
-        res.on('data', (c: Buffer) => {
-          chunks.push(c);
-          size += c.length;
-          // Stop at the limit: destroying the request closes the socket, the rest is never read.
-          if (size >= PROBE_OUTPUT_LIMIT) finish();
-        });
-        res.on('end', finish);
-        res.on('error', (err) => done(`Get "${url}": ${connErrorText(err)}`));
-      });
+      socket = t.tls
+        ? tlsConnect({ host: t.host, port: t.port, rejectUnauthorized: false, ...(isIP(t.host) ? {} : { servername: t.host }) })
+        : netConnect({ host: t.host, port: t.port });
     } catch (err) {
-      return done(`Get "${url}": ${errorText(err)}`);
+      clearTimeout(timer);
+      return resolve(`Get "${url}": ${dialErrorText(err, t.host, t.port)}`);
     }
-    req.on('socket', (s) => s.once('connect', () => (connected = true)));
-    req.on('error', (err) => done(`Get "${url}": ${connected ? connErrorText(err) : dialErrorText(err, t.host, t.port)}`));
-    req.end();
+    socket.once('connect', () => (connected = true));
+    socket.on('data', (chunk: Buffer) => {
+      const err = reader.push(chunk);
+      if (err) done(`Get "${url}": ${err}`);
+      else if (reader.done) done(reply());
+    });
+    socket.on('end', () => {
+      reader.end();
+      done(reader.done ? reply() : `Get "${url}": ${reader.headersDone ? 'unexpected EOF' : 'EOF'}`);
+    });
+    socket.on('error', (err) => done(`Get "${url}": ${connected ? connErrorText(err) : dialErrorText(err, t.host, t.port)}`));
+    socket.write(request);
   });
+}
+
+/** Header names are tokens and values carry no line breaks; Go refuses to send anything else. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const BAD_VALUE = /[\r\n\0]/;
+
+/** The request as bytes; Host defaults to the target, with the port unless it is the scheme's. */
+function requestBytes(t: Target, headers: OutgoingHttpHeaders): Buffer | string {
+  const lines = [`GET ${t.path} HTTP/1.1`];
+  let host: string | undefined;
+  const rest: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    if (!TOKEN.test(name)) return `net/http: invalid header field name ${JSON.stringify(name)}`;
+    for (const v of Array.isArray(value) ? value : [String(value)]) {
+      if (BAD_VALUE.test(v)) return `net/http: invalid header field value for ${JSON.stringify(name)}`;
+      if (name.toLowerCase() === 'host') host ??= v;
+      else rest.push(`${name}: ${v}`);
+    }
+  }
+  const defaultPort = t.tls ? 443 : 80;
+  const bare = t.host.includes(':') ? `[${t.host}]` : t.host;
+  lines.push(`Host: ${host ?? (t.port === defaultPort ? bare : `${bare}:${t.port}`)}`, ...rest, '', '');
+  return Buffer.from(lines.join('\r\n'), 'latin1');
 }
