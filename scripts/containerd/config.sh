@@ -12,6 +12,7 @@ write_config() {
   # and picks each env its own /24 in 10.100.0.0/14 so their routes never overlap.
   # isGateway gives the bridge the .1 address, so the node reaches its pods (httpGet and
   # tcpSocket probes go from the node to the pod IP, as the kubelet's do); no NAT (ipMasq off).
+  # portmap makes hostPort work (iptables DNAT rules, removed with the pod).
   local subnet=${STATICLET_POD_SUBNET:-10.$((100 + 0x${id:0:2} % 4)).$((0x${id:2:2})).0/24}
   cat >"$dir/cni/net.d/10-staticlet.conflist" <<JSON
 {
@@ -29,7 +30,8 @@ write_config() {
         "dataDir": "$dir/cni/ipam",
         "ranges": [[{ "subnet": "$subnet" }]]
       }
-    }
+    },
+    { "type": "portmap", "capabilities": { "portMappings": true } }
   ]
 }
 JSON

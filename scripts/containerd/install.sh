@@ -2,7 +2,7 @@
 # Installs the Debian packages the private containerd environment needs, only when a binary is
 # missing, so that repeated test runs on a prepared machine cost nothing.
 #
-#   install.sh            containerd, runc, CNI plugins, busybox-static
+#   install.sh            containerd, runc, CNI plugins (+ iptables for portmap), busybox-static
 #   install.sh --registry also docker-registry and skopeo (for real PullImage tests)
 #   --check-only          report what is missing and fail instead of installing (CI, where the
 #                         CI script owns installation)
@@ -17,8 +17,8 @@ for a in "$@"; do
   esac
 done
 
-want=(containerd:containerd ctr:containerd runc:runc busybox:busybox-static)
-[[ -x /usr/lib/cni/bridge && -x /usr/lib/cni/host-local && -x /usr/lib/cni/loopback ]] || want+=(_cni:containernetworking-plugins)
+want=(containerd:containerd ctr:containerd runc:runc busybox:busybox-static iptables:iptables)
+[[ -x /usr/lib/cni/bridge && -x /usr/lib/cni/host-local && -x /usr/lib/cni/loopback && -x /usr/lib/cni/portmap ]] || want+=(_cni:containernetworking-plugins)
 if [[ -n $registry ]]; then
   want+=(docker-registry:docker-registry skopeo:skopeo)
 fi

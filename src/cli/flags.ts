@@ -52,6 +52,7 @@ export function addRunFlags(cmd: Command): Command {
     .option('--read-only-port <port>', 'read-only node API port; 0 disables it (default 0)', intArg(0, 65535))
     .option('--root-dir <dir>', 'directory for staticlet state (default /var/lib/staticlet)')
     .option('--pod-logs-dir <dir>', 'root of the CRI pod log layout (podLogsDir; default /var/log/pods)')
+    .option('--container-log-links-dir <dir>', "symlinks to container logs named like the kubelet's, for log shippers; empty disables (default /var/log/containers)")
     .option('--pod-log-retention <duration>', 'how long logs of a removed pod are kept (default 1h)')
     .option('--status-socket <path>', 'unix socket of the local status API (default <root-dir>/staticlet.sock)')
     .option('--node-ip <ip>', 'node IP reported as hostIP (default: first non-loopback IPv4 address)')

@@ -1,5 +1,6 @@
 import type { LoadedPod, ManifestError, ManifestResult } from './manifest.js';
-import { ANNOTATION_CONFIG_SEEN, formatSeen, sourceKey, type SourceRef } from './identity.js';
+import type { Pod } from '../api/generated/core-v1.js';
+import { ANNOTATION_CONFIG_SEEN, canonicalJSON, formatSeen, sourceKey, type SourceRef } from './identity.js';
 
 /**
  * The set of pods staticlet should be running, and the manifests it refused with their reasons.
@@ -59,6 +60,8 @@ export class DesiredState implements DesiredStateView {
   private readonly listeners = new Set<DesiredListener>();
   private readonly pendingSources: Set<string>;
   private seq = 0;
+  /** The loaded pod each desired pod was stamped from, to tell label/annotation edits apart. */
+  private readonly loadedFrom = new WeakMap<DesiredPod, Pod>();
 
   /** @param expectedSources names of sources that must report once before ready() is true. */
   constructor(
@@ -173,7 +176,8 @@ export class DesiredState implements DesiredStateView {
     for (const [name, pod] of accepted) {
       const before = this.accepted.get(name);
       if (!before) changes.push({ type: 'added', pod });
-      else if (before.uid !== pod.uid) changes.push({ type: 'updated', pod, previous: before });
+      // Same UID but a new object: a label/annotation-only edit (the UID leaves them out).
+      else if (before.uid !== pod.uid || before !== pod) changes.push({ type: 'updated', pod, previous: before });
     }
     for (const [name, pod] of this.accepted) if (!accepted.has(name)) changes.push({ type: 'removed', pod });
     for (const [key, r] of rejected) {
@@ -196,10 +200,22 @@ export class DesiredState implements DesiredStateView {
       this.seen.set(p.uid, seenAt);
     }
     const current = this.accepted.get(p.fullName);
-    if (current && current.uid === p.uid && current.seenAt === seenAt) return current;
+    if (current && current.uid === p.uid && current.seenAt === seenAt && this.sameContent(current, p.pod)) return current;
     const pod = structuredClone(p.pod);
     pod.metadata!.annotations = { ...pod.metadata!.annotations, [ANNOTATION_CONFIG_SEEN]: seenAt };
-    return { ...p, pod, source, seenAt };
+    const desired: DesiredPod = { ...p, pod, source, seenAt };
+    this.loadedFrom.set(desired, p.pod);
+    return desired;
+  }
+
+  /**
+   * Equal UIDs can still differ: in labels and annotations, which the UID leaves out, or in
+   * anything when the manifest fixes metadata.uid itself.
+   */
+  private sameContent(current: DesiredPod, loaded: Pod): boolean {
+    const before = this.loadedFrom.get(current);
+    if (before === undefined) return false;
+    return before === loaded || canonicalJSON(before) === canonicalJSON(loaded);
   }
 }
 

@@ -33,10 +33,14 @@ export function staticPodName(name: string, nodeName: string): string {
  * content in the same place on the same node always yields the same UID, across restarts; any
  * content change yields a new one. Content is hashed in a canonical form (sorted keys), so
  * reformatting or reordering a file does not restart its pod.
+ *
+ * Unlike the kubelet, labels and annotations are left out: editing them keeps the pod (and its
+ * containers) running and only refreshes what reads them (downwardAPI volume files). A manifest
+ * without labels and annotations hashes exactly as before.
  */
 export function staticPodUID(pod: unknown, nodeName: string, source: SourceRef): string {
   const h = createHash('md5');
-  h.update(canonicalJSON(pod));
+  h.update(canonicalJSON(withoutLabelsAndAnnotations(pod)));
   if (source.kind === 'file') {
     h.update(`host:${nodeName}`);
     h.update(`file:${source.location}`);
@@ -44,6 +48,14 @@ export function staticPodUID(pod: unknown, nodeName: string, source: SourceRef):
     h.update(`url:${source.location}`);
   }
   return h.digest('hex');
+}
+
+function withoutLabelsAndAnnotations(pod: unknown): unknown {
+  if (pod === null || typeof pod !== 'object' || Array.isArray(pod)) return pod;
+  const meta = (pod as { metadata?: unknown }).metadata;
+  if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) return pod;
+  const { labels: _labels, annotations: _annotations, ...rest } = meta as Record<string, unknown>;
+  return { ...(pod as Record<string, unknown>), metadata: rest };
 }
 
 /** Returns a new Pod with the static identity applied; the input is not modified. */

@@ -1,6 +1,6 @@
 import type { Pod } from '../api/generated/core-v1.js';
 import { decodeDocuments } from '../sources/decode.js';
-import { comparePaths, overlaps, schemaErrors, semanticErrors, stripNulls } from '../validation/index.js';
+import { comparePaths, overlaps, schemaErrors, semanticErrors, stripNulls, type ValidationOptions } from '../validation/index.js';
 import type { FieldError } from '../validation/types.js';
 import { applyStaticIdentity, type SourceRef } from './identity.js';
 
@@ -28,6 +28,8 @@ export type ManifestResult = { ok: true; pods: LoadedPod[] } | { ok: false; erro
 export interface ManifestLoaderOptions {
   nodeName: string;
   maxBytes?: number;
+  /** Node settings the semantic rules consult (allowedUnsafeSysctls, AppArmor support). */
+  validation?: ValidationOptions;
 }
 
 /** Kinds a manifest document may have: a Pod, or a list of Pods under either list kind. */
@@ -93,7 +95,7 @@ export class ManifestLoader {
       if (broken.length > 0) {
         // Rules still run on the parts the schema accepted, so one run shows every mistake; the
         // rules are written to survive ill-typed input. Findings on a broken part add nothing.
-        for (const e of semanticErrors(raw as Pod)) {
+        for (const e of semanticErrors(raw as Pod, this.opts.validation)) {
           const path = join(at, e.path);
           if (!broken.some((b) => overlaps(b.path, path))) errors.push({ path, message: e.message });
         }
@@ -105,7 +107,7 @@ export class ManifestLoader {
         return;
       }
       const pod = applyStaticIdentity(raw as Pod, this.opts.nodeName, source);
-      for (const e of semanticErrors(pod)) errors.push({ path: join(at, e.path), message: e.message });
+      for (const e of semanticErrors(pod, this.opts.validation)) errors.push({ path: join(at, e.path), message: e.message });
       const meta = pod.metadata!;
       pods.push({ pod, uid: meta.uid!, fullName: `${meta.namespace}/${meta.name}` });
     });

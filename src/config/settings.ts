@@ -26,6 +26,8 @@ export interface Settings {
   healthzBindAddress: string;
   rootDir: string;
   podLogsDir: string;
+  /** Symlinks named like the kubelet's /var/log/containers entries, for log shippers; '' disables them. */
+  containerLogLinksDir: string;
   /** Unix socket of the local status API (`staticlet pods`); default <rootDir>/staticlet.sock. */
   statusSocket: string;
   /** How long logs of a removed pod stay in podLogsDir. */
@@ -44,6 +46,8 @@ export interface Settings {
   clusterDomain?: string;
   resolvConf: string;
   maxManifestBytes: number;
+  /** Sysctls (names or `prefix*`) pods may set beyond the safe set (kubelet allowedUnsafeSysctls). */
+  allowedUnsafeSysctls: string[];
   logging: { format?: LogFormat; verbosity: number };
 }
 
@@ -65,6 +69,7 @@ export interface FlagValues {
   readOnlyPort?: number;
   rootDir?: string;
   podLogsDir?: string;
+  containerLogLinksDir?: string;
   statusSocket?: string;
   podLogRetention?: string;
   nodeIp?: string;
@@ -87,6 +92,7 @@ export const DEFAULTS = {
   healthzBindAddress: '127.0.0.1',
   rootDir: '/var/lib/staticlet',
   podLogsDir: '/var/log/pods',
+  containerLogLinksDir: '/var/log/containers',
   podLogRetention: '1h',
   crashLoopBackoffBase: '10s',
   crashLoopBackoffMax: '5m',
@@ -158,6 +164,7 @@ export function resolveSettings(flags: FlagValues, file?: LoadedKubeletConfig): 
     healthzBindAddress: c.healthzBindAddress ?? DEFAULTS.healthzBindAddress,
     rootDir: flags.rootDir ?? DEFAULTS.rootDir,
     podLogsDir: flags.podLogsDir ?? c.podLogsDir ?? DEFAULTS.podLogsDir,
+    containerLogLinksDir: flags.containerLogLinksDir ?? DEFAULTS.containerLogLinksDir,
     statusSocket: flags.statusSocket ?? join(flags.rootDir ?? DEFAULTS.rootDir, STATUS_SOCKET_NAME),
     podLogRetentionMs: duration('podLogRetention', flags.podLogRetention, undefined, DEFAULTS.podLogRetention),
     nodeIP: flags.nodeIp ?? detectNodeIP(),
@@ -171,6 +178,7 @@ export function resolveSettings(flags: FlagValues, file?: LoadedKubeletConfig): 
     clusterDNS: c.clusterDNS ?? [],
     resolvConf: c.resolvConf ?? DEFAULTS.resolvConf,
     maxManifestBytes: flags.maxManifestSize ?? DEFAULT_MAX_MANIFEST_BYTES,
+    allowedUnsafeSysctls: c.allowedUnsafeSysctls ?? [],
     logging: {
       verbosity: flags.v ?? c.logging?.verbosity ?? 0,
       ...((flags.loggingFormat ?? c.logging?.format) ? { format: flags.loggingFormat ?? c.logging?.format } : {}),

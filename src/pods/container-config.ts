@@ -1,18 +1,15 @@
-import type { Container, EnvVar, Pod } from '../api/generated/core-v1.js';
-import { containerAnnotations, containerLabels, type ContainerConfig, type KeyValue, type Mount } from '../runtime/index.js';
+import type { Container, Pod } from '../api/generated/core-v1.js';
+import { containerAnnotations, containerLabels, type ContainerConfig, type ImageUser, type Mount } from '../runtime/index.js';
 import { containerMounts, type PodVolumes } from '../volumes/index.js';
 import type { NodeContext } from './context.js';
+import { containerEnv, expandAll } from './env.js';
 import { containerHash } from './hash.js';
 import { containerLogPath } from './log-paths.js';
+import { hostResources, linuxResources } from './resources.js';
 import { namespaceOptions } from './sandbox-config.js';
+import { containerSecurityContext } from './security.js';
 
-/** A container that cannot be configured from its spec: status CreateContainerConfigError. */
-export class ContainerConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ContainerConfigError';
-  }
-}
+export { ContainerConfigError } from './config-error.js';
 
 export const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
 
@@ -22,6 +19,8 @@ export interface ContainerConfigInput {
   restartCount: number;
   /** Image reference returned by the image manager. */
   imageRef: string;
+  /** The image's default user (from the image manager), for runAsNonRoot and runAsUser. */
+  imageUser?: ImageUser;
   node: NodeContext;
   podIPs: string[];
   volumes: PodVolumes;
@@ -38,15 +37,24 @@ export async function containerConfig(input: ContainerConfigInput): Promise<Cont
   const meta = pod.metadata ?? {};
   const identity = { name: meta.name ?? '', namespace: meta.namespace ?? 'default', uid: meta.uid ?? '' };
   const preStop = c.lifecycle?.preStop;
-  const envs = envVars(input);
+  const node = hostResources(input.node.rootDir, input.node.allocatable);
+  const envs = containerEnv({
+    pod,
+    container: c,
+    nodeName: input.node.nodeName,
+    hostIPs: input.node.hostIP ? [input.node.hostIP] : [],
+    podIPs: input.podIPs,
+    allocatable: node.allocatable,
+  });
+  const securityContext = containerSecurityContext({ pod, container: c, ...(input.imageUser ? { imageUser: input.imageUser } : {}), rootDir: input.node.rootDir });
   const own = await containerMounts(c, input.volumes, new Map(envs.map((e) => [e.key, e.value])));
   const extra = (input.extraMounts ?? []).filter((m) => !own.some((o) => o.containerPath === m.containerPath));
   return {
     metadata: { name: c.name, attempt: restartCount },
     image: input.imageRef,
     userSpecifiedImage: c.image ?? '',
-    ...(c.command ? { command: c.command } : {}),
-    ...(c.args ? { args: c.args } : {}),
+    ...(c.command ? { command: expandAll(c.command, envs) } : {}),
+    ...(c.args ? { args: expandAll(c.args, envs) } : {}),
     ...(c.workingDir ? { workingDir: c.workingDir } : {}),
     envs,
     mounts: [...own, ...extra],
@@ -54,7 +62,7 @@ export async function containerConfig(input: ContainerConfigInput): Promise<Cont
     // The grace period and preStop handler travel with the container so that a restarted
     // supervisor can stop an orphan properly without its manifest.
     annotations: containerAnnotations({
-      hash: containerHash(c),
+      hash: containerHash(c, pod),
       restartCount,
       terminationGracePeriodSeconds: gracePeriodSeconds(pod),
       terminationMessagePath: c.terminationMessagePath ?? '/dev/termination-log',
@@ -66,41 +74,9 @@ export async function containerConfig(input: ContainerConfigInput): Promise<Cont
     stdin: c.stdin ?? false,
     stdinOnce: c.stdinOnce ?? false,
     tty: c.tty ?? false,
-    linux: { securityContext: { namespaceOptions: namespaceOptions(pod) } },
+    linux: {
+      resources: linuxResources(pod, c, node),
+      securityContext: { ...securityContext, namespaceOptions: namespaceOptions(pod) },
+    },
   };
-}
-
-function envVars(input: ContainerConfigInput): KeyValue[] {
-  return (input.container.env ?? []).map((e) => ({ key: e.name, value: envValue(e, input) }));
-}
-
-function envValue(e: EnvVar, input: ContainerConfigInput): string {
-  if (!e.valueFrom) return e.value ?? '';
-  const ref = e.valueFrom.fieldRef;
-  if (!ref) throw new ContainerConfigError(`env ${e.name}: only value and valueFrom.fieldRef are supported`);
-  const meta = input.pod.metadata ?? {};
-  const path = ref.fieldPath;
-  const keyed = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path);
-  if (keyed) return (keyed[1] === 'labels' ? meta.labels : meta.annotations)?.[keyed[2]!] ?? '';
-  switch (path) {
-    case 'metadata.name':
-      return meta.name ?? '';
-    case 'metadata.namespace':
-      return meta.namespace ?? '';
-    case 'metadata.uid':
-      return meta.uid ?? '';
-    case 'spec.nodeName':
-      return input.node.nodeName;
-    case 'spec.serviceAccountName':
-      return input.pod.spec?.serviceAccountName ?? '';
-    case 'status.hostIP':
-    case 'status.hostIPs':
-      return input.node.hostIP;
-    case 'status.podIP':
-      return input.podIPs[0] ?? '';
-    case 'status.podIPs':
-      return input.podIPs.join(',');
-    default:
-      throw new ContainerConfigError(`env ${e.name}: unsupported fieldRef ${path}`);
-  }
 }

@@ -5,6 +5,7 @@ import type { ProbedContainer } from '../probes/manager.js';
 import type { ProbeVerdicts } from '../status/types.js';
 import type { NodeContext } from './context.js';
 import type { HostResolver } from './dns.js';
+import type { PodAdmitter } from '../admission/index.js';
 
 /** The image side a pod worker needs; the runtime's ImageManager implements it. */
 export interface ImageEnsurer {
@@ -36,5 +37,7 @@ export interface PodDeps {
   hostResolver(): Promise<HostResolver>;
   /** Absent: no probes run, every running container counts as ready and started. */
   probes?: PodProber;
+  /** Node admission (maxPods, cpu/memory requests, host ports); absent: every pod is admitted. */
+  admission?: PodAdmitter;
   now(): number;
 }

@@ -4,9 +4,11 @@ import { formatManifestError } from '../config/manifest.js';
 import type { ProbeFailure } from '../probes/manager.js';
 import type { PodDeps } from './deps.js';
 import { pruneRemovedPodLogs } from './log-paths.js';
+import { cleanupOrphanedPodDirs } from '../volumes/index.js';
 import { formatTime } from '../status/index.js';
 import { Limiter } from '../lib/limiter.js';
 import { Relister } from './relist.js';
+import { LogLinkKeeper } from './log-links.js';
 import { PodWorker, type WorkerHost } from './worker.js';
 
 export interface PodManagerOptions {
@@ -33,9 +35,11 @@ export class PodManager {
   private readonly workers = new Map<string, PodWorker>();
   private readonly limiter: Limiter;
   private readonly relister: Relister;
+  private readonly logLinks: LogLinkKeeper | undefined;
   private readonly host: WorkerHost;
   private readonly timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | undefined;
+  private unsubscribeAdmission: (() => void) | undefined;
   private relisting: Promise<void> | undefined;
   private lastRelistError: string | undefined;
   private stopped = false;
@@ -47,6 +51,8 @@ export class PodManager {
   ) {
     this.limiter = new Limiter(opts.maxConcurrentSyncs ?? DEFAULT_MAX_CONCURRENT_SYNCS);
     this.relister = new Relister(deps.runtime);
+    const linksDir = deps.node.containerLogLinksDir;
+    this.logLinks = linksDir ? new LogLinkKeeper(deps.runtime, linksDir, deps.node.podLogsDir, deps.logger) : undefined;
     this.host = {
       schedule: (fn) => this.limiter.run(fn),
       blocked: (fullName, uid) => [...this.workers.values()].some((w) => w.fullName === fullName && w.uid !== uid && w.terminating),
@@ -61,6 +67,8 @@ export class PodManager {
    */
   async start(): Promise<void> {
     this.unsubscribe = this.desired.subscribe((changes) => this.onChanges(changes));
+    // Room on the node (a pod went away): pods waiting for admission try again, oldest first.
+    this.unsubscribeAdmission = this.deps.admission?.onRoom((uids) => uids.forEach((uid) => this.workers.get(uid)?.wake()));
     for (const pod of this.desired.pods()) this.ensureWorker(pod.uid, pod);
     await this.relistOnce();
     const relistMs = this.opts.relistPeriodMs ?? DEFAULT_RELIST_PERIOD_MS;
@@ -75,8 +83,10 @@ export class PodManager {
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
+    this.unsubscribeAdmission?.();
     for (const t of this.timers) clearInterval(t);
     await this.relisting;
+    await this.logLinks?.idle();
     await Promise.all([...this.workers.values()].map((w) => w.stop()));
   }
 
@@ -123,6 +133,12 @@ export class PodManager {
           this.ensureWorker(c.pod.uid, c.pod);
           break;
         case 'updated':
+          // Same UID: only labels/annotations changed (they are not in the UID). The running pod
+          // takes the new metadata; nothing restarts, since container hashes ignore labels.
+          if (c.previous.uid === c.pod.uid) {
+            this.ensureWorker(c.pod.uid, c.pod);
+            break;
+          }
           // The old pod is torn down first; the new one waits for it (same full name).
           this.workers.get(c.previous.uid)?.setDesired(undefined);
           this.ensureWorker(c.pod.uid, c.pod);
@@ -176,6 +192,8 @@ export class PodManager {
   private async relistAndWake(): Promise<void> {
     try {
       const r = await this.relister.relist();
+      // Containers came or went: the log links follow (the first relist covers all of them).
+      if (r.changed.size > 0) void this.logLinks?.kick();
       for (const uid of r.changed) {
         const desired = this.desired.pod(uid);
         const known = this.workers.get(uid);
@@ -197,9 +215,12 @@ export class PodManager {
   private async housekeeping(): Promise<void> {
     this.deps.crashBackoff.gc();
     this.deps.images.gc();
+    await this.logLinks?.kick();
     const live = new Set(this.workers.keys());
     const removed = await pruneRemovedPodLogs(this.deps.node.podLogsDir, live, this.opts.podLogRetentionMs ?? DEFAULT_POD_LOG_RETENTION_MS);
     if (removed.length > 0) this.deps.logger.info({ removed }, 'removed logs of pods gone longer than the retention period');
+    const orphans = await cleanupOrphanedPodDirs(this.deps.node, live);
+    if (orphans.length > 0) this.deps.logger.info({ uids: orphans }, 'removed the volume directories of pods that are gone');
   }
 
   private every(ms: number, fn: () => void): void {

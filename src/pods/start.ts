@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Container, Pod } from '../api/generated/core-v1.js';
-import { ImagePullError, type Mount, type PodSandboxConfig } from '../runtime/index.js';
+import { ImagePullError, type ImageUser, type Mount, type PodSandboxConfig } from '../runtime/index.js';
 import { VolumeError, type PodVolumes } from '../volumes/index.js';
 import type { WaitingNote } from '../status/types.js';
 import { containerConfig, ContainerConfigError, gracePeriodSeconds } from './container-config.js';
@@ -9,6 +9,8 @@ import type { PodDeps } from './deps.js';
 import { runHook } from './hooks.js';
 import { fieldPathOf, killContainer, type PodRef } from './kill.js';
 import type { StartStep } from './plan.js';
+import { linkContainerLog } from './log-links.js';
+import { containerLogPath } from './log-paths.js';
 
 export interface StartContext {
   deps: PodDeps;
@@ -46,6 +48,7 @@ export async function startContainer(ctx: StartContext, step: StartStep): Promis
   const image = c.image ?? '';
   const imageKey = `${ref.uid}/${image}`;
   let imageRef: string;
+  let imageUser: ImageUser | undefined;
   try {
     const r = await deps.images.ensureImage({
       image,
@@ -55,6 +58,7 @@ export async function startContainer(ctx: StartContext, step: StartStep): Promis
       onPulling: () => deps.events.record(target, 'Normal', 'Pulling', `Pulling image "${image}"`),
     });
     imageRef = r.imageRef;
+    imageUser = r.user;
     deps.events.record(target, 'Normal', 'Pulled', r.pulled ? `Successfully pulled image "${image}"` : `Container image "${image}" already present on machine`);
   } catch (err) {
     if (!(err instanceof ImagePullError)) throw err;
@@ -67,7 +71,7 @@ export async function startContainer(ctx: StartContext, step: StartStep): Promis
   let id: string;
   try {
     await mkdir(join(ctx.logDir, step.name), { recursive: true, mode: 0o755 });
-    const cfg = await containerConfig({ pod, container: c, restartCount: step.restartCount, imageRef, node: deps.node, podIPs: ctx.podIPs, volumes: ctx.volumes, extraMounts: ctx.extraMounts });
+    const cfg = await containerConfig({ pod, container: c, restartCount: step.restartCount, imageRef, ...(imageUser ? { imageUser } : {}), node: deps.node, podIPs: ctx.podIPs, volumes: ctx.volumes, extraMounts: ctx.extraMounts });
     id = await deps.runtime.createContainer(ctx.sandboxId, cfg, ctx.sandboxConfig);
   } catch (err) {
     const msg = (err as Error).message;
@@ -75,6 +79,7 @@ export async function startContainer(ctx: StartContext, step: StartStep): Promis
     return failed('CreateContainerError', msg, deps.crashBackoff.next(key));
   }
   deps.events.record(target, 'Normal', 'Created', `Created container ${step.name}`);
+  await linkContainerLog(deps, ref, step.name, id, join(ctx.logDir, containerLogPath(step.name, step.restartCount)));
   try {
     await deps.runtime.startContainer(id);
   } catch (err) {

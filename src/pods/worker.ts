@@ -4,9 +4,10 @@ import { computePodStatus } from '../status/index.js';
 import type { PodTerminalNote, WaitingNote } from '../status/types.js';
 import type { PodDeps } from './deps.js';
 import { podDnsConfig } from './dns.js';
+import { podHostname, PodSandboxConfigError } from './hostname.js';
 import { podManagedMounts } from './hosts.js';
-import type { Mount } from '../runtime/index.js';
-import { prepareVolumes, VolumeError, type PodVolumes } from '../volumes/index.js';
+import type { DnsConfig, Mount } from '../runtime/index.js';
+import { prepareVolumes, refreshVolumes, VolumeError, type PodVolumes } from '../volumes/index.js';
 import { containerHash } from './hash.js';
 import { fieldPathOf, ignoreNotFound, killContainer, terminatePod, type PodRef } from './kill.js';
 import { ensurePodLogDir, podLogDir, restartHistory } from './log-paths.js';
@@ -61,6 +62,10 @@ export class PodWorker {
   private timerAt = Infinity;
   private stopped = false;
   private done = false;
+  /** Why admission keeps the pod waiting, while it does. */
+  private admissionNote: WaitingNote | undefined;
+  /** The refusal last reported as an event, so a long wait is one event, not one per sync. */
+  private admissionEvent: string | undefined;
 
   constructor(
     private readonly deps: PodDeps,
@@ -168,6 +173,7 @@ export class PodWorker {
       if (this.desired) return true;
       this.done = true;
       clearTimeout(this.timer);
+      this.deps.admission?.release(this.uid);
       this.host.finished(this);
       return false;
     }
@@ -179,8 +185,12 @@ export class PodWorker {
       this.record(pod, state, {}, now);
       return false;
     }
+    if (!this.terminal && !this.admitted(desired, state)) {
+      this.record(pod, state, {}, now);
+      return false;
+    }
     const hashes: Record<string, string> = {};
-    for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) hashes[c.name] = containerHash(c);
+    for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) hashes[c.name] = containerHash(c, pod);
     const logDir = podLogDir(this.deps.node.podLogsDir, this.ref.namespace, this.ref.name, this.uid);
     // Log files only matter for containers the runtime has no instance of (a pod that came back).
     const history = new Map<string, number>();
@@ -208,8 +218,16 @@ export class PodWorker {
       const fieldPath = fieldPathOf(pod, name);
       this.deps.events.record({ ...this.ref, ...(fieldPath ? { fieldPath } : {}) }, 'Warning', 'BackOff', `Back-off restarting failed container ${name} in pod ${this.ref.name}_${this.ref.namespace}(${this.uid})`);
     }
+    // downwardAPI files follow label/annotation edits, which keep the pod (and its UID).
+    if (state.sandboxes.length > 0) {
+      await refreshVolumes(pod, this.deps.node).catch((err: unknown) => this.deps.logger.warn({ pod: this.fullName, err: (err as Error).message }, 'downwardAPI volume refresh failed'));
+    }
     const { acted, notes } = await this.execute(pod, plan, state, logDir);
     this.syncProbes(pod, state);
+    // A finished pod holds nothing on the node once its containers have stopped.
+    if (this.terminal && this.deps.admission?.isAdmitted(this.uid) && !state.containers.some((c) => c.state === 'running')) {
+      this.deps.admission.release(this.uid, true);
+    }
     this.record(pod, state, { ...plan.waiting, ...notes }, now);
     if (plan.wakeAfterMs !== undefined) this.wakeAfter(plan.wakeAfterMs);
     return acted;
@@ -235,7 +253,21 @@ export class PodWorker {
     for (const id of plan.removeContainers) await ignoreNotFound(deps.runtime.removeContainer(id));
 
     // The node's resolver file is read only when a sandbox config is actually needed.
-    const dns = plan.createSandbox || plan.start.length > 0 ? podDnsConfig(pod, deps.node, await deps.hostResolver()) : undefined;
+    let dns: DnsConfig | undefined;
+    if (plan.createSandbox || plan.start.length > 0) {
+      try {
+        // Events only when the sandbox is made: that is when the resolver file gets written.
+        const onDnsEvent = (reason: string, message: string): void => void (plan.createSandbox && deps.events.record(this.ref, 'Warning', reason, message));
+        dns = podDnsConfig(pod, deps.node, await deps.hostResolver(), onDnsEvent);
+        // A hostname the kernel cannot take fails the sandbox before the runtime sees it.
+        if (plan.createSandbox && !pod.spec?.hostNetwork) podHostname(pod, deps.node);
+      } catch (err) {
+        if (!(err instanceof PodSandboxConfigError)) throw err;
+        deps.events.record(this.ref, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${err.message}`);
+        this.wakeAfter(deps.crashBackoff.next(crashKey(this.uid, '')));
+        return { acted, notes };
+      }
+    }
     if (plan.createSandbox && dns) {
       await ensurePodLogDir(logDir);
       const cfg = sandboxConfig(pod, plan.createSandbox.attempt, deps.node, dns);
@@ -283,7 +315,10 @@ export class PodWorker {
         if (!out.ok) {
           notes[step.name] = out.note;
           this.wakeAfter(out.retryAfterMs);
-          break;
+          // Init containers and sidecars gate what follows them; app containers are
+          // independent, so one that cannot start must not hold back its siblings.
+          if (step.kind !== 'app') break;
+          continue;
         }
         acted = true;
       }
@@ -293,6 +328,33 @@ export class PodWorker {
       acted = true;
     }
     return { acted, notes };
+  }
+
+  /**
+   * Admission before the pod's first sandbox: a pod the runtime already holds (adopted) counts
+   * as admitted; any other pod waits until it fits, with the reason in its status.
+   */
+  private admitted(desired: DesiredPod, state: PodRuntimeState): boolean {
+    const admission = this.deps.admission;
+    if (!admission || admission.isAdmitted(this.uid)) return true;
+    const candidate = { uid: this.uid, pod: desired.pod, seenAt: desired.seenAt };
+    if (state.sandboxes.length > 0 || state.containers.length > 0) {
+      admission.adopt(candidate);
+      this.admissionNote = undefined;
+      return true;
+    }
+    const verdict = admission.admit(candidate);
+    if (verdict.admit) {
+      this.admissionNote = undefined;
+      this.admissionEvent = undefined;
+      return true;
+    }
+    this.admissionNote = { reason: verdict.reason, message: verdict.message };
+    if (this.admissionEvent !== verdict.reason) {
+      this.admissionEvent = verdict.reason;
+      this.deps.events.record(this.ref, 'Warning', verdict.reason, verdict.message);
+    }
+    return false;
   }
 
   private syncProbes(pod: Pod, state: PodRuntimeState): void {
@@ -321,6 +383,7 @@ export class PodWorker {
         hostIP: this.deps.node.hostIP,
         ...(this.startTime !== undefined ? { startTime: this.startTime } : {}),
         ...(this.terminal ? { terminal: this.terminal } : {}),
+        ...(this.admissionNote ? { admission: this.admissionNote } : {}),
         ...(this.current ? { previous: this.current } : {}),
         ...(this.deps.probes ? { probes: this.deps.probes.verdicts(this.uid) } : {}),
         now,

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { KeyedBackoff } from './backoff.js';
 import { DeadlineExceededError, RuntimeError } from './errors.js';
 import { decidePull, effectivePullPolicy, isValidImageRef, type PullPolicy } from './pull-policy.js';
-import type { AuthConfig, ImageService, PodSandboxConfig } from './types.js';
+import type { AuthConfig, Image, ImageService, PodSandboxConfig } from './types.js';
 
 /** Waiting reasons the kubelet shows in container status for image problems. */
 export type ImagePullReason = 'ErrImagePull' | 'ImagePullBackOff' | 'ErrImageNeverPull' | 'InvalidImageName';
@@ -43,10 +43,30 @@ export interface EnsureImageRequest {
   onPulling?: () => void;
 }
 
+/** The user an image runs as by default, as ImageStatus reports it. */
+export interface ImageUser {
+  /** Numeric user when the image names one (or names none: root). */
+  uid?: number;
+  /** A non-numeric user name; the runtime resolves it inside the container. */
+  username: string;
+}
+
 export interface EnsureImageResult {
   /** Reference to hand to CreateContainer (the runtime's image ID). */
   imageRef: string;
   pulled: boolean;
+  /** Absent only when the runtime could not report the image after pulling it. */
+  user?: ImageUser;
+}
+
+/**
+ * The kubelet's reading of an image's user: a uid wins, then a user name, and an image that
+ * names neither runs as root.
+ */
+export function imageUser(img: Image): ImageUser {
+  if (img.uid !== undefined) return { uid: img.uid, username: '' };
+  if (img.username !== '') return { username: img.username };
+  return { uid: 0, username: '' };
 }
 
 export interface LastPullFailure {
@@ -92,7 +112,7 @@ export class ImageManager {
 
     const present = policy === 'Always' ? null : await this.images.imageStatus(image);
     const decision = decidePull(policy, present !== null);
-    if (decision === 'use-present' && present) return { imageRef: present.id, pulled: false };
+    if (decision === 'use-present' && present) return { imageRef: present.id, pulled: false, user: imageUser(present) };
     if (decision === 'never-pull-missing') {
       throw this.fail(req, new ImagePullError('ErrImageNeverPull', `Container image "${image}" is not present with pull policy of Never`, image));
     }
@@ -110,7 +130,9 @@ export class ImageManager {
       const imageRef = await this.pullShared(req);
       this.backoff.reset(key);
       this.failures.delete(key);
-      return { imageRef, pulled: true };
+      // One more status call only after a pull, to learn the user the new image runs as.
+      const pulled = await this.images.imageStatus(imageRef).catch(() => null);
+      return { imageRef, pulled: true, ...(pulled ? { user: imageUser(pulled) } : {}) };
     } catch (err) {
       const delay = this.backoff.next(key);
       const msg = describePullError(image, err);

@@ -20,6 +20,9 @@ export type SeccompProfile =
   | { type: 'Unconfined' }
   | { type: 'Localhost'; localhostRef: string };
 
+/** Seccomp and AppArmor profiles share the CRI SecurityProfile shape. */
+export type SecurityProfile = SeccompProfile;
+
 export interface PodSandboxMetadata {
   name: string;
   uid: string;
@@ -60,6 +63,7 @@ export interface PodSandboxConfig {
       supplementalGroups?: number[];
       privileged?: boolean;
       seccomp?: SeccompProfile;
+      apparmor?: SecurityProfile;
     };
   };
 }
@@ -109,6 +113,8 @@ export interface LinuxContainerResources {
   oomScoreAdj?: number;
   cpusetCpus?: string;
   cpusetMems?: string;
+  /** pageSize as CRI names it: "2MB", "1GB" (1024-based units); limit in bytes. */
+  hugepageLimits?: Array<{ pageSize: string; limit: number }>;
   unified?: Labels;
   memorySwapLimitInBytes?: number;
 }
@@ -126,6 +132,9 @@ export interface LinuxContainerSecurityContext {
   maskedPaths?: string[];
   readonlyPaths?: string[];
   seccomp?: SeccompProfile;
+  apparmor?: SecurityProfile;
+  /** The pre-1.30 string form of `apparmor`, still the only one containerd 1.6 reads. */
+  apparmorProfile?: string;
 }
 
 export interface ContainerMetadata {

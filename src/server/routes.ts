@@ -61,12 +61,20 @@ export function routeStatusRequest(provider: StatusProvider, method: string, raw
     return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'ok' };
   }
   if (root === 'rejections' && parts.length === 1) return json(200, { items: provider.rejections() });
+  if (root === 'node' && parts.length === 1) {
+    const node = provider.node?.();
+    return node ? json(200, node) : failure(503, 'ServiceUnavailable', 'node resources are not known yet: the container runtime has not answered');
+  }
   if (root !== 'pods' || rest.length > 0) return notFound(`the server could not find the requested resource ${url.pathname}`);
   if (namespace === undefined) return json(200, { apiVersion: 'v1', kind: 'PodList', items: provider.listPods() });
   if (name === undefined) return notFound(`the server could not find the requested resource ${url.pathname}`);
   const pod = provider.getPod(namespace, name);
   if (!pod) return notFound(`pods "${name}" not found in namespace "${namespace}"`);
   if (sub === undefined) return json(200, pod);
+  if (sub === 'log-directory') {
+    const directory = provider.podLogDirectory?.(pod);
+    return directory ? json(200, { directory }) : notFound(`pod "${name}" has no log directory`);
+  }
   if (sub !== 'events') return notFound(`the server could not find the requested resource ${url.pathname}`);
   const uid = pod.metadata?.uid;
   return json(200, { apiVersion: 'v1', kind: 'EventList', items: uid ? provider.events(uid) : [] });

@@ -1,5 +1,6 @@
 import type { Pod } from '../api/generated/core-v1.js';
 import type { PodEvent } from '../events/types.js';
+import type { NodeAdmissionSummary } from '../admission/index.js';
 
 /** A manifest staticlet refused, as operators see it. */
 export interface RejectionView {
@@ -18,4 +19,8 @@ export interface StatusProvider {
   /** Events for a pod UID, oldest first. */
   events(uid: string): PodEvent[];
   rejections(): RejectionView[];
+  /** Node capacity, allocatable and admitted requests; undefined until known (runtime not up). */
+  node?(): NodeAdmissionSummary | undefined;
+  /** Where the runtime writes the pod's container logs (`staticlet logs` reads them there). */
+  podLogDirectory?(pod: Pod): string | undefined;
 }

@@ -37,7 +37,14 @@ function decidePhase(obs: PodObservation, derived: PodPhase): PhaseVerdict {
   let phase: PodPhase = derived;
   if (obs.terminal !== undefined) phase = obs.terminal.phase;
   else if (isTerminal(prev?.phase)) phase = prev.phase;
-  const samePhase = prev?.phase === phase;
+  else if (obs.admission !== undefined) {
+    // Not admitted yet: nothing ran, so only the refusal describes the pod.
+    const v: PhaseVerdict = { phase: 'Pending', reason: obs.admission.reason };
+    if (obs.admission.message) v.message = obs.admission.message;
+    return v;
+  }
+  // An admission refusal belongs to the wait, not to the phase: it ends when the pod is admitted.
+  const samePhase = prev?.phase === phase && !(phase === 'Pending' && prev?.containerStatuses === undefined);
   const reason = obs.terminal?.reason ?? (samePhase ? prev?.reason : undefined);
   const message = obs.terminal?.message ?? (samePhase ? prev?.message : undefined);
   const v: PhaseVerdict = { phase };
@@ -87,8 +94,12 @@ export function computePodStatus(obs: PodObservation, opts: ComputeOptions = {})
   Object.assign(status, podAddresses(spec, obs.sandbox, obs.hostIP));
   const start = startTime(obs);
   if (start !== undefined) status.startTime = start;
-  if (initStatuses.length > 0) status.initContainerStatuses = initStatuses;
-  status.containerStatuses = appStatuses;
+  // Like a pod the kubelet refused at admission, a waiting pod has no container statuses, so
+  // tables show its reason (OutOfpods...) rather than ContainerCreating.
+  if (obs.admission === undefined) {
+    if (initStatuses.length > 0) status.initContainerStatuses = initStatuses;
+    status.containerStatuses = appStatuses;
+  }
   status.qosClass = qosClass(spec);
   const generation = pod.metadata?.generation;
   if (generation !== undefined && Number.isInteger(generation) && generation > 0) status.observedGeneration = generation;

@@ -47,6 +47,9 @@ export interface PodObservation {
   /** Set once the worker decided the pod is done (all containers finished under its restart
    * policy, a failed init container under Never, or activeDeadlineSeconds exceeded). */
   terminal?: PodTerminalNote;
+  /** Set while the pod waits for room on the node (admission: OutOfpods, OutOfcpu, NodePorts...):
+   * the pod stays Pending with this reason and message and shows no container statuses yet. */
+  admission?: WaitingNote;
   /** Previous status, so condition lastTransitionTime only moves when a status flips. */
   previous?: PodStatus;
   /** Current time in ms (injected for tests). */

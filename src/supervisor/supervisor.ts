@@ -2,17 +2,20 @@ import type { Pod } from '../api/generated/core-v1.js';
 import type { Logger } from '../logging/logger.js';
 import { DesiredState, type DesiredChange, type DesiredStateView } from '../config/desired-state.js';
 import { formatManifestError, ManifestLoader } from '../config/manifest.js';
+import { hostAppArmorEnabled } from '../validation/rules/security.js';
 import { ConfigPipeline } from '../config/pipeline.js';
 import type { Settings } from '../config/settings.js';
 import { EventLog } from '../events/index.js';
 import type { PodEvent } from '../events/types.js';
 import { readHostResolver } from '../pods/dns.js';
+import { podLogDir } from '../pods/log-paths.js';
 import { sleep } from '../pods/hooks.js';
 import { PodManager } from '../pods/manager.js';
 import { runProbe } from '../probes/handlers/index.js';
 import { ProberManager } from '../probes/manager.js';
 import { connectRuntime, ImageManager, KeyedBackoff, type RuntimeClient } from '../runtime/index.js';
 import { StatusSocketServer } from '../server/index.js';
+import { formatAmounts, PodAdmitter, readNodeResources, type NodeAdmissionSummary } from '../admission/index.js';
 import type { RejectionView, StatusProvider } from '../server/types.js';
 import { DirectorySource } from '../sources/directory.js';
 import { UrlSource } from '../sources/url.js';
@@ -44,6 +47,7 @@ export class Supervisor implements StatusProvider {
   private runtime: RuntimeClient | undefined;
   private manager: PodManager | undefined;
   private prober: ProberManager | undefined;
+  private admission: PodAdmitter | undefined;
   private readonly statusServer: StatusSocketServer;
   private connecting: Promise<void> | undefined;
   private stopping = false;
@@ -65,7 +69,7 @@ export class Supervisor implements StatusProvider {
     this.state = new DesiredState(this.sources.map((s) => s.name));
     this.desired = this.state;
     this.eventLog = new EventLog({ host: settings.nodeName, logger });
-    this.pipeline = new ConfigPipeline(new ManifestLoader({ nodeName: settings.nodeName, maxBytes: settings.maxManifestBytes }), this.state, logger);
+    this.pipeline = new ConfigPipeline(new ManifestLoader({ nodeName: settings.nodeName, maxBytes: settings.maxManifestBytes, validation: { allowedUnsafeSysctls: settings.allowedUnsafeSysctls, appArmorEnabled: hostAppArmorEnabled() } }), this.state, logger);
     this.state.subscribe((changes) => changes.forEach((c) => this.logChange(c)));
     this.statusServer = new StatusSocketServer(this, logger);
   }
@@ -111,8 +115,18 @@ export class Supervisor implements StatusProvider {
     return this.listPods().find((p) => p.metadata?.namespace === namespace && p.metadata?.name === name);
   }
 
+  podLogDirectory(pod: Pod): string | undefined {
+    const m = pod.metadata;
+    return m?.uid && m.name ? podLogDir(this.settings.podLogsDir, m.namespace ?? 'default', m.name, m.uid) : undefined;
+  }
+
   events(uid: string): PodEvent[] {
     return this.eventLog.list(uid);
+  }
+
+  /** Node capacity, allocatable and what admitted pods request; undefined until the runtime is up. */
+  node(): NodeAdmissionSummary | undefined {
+    return this.admission?.summary();
   }
 
   rejections(): RejectionView[] {
@@ -133,6 +147,9 @@ export class Supervisor implements StatusProvider {
     // The prober and the pod manager call each other: probes condemn containers, workers
     // report running instances. The closures resolve `manager` once it exists.
     let manager: PodManager | undefined;
+    // Every desired pod is a candidate, so a batch read at once is admitted oldest first.
+    const nodeResources = await readNodeResources(s);
+    this.admission = new PodAdmitter({ node: nodeResources, candidates: () => this.state.pods() });
     this.prober = new ProberManager({
       runtime,
       run: runProbe,
@@ -147,9 +164,12 @@ export class Supervisor implements StatusProvider {
         events: this.eventLog,
         node: {
           nodeName: s.nodeName,
+          // One figure for admission, resourceFieldRef fallbacks and memory-backed emptyDirs.
+          allocatable: formatAmounts(nodeResources.allocatable),
           hostIP: s.nodeIP,
           rootDir: s.rootDir,
           podLogsDir: s.podLogsDir,
+          containerLogLinksDir: s.containerLogLinksDir,
           clusterDNS: s.clusterDNS,
           ...(s.clusterDomain ? { clusterDomain: s.clusterDomain } : {}),
           resolvConf: s.resolvConf,
@@ -159,6 +179,7 @@ export class Supervisor implements StatusProvider {
         logger: this.logger,
         hostResolver: () => readHostResolver(s.resolvConf),
         probes: this.prober,
+        admission: this.admission,
         now: Date.now,
       },
       this.state,

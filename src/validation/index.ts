@@ -7,11 +7,13 @@ import type { Pod } from '../api/generated/core-v1.js';
 import type { FieldError } from './types.js';
 import { schemaErrors as structural, sortErrors, stripNulls, type RootKind } from './schema.js';
 import { runRules } from './semantic.js';
+import type { ValidationOptions } from './rules/context.js';
 
 export type { FieldError } from './types.js';
+export type { ValidationOptions } from './rules/context.js';
 export { KUBERNETES_VERSION, stripNulls, comparePaths } from './schema.js';
 export { STATIC_POD_REASON } from './rules/static-pod.js';
-export { parseQuantity, compareQuantities, type Quantity } from './quantity.js';
+export { parseQuantity, compareQuantities, scaledValue, ceilDiv, type Quantity } from './quantity.js';
 export { overlaps } from './path.js';
 
 /** Structural errors of a raw document (unknown fields, wrong types, bad formats); [] when valid. */
@@ -20,14 +22,14 @@ export function schemaErrors(doc: unknown, kind: RootKind): FieldError[] {
 }
 
 /** Semantic errors of a schema-valid pod, sorted by path. Never throws on odd input. */
-export function semanticErrors(pod: Pod): FieldError[] {
-  return sortErrors(runRules(stripNulls(pod)));
+export function semanticErrors(pod: Pod, options: ValidationOptions = {}): FieldError[] {
+  return sortErrors(runRules(stripNulls(pod), options));
 }
 
 /** Everything wrong with a raw pod document: schema first, semantic rules only if it passed. */
-export function validatePod(pod: unknown): FieldError[] {
+export function validatePod(pod: unknown, options: ValidationOptions = {}): FieldError[] {
   const doc = stripNulls(pod);
   const errs = structural(doc, 'Pod');
   if (errs.length > 0) return errs;
-  return sortErrors(runRules(doc as Pod));
+  return sortErrors(runRules(doc as Pod, options));
 }

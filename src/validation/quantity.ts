@@ -118,3 +118,31 @@ export function compareQuantities(a: Quantity, b: Quantity): number {
 export function isInteger(q: Quantity): boolean {
   return q.exponent >= 0;
 }
+
+/** Far beyond any real resource; Go's int64 accessors saturate here. */
+const INT64_MAX = 9223372036854775807n;
+
+/**
+ * ceil(q / 10^scale) as an integer, the way resource.Quantity's ScaledValue rounds (Value() is
+ * scale 0, MilliValue() scale -3), saturating at int64. Negative values round toward zero.
+ */
+export function scaledValue(q: Quantity, scale: number): bigint {
+  if (q.sign === 0) return 0n;
+  const shift = q.exponent - scale;
+  let v: bigint;
+  if (shift >= 0) {
+    // A mantissa with this many digits is already past int64.
+    v = q.mantissa.toString().length + shift > 19 ? INT64_MAX : q.mantissa * 10n ** BigInt(shift);
+  } else {
+    const div = 10n ** BigInt(-shift);
+    v = (q.mantissa + div - 1n) / div;
+  }
+  if (v > INT64_MAX) v = INT64_MAX;
+  return q.sign < 0 ? -v : v;
+}
+
+/** ceil(a / b) for positive b (b <= 0 gives 0). */
+export function ceilDiv(a: bigint, b: bigint): bigint {
+  if (b <= 0n) return 0n;
+  return a >= 0n ? (a + b - 1n) / b : a / b;
+}

@@ -4,7 +4,7 @@
  */
 import type { Pod } from '../api/generated/core-v1.js';
 import type { FieldError } from './types.js';
-import { buildContext, type RuleContext } from './rules/context.js';
+import { buildContext, type RuleContext, type ValidationOptions } from './rules/context.js';
 import { checkMetadata } from './rules/metadata.js';
 import { checkContainers } from './rules/containers.js';
 import { checkPorts } from './rules/ports.js';
@@ -15,6 +15,8 @@ import { checkEnv } from './rules/env.js';
 import { checkDns } from './rules/dns.js';
 import { checkPodSpec } from './rules/pod.js';
 import { checkStaticPod } from './rules/static-pod.js';
+import { checkVolumeSupport } from './rules/volume-support.js';
+import { checkSecurity } from './rules/security.js';
 
 const RULES: ReadonlyArray<(ctx: RuleContext) => void> = [
   checkMetadata,
@@ -27,12 +29,14 @@ const RULES: ReadonlyArray<(ctx: RuleContext) => void> = [
   checkResources,
   checkVolumesAndMounts,
   checkStaticPod,
+  checkVolumeSupport,
+  checkSecurity,
 ];
 
 /** Unsorted semantic errors; callers sort. Never throws, whatever the input. */
-export function runRules(pod: Pod): FieldError[] {
+export function runRules(pod: Pod, options: ValidationOptions = {}): FieldError[] {
   if (pod === null || typeof pod !== 'object' || Array.isArray(pod)) return [{ path: '', message: 'must be an object' }];
-  const ctx = buildContext(pod);
+  const ctx = buildContext(pod, options);
   for (const rule of RULES) {
     try {
       rule(ctx);

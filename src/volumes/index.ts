@@ -1,4 +1,4 @@
 export { VolumeError } from './errors.js';
 export { containerMounts } from './mounts.js';
-export { emptyDirPath, podDir, prepareVolumes, removePodDir } from './prepare.js';
+export { cleanupOrphanedPodDirs, emptyDirPath, podDir, prepareVolumes, refreshVolumes, removePodDir } from './prepare.js';
 export type { PodVolumes, PreparedVolume } from './types.js';

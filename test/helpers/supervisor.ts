@@ -60,6 +60,7 @@ export async function startSupervisor(env: ContainerdEnv, opts: HarnessOptions =
     containerRuntimeEndpoint: env.endpoint,
     rootDir: join(dir, 'root'),
     podLogsDir: join(dir, 'logs'),
+    containerLogLinksDir: join(dir, 'containers'),
     hostnameOverride: NODE,
     fileCheckFrequency: '1s',
     nodeIp: '127.0.0.1',

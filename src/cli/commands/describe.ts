@@ -25,9 +25,9 @@ export function register(program: Command): void {
   addStatusSocketFlags(cmd);
 }
 
-class PodNotFound extends Error {}
+export class PodNotFound extends Error {}
 
-const podPath = (namespace: string, name: string): string => `/pods/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
+export const podPath = (namespace: string, name: string): string => `/pods/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
 
 const isNotFound = (err: unknown): boolean => err instanceof StatusRequestError && err.code === 404;
 
@@ -36,7 +36,7 @@ const isNotFound = (err: unknown): boolean => err instanceof StatusRequestError 
  * as written in the manifest also matches (static pods carry a "-<node>" suffix), and without
  * -n a unique match in another namespace is taken, since static pods often live in kube-system.
  */
-async function findPod(socket: string, namespace: string, name: string, explicit: boolean): Promise<Pod> {
+export async function findPod(socket: string, namespace: string, name: string, explicit: boolean): Promise<Pod> {
   try {
     return await fetchStatus<Pod>(socket, podPath(namespace, name));
   } catch (err) {
@@ -52,7 +52,7 @@ async function findPod(socket: string, namespace: string, name: string, explicit
   throw new PodNotFound(`pod "${name}" is ambiguous: ${names.join(', ')}; use namespace/name`);
 }
 
-function parsePodArg(arg: string, namespaceFlag: string | undefined): { namespace: string; name: string; explicit: boolean } | undefined {
+export function parsePodArg(arg: string, namespaceFlag: string | undefined): { namespace: string; name: string; explicit: boolean } | undefined {
   const parts = arg.split('/');
   if (parts.length === 1 && parts[0]) return { namespace: namespaceFlag || 'default', name: parts[0], explicit: Boolean(namespaceFlag) };
   if (parts.length === 2 && parts[0] && parts[1]) return { namespace: parts[0], name: parts[1], explicit: true };

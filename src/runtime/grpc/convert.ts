@@ -65,6 +65,7 @@ export function podSandboxConfig(c: T.PodSandboxConfig): W.PodSandboxConfig {
                 supplemental_groups: sc.supplementalGroups ?? [],
                 privileged: sc.privileged ?? false,
                 seccomp: seccomp(sc.seccomp),
+                apparmor: seccomp(sc.apparmor),
               }
             : null,
         }
@@ -92,6 +93,7 @@ export function linuxResources(r: T.LinuxContainerResources): W.LinuxContainerRe
     oom_score_adj: r.oomScoreAdj ?? 0,
     cpuset_cpus: r.cpusetCpus ?? '',
     cpuset_mems: r.cpusetMems ?? '',
+    hugepage_limits: (r.hugepageLimits ?? []).map((h) => ({ page_size: h.pageSize, limit: h.limit })),
     unified: r.unified ?? {},
     memory_swap_limit_in_bytes: r.memorySwapLimitInBytes ?? 0,
   };
@@ -135,6 +137,8 @@ export function containerConfig(c: T.ContainerConfig): W.ContainerConfig {
                 masked_paths: sc.maskedPaths ?? [],
                 readonly_paths: sc.readonlyPaths ?? [],
                 seccomp: seccomp(sc.seccomp),
+                apparmor: seccomp(sc.apparmor),
+                apparmor_profile: sc.apparmorProfile ?? '',
               }
             : null,
         }

@@ -22,7 +22,16 @@ export interface VolumeRef {
   readonly path: string;
 }
 
+/** Node settings some rules depend on; absent fields skip the checks that need them. */
+export interface ValidationOptions {
+  /** kubelet allowedUnsafeSysctls: names or `prefix*` patterns allowed beyond the safe set. */
+  allowedUnsafeSysctls?: readonly string[];
+  /** Whether the host enforces AppArmor; undefined (e.g. `staticlet validate`) skips the check. */
+  appArmorEnabled?: boolean;
+}
+
 export interface RuleContext {
+  readonly options: ValidationOptions;
   readonly pod: Pod;
   readonly spec: PodSpec;
   /** Init containers first, then app containers, then ephemeral containers (API server order). */
@@ -63,7 +72,7 @@ export function present(obj: unknown, keys: readonly string[]): string[] {
   return out;
 }
 
-export function buildContext(pod: Pod): RuleContext {
+export function buildContext(pod: Pod, options: ValidationOptions = {}): RuleContext {
   const spec: PodSpec = isObject(pod.spec) ? pod.spec : ({ containers: [] } as PodSpec);
   const containers: ContainerRef[] = [];
   list(spec.initContainers).forEach((c, i) => {
@@ -85,6 +94,7 @@ export function buildContext(pod: Pod): RuleContext {
   });
   const errors: FieldError[] = [];
   return {
+    options,
     pod,
     spec,
     containers,

@@ -96,6 +96,9 @@ function checkValueFrom(ctx: RuleContext, path: string, vf: EnvVarSource): void 
   if (isObject(vf.fileKeyRef) && typeof vf.fileKeyRef.volumeName === 'string' && !ctx.volumeNames.has(vf.fileKeyRef.volumeName)) {
     ctx.add(field(field(path, 'fileKeyRef'), 'volumeName'), `volume "${vf.fileKeyRef.volumeName}" not found in spec.volumes`);
   }
+  if (isObject(vf.fileKeyRef)) {
+    ctx.add(field(path, 'fileKeyRef'), 'not supported: staticlet does not implement the EnvFiles feature (env files in an emptyDir); set `value` or use a command that reads the file');
+  }
 }
 
 export function checkEnv(ctx: RuleContext): void {

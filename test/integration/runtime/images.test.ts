@@ -51,7 +51,7 @@ describe('image pulls from a local registry', () => {
     assert.equal(first.pulled, true);
     assert.match(first.imageRef, /^sha256:/);
     const second = await mgr.ensureImage({ image, pullPolicy: 'IfNotPresent' });
-    assert.deepEqual(second, { imageRef: first.imageRef, pulled: false });
+    assert.deepEqual(second, { imageRef: first.imageRef, pulled: false, user: { uid: 0, username: '' } });
     assert.equal(images.pulls, 1);
     const st = await client.imageStatus(image);
     assert.ok(st?.repoTags.includes(image));

@@ -113,3 +113,36 @@ test('ready() waits for every expected source', () => {
   s.markSourceSynced('http:x');
   assert.equal(s.ready(), true);
 });
+
+const labelled = (labels: string, annotations = '') =>
+  `apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  labels: {${labels}}\n  annotations: {${annotations}}\nspec:\n  containers: [{name: main, image: busybox}]\n`;
+
+test('a label or annotation edit is an update under the same UID; re-reading it changes nothing', () => {
+  const s = new DesiredState();
+  const changes = track(s);
+  s.apply([load('a.yaml', labelled('tier: web'))]);
+  const first = s.pods()[0]!;
+  s.apply([load('a.yaml', labelled('tier: db', 'note: x'))]);
+  const second = s.pods()[0]!;
+  assert.equal(second.uid, first.uid);
+  assert.deepEqual(second.pod.metadata?.labels, { tier: 'db' });
+  assert.equal(second.pod.metadata?.annotations?.note, 'x');
+  assert.equal(second.seenAt, first.seenAt, 'config.seen stays: same pod');
+  const update = changes[1]!;
+  assert.equal(update.type, 'updated');
+  assert.equal(update.type === 'updated' && update.previous.uid, first.uid);
+  s.apply([load('a.yaml', labelled('tier: db', 'note: x'))]);
+  assert.equal(changes.length, 2, 'unchanged content: no change');
+  assert.equal(s.pods()[0], second);
+  assert.deepEqual(summary(changes), ['added default/a-n1', 'updated default/a-n1']);
+});
+
+test('a manifest that fixes metadata.uid still reports a spec edit as an update', () => {
+  const s = new DesiredState();
+  const changes = track(s);
+  const fixed = (image: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: a, uid: fixed}\nspec:\n  containers: [{name: main, image: ${image}}]\n`;
+  s.apply([load('a.yaml', fixed('busybox'))]);
+  s.apply([load('a.yaml', fixed('other'))]);
+  assert.deepEqual(summary(changes), ['added default/a-n1', 'updated default/a-n1']);
+  assert.equal(s.pods()[0]!.pod.spec?.containers[0]?.image, 'other');
+});

@@ -36,7 +36,8 @@ test('UID is stable for the same content and changes with content, node or path'
   const a = staticPodUID(pod, 'node-1', file);
   const reordered = { spec: pod.spec, metadata: pod.metadata, kind: 'Pod', apiVersion: 'v1' };
   assert.equal(staticPodUID(reordered, 'node-1', file), a, 'key order does not matter');
-  assert.notEqual(staticPodUID({ ...pod, metadata: { name: 'web', labels: { a: 'b' } } }, 'node-1', file), a);
+  assert.notEqual(staticPodUID({ ...pod, spec: { containers: [{ name: 'main', image: 'other' }] } }, 'node-1', file), a);
+  assert.notEqual(staticPodUID({ ...pod, metadata: { name: 'web', namespace: 'x' } }, 'node-1', file), a);
   assert.notEqual(staticPodUID(pod, 'node-2', file), a);
   assert.notEqual(staticPodUID(pod, 'node-1', { kind: 'file', location: '/other.yaml' }), a);
   assert.match(a, /^[0-9a-f]{32}$/);
@@ -80,4 +81,18 @@ test('config.seen uses RFC3339Nano: no trailing fractional zeros', () => {
 
 test('canonicalJSON sorts keys at every depth and drops undefined', () => {
   assert.equal(canonicalJSON({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: undefined } }), '{"a":{"d":[2,{"e":0,"f":1}]},"b":1}');
+});
+
+test('labels and annotations are not part of the UID: editing them keeps the pod', () => {
+  const a = staticPodUID(pod, 'node-1', file);
+  assert.equal(staticPodUID({ ...pod, metadata: { name: 'web', labels: { a: 'b' } } }, 'node-1', file), a);
+  assert.equal(staticPodUID({ ...pod, metadata: { name: 'web', labels: { a: 'c' }, annotations: { note: 'x' } } }, 'node-1', file), a);
+  assert.equal(staticPodUID({ ...pod, metadata: { name: 'web', labels: {}, annotations: {} } }, 'node-1', file), a);
+  const labelled = applyStaticIdentity({ ...pod, metadata: { name: 'web', labels: { tier: 'db' } } }, 'node-1', file);
+  assert.equal(labelled.metadata?.uid, a);
+  assert.deepEqual(labelled.metadata?.labels, { tier: 'db' });
+});
+
+test('odd shapes hash without throwing', () => {
+  for (const v of [null, 1, 'x', [], { metadata: null }, { metadata: [] }]) assert.match(staticPodUID(v, 'node-1', file), /^[0-9a-f]{32}$/);
 });

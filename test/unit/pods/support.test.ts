@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import { HookError, runHook } from '../../../src/pods/hooks.js';
 import { Limiter } from '../../../src/lib/limiter.js';
 import { ensurePodLogDir, markPodLogsRemoved, OWNER_MARKER, pruneRemovedPodLogs, restartHistory } from '../../../src/pods/log-paths.js';
-import { podHostname } from '../../../src/pods/sandbox-config.js';
+import { podHostname } from '../../../src/pods/hostname.js';
 import type { Runtime } from '../../../src/runtime/index.js';
 import { pod } from './fakes.js';
 

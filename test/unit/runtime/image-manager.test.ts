@@ -110,9 +110,9 @@ describe('ImageManager', () => {
     const fake = new FakeImages();
     fake.local.set('here:1', { id: 'sha256:here', repoTags: ['here:1'], repoDigests: [], size: 1, username: '', pinned: false });
     const mgr = new ImageManager(fake);
-    assert.deepEqual(await mgr.ensureImage({ image: 'here:1', pullPolicy: 'IfNotPresent' }), { imageRef: 'sha256:here', pulled: false });
-    assert.deepEqual(await mgr.ensureImage({ image: 'here:1', pullPolicy: 'Never' }), { imageRef: 'sha256:here', pulled: false });
-    assert.deepEqual(await mgr.ensureImage({ image: 'here:1' }), { imageRef: 'sha256:here', pulled: false });
+    assert.deepEqual(await mgr.ensureImage({ image: 'here:1', pullPolicy: 'IfNotPresent' }), { imageRef: 'sha256:here', pulled: false, user: { uid: 0, username: '' } });
+    assert.deepEqual(await mgr.ensureImage({ image: 'here:1', pullPolicy: 'Never' }), { imageRef: 'sha256:here', pulled: false, user: { uid: 0, username: '' } });
+    assert.deepEqual(await mgr.ensureImage({ image: 'here:1' }), { imageRef: 'sha256:here', pulled: false, user: { uid: 0, username: '' } });
     assert.equal(await reasonOf(mgr.ensureImage({ image: 'gone:1', pullPolicy: 'Never' })), 'ErrImageNeverPull');
     assert.equal(await reasonOf(mgr.ensureImage({ image: 'Bad Name' })), 'InvalidImageName');
     assert.equal(fake.pulls.length, 0);

@@ -1,5 +1,6 @@
 // Original file: proto/cri-v1.proto
 
+import type { HugepageLimit as _runtime_v1_HugepageLimit, HugepageLimit__Output as _runtime_v1_HugepageLimit__Output } from '../../runtime/v1/HugepageLimit.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface LinuxContainerResources {
@@ -10,6 +11,7 @@ export interface LinuxContainerResources {
   'oom_score_adj'?: (number | string | Long);
   'cpuset_cpus'?: (string);
   'cpuset_mems'?: (string);
+  'hugepage_limits'?: (_runtime_v1_HugepageLimit)[];
   'unified'?: ({[key: string]: string});
   'memory_swap_limit_in_bytes'?: (number | string | Long);
 }
@@ -22,6 +24,7 @@ export interface LinuxContainerResources__Output {
   'oom_score_adj': (string);
   'cpuset_cpus': (string);
   'cpuset_mems': (string);
+  'hugepage_limits': (_runtime_v1_HugepageLimit__Output)[];
   'unified': ({[key: string]: string});
   'memory_swap_limit_in_bytes': (string);
 }

@@ -14,11 +14,13 @@ export interface LinuxContainerSecurityContext {
   'run_as_username'?: (string);
   'readonly_rootfs'?: (boolean);
   'supplemental_groups'?: (number | string | Long)[];
+  'apparmor_profile'?: (string);
   'no_new_privs'?: (boolean);
   'run_as_group'?: (_runtime_v1_Int64Value | null);
   'masked_paths'?: (string)[];
   'readonly_paths'?: (string)[];
   'seccomp'?: (_runtime_v1_SecurityProfile | null);
+  'apparmor'?: (_runtime_v1_SecurityProfile | null);
 }
 
 export interface LinuxContainerSecurityContext__Output {
@@ -29,9 +31,11 @@ export interface LinuxContainerSecurityContext__Output {
   'run_as_username': (string);
   'readonly_rootfs': (boolean);
   'supplemental_groups': (string)[];
+  'apparmor_profile': (string);
   'no_new_privs': (boolean);
   'run_as_group': (_runtime_v1_Int64Value__Output | null);
   'masked_paths': (string)[];
   'readonly_paths': (string)[];
   'seccomp': (_runtime_v1_SecurityProfile__Output | null);
+  'apparmor': (_runtime_v1_SecurityProfile__Output | null);
 }

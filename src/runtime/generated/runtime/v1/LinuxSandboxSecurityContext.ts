@@ -13,6 +13,7 @@ export interface LinuxSandboxSecurityContext {
   'privileged'?: (boolean);
   'run_as_group'?: (_runtime_v1_Int64Value | null);
   'seccomp'?: (_runtime_v1_SecurityProfile | null);
+  'apparmor'?: (_runtime_v1_SecurityProfile | null);
 }
 
 export interface LinuxSandboxSecurityContext__Output {
@@ -23,4 +24,5 @@ export interface LinuxSandboxSecurityContext__Output {
   'privileged': (boolean);
   'run_as_group': (_runtime_v1_Int64Value__Output | null);
   'seccomp': (_runtime_v1_SecurityProfile__Output | null);
+  'apparmor': (_runtime_v1_SecurityProfile__Output | null);
 }
