@@ -12,6 +12,7 @@ import { containerSecurityContext } from './security.js';
 export { ContainerConfigError } from './config-error.js';
 
 export const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
+export const DEFAULT_TERMINATION_MESSAGE_PATH = '/dev/termination-log';
 
 export interface ContainerConfigInput {
   pod: Pod;
@@ -65,7 +66,7 @@ export async function containerConfig(input: ContainerConfigInput): Promise<Cont
       hash: containerHash(c, pod),
       restartCount,
       terminationGracePeriodSeconds: gracePeriodSeconds(pod),
-      terminationMessagePath: c.terminationMessagePath ?? '/dev/termination-log',
+      terminationMessagePath: c.terminationMessagePath || DEFAULT_TERMINATION_MESSAGE_PATH,
       terminationMessagePolicy: c.terminationMessagePolicy ?? 'File',
       ...(c.ports ? { portsJson: JSON.stringify(c.ports) } : {}),
       ...(preStop ? { preStopHandlerJson: JSON.stringify(preStop) } : {}),

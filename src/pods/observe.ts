@@ -1,5 +1,6 @@
 import { isNotFound, managedSelector, POD_UID_LABEL, type PodSandboxStatus, type Runtime } from '../runtime/index.js';
 import { sandboxesNewestFirst, type ContainerInstance, type PodRuntimeState } from './instances.js';
+import { terminationMessage } from './termination.js';
 
 /**
  * Everything the runtime holds for one pod UID. Only the newest sandbox's status is fetched
@@ -21,7 +22,11 @@ export async function observePod(runtime: Runtime, uid: string): Promise<PodRunt
   const statuses = await Promise.all(
     containerList.map(async (c) => {
       const st = await gone(runtime.containerStatus(c.id));
-      return st ? ({ ...st, podSandboxId: c.podSandboxId } satisfies ContainerInstance) : undefined;
+      if (!st) return undefined;
+      // As the kubelet: what the application wrote is appended to the runtime's own message.
+      const written = await terminationMessage(st);
+      const message = written === '' ? st.message : st.message === '' ? written : `${st.message}: ${written}`;
+      return { ...st, message, podSandboxId: c.podSandboxId } satisfies ContainerInstance;
     }),
   );
   return { sandboxes, containers: statuses.filter((c): c is ContainerInstance => c !== undefined) };

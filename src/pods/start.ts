@@ -4,9 +4,10 @@ import type { Container, Pod } from '../api/generated/core-v1.js';
 import { ImagePullError, type ImageUser, type Mount, type PodSandboxConfig } from '../runtime/index.js';
 import { VolumeError, type PodVolumes } from '../volumes/index.js';
 import type { WaitingNote } from '../status/types.js';
-import { containerConfig, ContainerConfigError, gracePeriodSeconds } from './container-config.js';
+import { containerConfig, ContainerConfigError, DEFAULT_TERMINATION_MESSAGE_PATH, gracePeriodSeconds } from './container-config.js';
 import type { PodDeps } from './deps.js';
 import { runHook } from './hooks.js';
+import { prepareTerminationMessageFile } from './termination.js';
 import { fieldPathOf, killContainer, type PodRef } from './kill.js';
 import type { StartStep } from './plan.js';
 import { linkContainerLog } from './log-links.js';
@@ -71,7 +72,10 @@ export async function startContainer(ctx: StartContext, step: StartStep): Promis
   let id: string;
   try {
     await mkdir(join(ctx.logDir, step.name), { recursive: true, mode: 0o755 });
-    const cfg = await containerConfig({ pod, container: c, restartCount: step.restartCount, imageRef, ...(imageUser ? { imageUser } : {}), node: deps.node, podIPs: ctx.podIPs, volumes: ctx.volumes, extraMounts: ctx.extraMounts });
+    const terminationFile = await prepareTerminationMessageFile(deps.node, ref.uid, step.name, step.restartCount);
+    const terminationMount = { containerPath: c.terminationMessagePath || DEFAULT_TERMINATION_MESSAGE_PATH, hostPath: terminationFile, readonly: false };
+    const extraMounts = [...ctx.extraMounts, terminationMount];
+    const cfg = await containerConfig({ pod, container: c, restartCount: step.restartCount, imageRef, ...(imageUser ? { imageUser } : {}), node: deps.node, podIPs: ctx.podIPs, volumes: ctx.volumes, extraMounts });
     id = await deps.runtime.createContainer(ctx.sandboxId, cfg, ctx.sandboxConfig);
   } catch (err) {
     const msg = (err as Error).message;

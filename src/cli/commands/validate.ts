@@ -5,7 +5,10 @@ import { Option } from 'commander';
 import { DesiredState } from '../../config/desired-state.js';
 import type { SourceRef } from '../../config/identity.js';
 import { ManifestLoader, type ManifestError, type ManifestResult } from '../../config/manifest.js';
-import { nodeNameFrom } from '../../config/settings.js';
+import { loadKubeletConfigFile } from '../../config/kubelet/load.js';
+import { nodeNameFrom, resolveSettings } from '../../config/settings.js';
+import type { ValidationOptions } from '../../validation/index.js';
+import { hostAppArmorEnabled } from '../../validation/rules/security.js';
 import { DEFAULT_MAX_MANIFEST_BYTES } from '../../sources/decode.js';
 import { isIgnoredManifestName } from '../../sources/ignore.js';
 import { readLimited } from '../../sources/read-limited.js';
@@ -14,6 +17,7 @@ import { addIdentityFlags } from '../flags.js';
 
 interface ValidateOptions {
   output: 'text' | 'json';
+  config?: string;
   hostnameOverride?: string;
   maxManifestSize?: number;
 }
@@ -31,6 +35,7 @@ export function register(program: Command): void {
     .description('check manifests exactly as `run` would accept them; exit 1 if any is invalid')
     .argument('<paths...>', 'manifest files or directories (directories are read like --pod-manifest-path)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--config <file>', "the KubeletConfiguration `run` uses: its node name, manifest size limit and allowedUnsafeSysctls apply")
     .action(async (paths: string[], opts: ValidateOptions, self: Command) => {
       setExitCode(self, await validateCommand(paths, opts));
     });
@@ -45,7 +50,14 @@ async function validateCommand(paths: string[], opts: ValidateOptions): Promise<
     process.stderr.write(`staticlet validate: ${(err as Error).message}\n`);
     return EXIT_USAGE;
   }
-  const reports = await validateFiles(files, { nodeName: nodeNameFrom(opts.hostnameOverride), maxBytes: opts.maxManifestSize ?? DEFAULT_MAX_MANIFEST_BYTES });
+  let check: ValidateFilesOptions;
+  try {
+    check = await checkOptions(opts);
+  } catch (err) {
+    process.stderr.write(`staticlet validate: ${(err as Error).message}\n`);
+    return EXIT_USAGE;
+  }
+  const reports = await validateFiles(files, check);
   const valid = reports.every((r) => r.valid);
   if (opts.output === 'json') {
     process.stdout.write(`${JSON.stringify({ valid, files: reports }, null, 2)}\n`);
@@ -53,6 +65,28 @@ async function validateCommand(paths: string[], opts: ValidateOptions): Promise<
     process.stdout.write(formatText(reports));
   }
   return valid ? EXIT_OK : EXIT_FAILURE;
+}
+
+export interface ValidateFilesOptions {
+  nodeName: string;
+  maxBytes: number;
+  validation?: ValidationOptions;
+}
+
+/**
+ * What `run` would check with. Without --config: the flags alone, no unsafe sysctls, and no
+ * host-dependent rules (manifests are often checked away from their node). With it: the config
+ * file's settings and this host's AppArmor support, exactly as `run` here would.
+ */
+async function checkOptions(opts: ValidateOptions): Promise<ValidateFilesOptions> {
+  if (!opts.config) return { nodeName: nodeNameFrom(opts.hostnameOverride), maxBytes: opts.maxManifestSize ?? DEFAULT_MAX_MANIFEST_BYTES };
+  const file = await loadKubeletConfigFile(opts.config);
+  const settings = resolveSettings({ ...(opts.hostnameOverride ? { hostnameOverride: opts.hostnameOverride } : {}), ...(opts.maxManifestSize ? { maxManifestSize: opts.maxManifestSize } : {}) }, file);
+  return {
+    nodeName: settings.nodeName,
+    maxBytes: settings.maxManifestBytes,
+    validation: { allowedUnsafeSysctls: settings.allowedUnsafeSysctls, appArmorEnabled: hostAppArmorEnabled() },
+  };
 }
 
 /** Files to check, in the order `run` would meet them: directory entries sorted by name. */
@@ -82,8 +116,8 @@ async function expand(paths: string[]): Promise<string[]> {
  * Runs the same loader and desired-state rules as the supervisor, so duplicates across files are
  * caught here too.
  */
-export async function validateFiles(files: string[], opts: { nodeName: string; maxBytes: number }): Promise<FileReport[]> {
-  const loader = new ManifestLoader({ nodeName: opts.nodeName, maxBytes: opts.maxBytes });
+export async function validateFiles(files: string[], opts: ValidateFilesOptions): Promise<FileReport[]> {
+  const loader = new ManifestLoader({ nodeName: opts.nodeName, maxBytes: opts.maxBytes, ...(opts.validation ? { validation: opts.validation } : {}) });
   const state = new DesiredState();
   const updates: Array<{ ref: SourceRef; result: ManifestResult }> = [];
   for (const file of files) {

@@ -199,4 +199,29 @@ describe('pod lifecycle against containerd', () => {
     assert.ok(events.some((e) => e.reason === 'FailedPostStartHook' && /exited with 7/.test(e.message)), JSON.stringify(events));
     await h.remove('poststart.yaml');
   });
+
+  test('termination messages: the file at terminationMessagePath, or the log tail on failure', async () => {
+    await h.write('msg.yaml', manifest('msg', [
+      '  terminationGracePeriodSeconds: 1',
+      '  restartPolicy: Never',
+      '  containers:',
+      '  - name: file',
+      `    image: ${BUSYBOX}`,
+      '    command: [sh, -c, "echo -n disk full > /dev/termination-log; exit 3"]',
+      '  - name: custom',
+      `    image: ${BUSYBOX}`,
+      '    terminationMessagePath: /tmp/why',
+      '    command: [sh, -c, "echo -n all done > /tmp/why"]',
+      '  - name: logs',
+      `    image: ${BUSYBOX}`,
+      '    terminationMessagePolicy: FallbackToLogsOnError',
+      '    command: [sh, -c, "for i in 1 2 3; do echo line $i; done; exit 1"]',
+      '',
+    ].join('\n')));
+    const p = await h.waitPod('msg', (x) => x.status?.phase === 'Failed', 20_000);
+    assert.deepEqual(cs(p, 'file')?.state?.terminated && { code: cs(p, 'file')!.state!.terminated!.exitCode, message: cs(p, 'file')!.state!.terminated!.message }, { code: 3, message: 'disk full' });
+    assert.equal(cs(p, 'custom')?.state?.terminated?.message, 'all done');
+    assert.equal(cs(p, 'logs')?.state?.terminated?.message, 'line 1\nline 2\nline 3');
+    await h.remove('msg.yaml');
+  });
 });

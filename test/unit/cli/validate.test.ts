@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCli } from '../../helpers/cli.js';
 import { podYaml, tempDir } from '../../helpers/manifests.js';
@@ -60,6 +60,32 @@ describe('staticlet validate', () => {
     assert.equal(byName['dup.yaml']!.pods[0]!.name, 'good-edge-1');
     assert.equal(byName['good.yaml']!.valid, false);
     assert.match(byName['good.yaml']!.errors[0]!.message, /duplicate pod default\/good-edge-1: already defined by .*dup\.yaml/);
+  });
+
+  test('--config applies the config file: its node name and allowedUnsafeSysctls', async () => {
+    const sysctl = `apiVersion: v1
+kind: Pod
+metadata:
+  name: tuned
+spec:
+  securityContext:
+    sysctls: [{name: net.core.somaxconn, value: "1024"}]
+  containers:
+    - name: app
+      image: staticlet.local/busybox:1.36
+`;
+    const file = join(dir.path, 'sysctl', 'tuned.yaml');
+    await mkdir(join(dir.path, 'sysctl'));
+    await writeFile(file, sysctl);
+    const plain = await runCli(['validate', file]);
+    assert.equal(plain.code, 1, plain.stdout);
+    assert.match(plain.stdout, /spec\.securityContext\.sysctls\[0\]/);
+    const config = join(dir.path, 'kubelet.yaml');
+    await writeFile(config, 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nallowedUnsafeSysctls: ["net.core.*"]\n');
+    const withConfig = await runCli(['validate', '--config', config, '--hostname-override', 'edge-2', file]);
+    assert.equal(withConfig.code, 0, withConfig.stdout + withConfig.stderr);
+    assert.match(withConfig.stdout, /tuned-edge-2/);
+    assert.equal((await runCli(['validate', '--config', join(dir.path, 'missing.yaml'), file])).code, 2);
   });
 
   test('usage errors exit 2', async () => {
