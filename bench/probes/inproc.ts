@@ -34,6 +34,7 @@ export async function startInProcess(endpoint: string, dirs: StaticletDirs, logP
     containerRuntimeEndpoint: endpoint,
     rootDir: dirs.root,
     podLogsDir: dirs.logs,
+    containerLogLinksDir: `${dirs.logs}-links`,
     hostnameOverride: NODE,
     nodeIp: '127.0.0.1',
     maxPods: 200,

@@ -20,7 +20,7 @@ export interface LogNote {
 export function runFlags(endpoint: string, dirs: StaticletDirs): string[] {
   return [
     'run', '--pod-manifest-path', dirs.manifests, '--container-runtime-endpoint', endpoint, '--root-dir', dirs.root,
-    '--pod-logs-dir', dirs.logs, '--hostname-override', NODE, '--node-ip', '127.0.0.1',
+    '--pod-logs-dir', dirs.logs, '--container-log-links-dir', `${dirs.logs}-links`, '--hostname-override', NODE, '--node-ip', '127.0.0.1',
     // 130 pods exceed the kubelet's default of 110; staticlet does not enforce it yet.
     '--max-pods', '200',
     '--logging-format', 'json', '--v', '0',

@@ -30,7 +30,7 @@ describe('a restarted supervisor adopts what runs', () => {
   const start = (): CliProcess =>
     new CliProcess([
       'run', '--pod-manifest-path', join(dir, 'manifests'), '--container-runtime-endpoint', env.endpoint,
-      '--root-dir', root(), '--pod-logs-dir', join(dir, 'logs'), '--hostname-override', 'node-1', '--node-ip', '127.0.0.1',
+      '--root-dir', root(), '--pod-logs-dir', join(dir, 'logs'), '--container-log-links-dir', join(dir, 'containers'), '--hostname-override', 'node-1', '--node-ip', '127.0.0.1',
       '--logging-format', 'json',
     ]);
   const pods = async (): Promise<Pod[]> => {
