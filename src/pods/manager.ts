@@ -134,7 +134,7 @@ export class PodManager {
           break;
         case 'updated':
           // Same UID: only labels/annotations changed (they are not in the UID). The running pod
-          // takes the new metadata; nothing restarts, since container hashes ignore labels.
+          // takes the new metadata; only containers whose env reads them restart (pods/hash.ts).
           if (c.previous.uid === c.pod.uid) {
             this.ensureWorker(c.pod.uid, c.pod);
             break;
