@@ -3,7 +3,9 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Pod } from '../../src/api/generated/core-v1.js';
-import { containerConfig } from '../../src/pods/container-config.js';
+import { containerConfig, DEFAULT_TERMINATION_MESSAGE_PATH } from '../../src/pods/container-config.js';
+import { podManagedMounts } from '../../src/pods/hosts.js';
+import { prepareTerminationMessageFile } from '../../src/pods/termination.js';
 import type { NodeContext } from '../../src/pods/context.js';
 import { podDnsConfig, readHostResolver } from '../../src/pods/dns.js';
 import { ensurePodLogDir, podLogDir } from '../../src/pods/log-paths.js';
@@ -25,7 +27,8 @@ function unary<R>(invoke: (meta: Metadata, opts: { deadline: number }, cb: Done<
 /**
  * What staticlet does for a pod whose image is present, as straight gRPC calls with nothing in
  * between: RunPodSandbox, PodSandboxStatus (for the pod IP), ImageStatus, CreateContainer,
- * StartContainer. The configs come from staticlet's own builders, so only orchestration differs.
+ * StartContainer. The configs (and the files they mount) come from staticlet's own builders, so
+ * only orchestration differs.
  */
 export class BareCri {
   private readonly rt: W.RuntimeServiceClient;
@@ -64,7 +67,11 @@ export class BareCri {
       const imageRef = image.image?.id;
       if (!imageRef) throw new Error(`image ${c.image} is not present`);
       await mkdir(join(logDir, c.name), { recursive: true, mode: 0o755 });
-      const cfg = await containerConfig({ pod, container: c, restartCount: 0, imageRef, node: this.node, podIPs, volumes: new Map() });
+      // The same node-managed mounts staticlet adds (its /etc/hosts, the termination-message
+      // file), so both sides ask the runtime for the same work.
+      const termination = await prepareTerminationMessageFile(this.node, meta.uid!, c.name, 0);
+      const extraMounts = [...(await podManagedMounts(pod, this.node, podIPs)), { containerPath: DEFAULT_TERMINATION_MESSAGE_PATH, hostPath: termination, readonly: false }];
+      const cfg = await containerConfig({ pod, container: c, restartCount: 0, imageRef, node: this.node, podIPs, volumes: new Map(), extraMounts });
       cfg.labels = unmanaged(cfg.labels);
       const created = await unary<W.CreateContainerResponse__Output>((m, o, cb) =>
         this.rt.CreateContainer({ pod_sandbox_id: id, config: convert.containerConfig(cfg), sandbox_config: wsb }, m, o, cb),

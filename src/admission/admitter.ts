@@ -8,8 +8,9 @@
  * controller, so failing it for good would leave the node without it until its manifest changes.
  */
 import type { Pod } from '../api/generated/core-v1.js';
+import { matchesNode } from './affinity.js';
 import { formatAmounts, PODS, type Amounts } from './amounts.js';
-import { checkFit, requestedBy, type FitFailure, type PodDemand } from './fit.js';
+import { addUsage, checkFit, emptyUsage, requestedBy, type FitFailure, type PodDemand } from './fit.js';
 import type { NodeResources } from './node.js';
 import { hostPorts } from './ports.js';
 import { podRequests } from './requests.js';
@@ -31,6 +32,9 @@ export interface PodAdmitterOptions {
    * manifests read together is admitted oldest first whatever order their workers run in.
    */
   candidates?: () => Iterable<AdmissionCandidate>;
+  /** The node's name and labels, for nodeSelector and node affinity (absent: not checked). */
+  nodeName?: string;
+  nodeLabels?: Readonly<Record<string, string>>;
 }
 
 interface Entry extends AdmissionCandidate, PodDemand {
@@ -53,9 +57,10 @@ export interface NodeAdmissionSummary {
   /** Sum of the requests of admitted pods; `pods` counts them. */
   requested: Record<string, string>;
   waiting: WaitingPodView[];
+  labels: Record<string, string>;
 }
 
-function entryOf(c: AdmissionCandidate): Entry {
+function entryOf(c: AdmissionCandidate, opts: PodAdmitterOptions): Entry {
   const spec = c.pod.spec ?? { containers: [] };
   const seen = Date.parse(c.seenAt);
   const meta = c.pod.metadata;
@@ -65,6 +70,7 @@ function entryOf(c: AdmissionCandidate): Entry {
     fullName: `${meta?.namespace ?? ''}/${meta?.name ?? ''}`,
     requests: podRequests(spec),
     ports: hostPorts(spec),
+    ...(opts.nodeLabels ? { matchesNode: matchesNode(spec, opts.nodeLabels, opts.nodeName ?? '') } : {}),
   };
 }
 
@@ -102,9 +108,11 @@ export class PodAdmitter {
     if (this.admitted.has(c.uid)) return { admit: true };
     this.finished.delete(c.uid);
     const me = this.entry(c);
-    const placed: PodDemand[] = [...this.admitted.values()];
-    for (const other of this.ahead(me)) if (!checkFit(other, this.opts.node.allocatable, placed)) placed.push(other);
-    const failure = checkFit(me, this.opts.node.allocatable, placed);
+    // Running totals: a burst of n pods costs O(n²) fit checks, not O(n³).
+    const usage = emptyUsage();
+    for (const p of this.admitted.values()) addUsage(usage, p);
+    for (const other of this.ahead(me)) if (!checkFit(other, this.opts.node.allocatable, usage)) addUsage(usage, other);
+    const failure = checkFit(me, this.opts.node.allocatable, usage);
     if (failure) {
       this.waiting.set(c.uid, { ...me, ...failure });
       return { admit: false, ...failure };
@@ -143,6 +151,7 @@ export class PodAdmitter {
       capacity: formatAmounts(this.opts.node.capacity),
       allocatable: formatAmounts(this.opts.node.allocatable),
       requested: formatAmounts(requested),
+      labels: { ...(this.opts.nodeLabels ?? {}) },
       waiting: [...this.waiting.values()].sort(olderFirst).map((w) => ({
         namespace: w.pod.metadata?.namespace ?? '',
         name: w.pod.metadata?.name ?? '',
@@ -168,7 +177,7 @@ export class PodAdmitter {
   private entry(c: AdmissionCandidate): Entry {
     let e = this.entries.get(c.uid);
     if (!e) {
-      e = entryOf(c);
+      e = entryOf(c, this.opts);
       this.entries.set(c.uid, e);
     }
     return e;

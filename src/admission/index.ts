@@ -4,3 +4,4 @@ export { allocatableOf, readCapacity, readNodeResources, type NodeResources, typ
 export { hostPorts, portsClash, type HostPort } from './ports.js';
 export { podRequests } from './requests.js';
 export { PodAdmitter, type AdmissionCandidate, type AdmissionVerdict, type NodeAdmissionSummary, type PodAdmitterOptions, type WaitingPodView } from './admitter.js';
+export { matchesNode, nodeLabels, NODE_AFFINITY } from './affinity.js';

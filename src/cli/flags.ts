@@ -56,5 +56,6 @@ export function addRunFlags(cmd: Command): Command {
     .option('--pod-log-retention <duration>', 'how long logs of a removed pod are kept (default 1h)')
     .option('--status-socket <path>', 'unix socket of the local status API (default <root-dir>/staticlet.sock)')
     .option('--node-ip <ip>', 'node IP reported as hostIP (default: first non-loopback IPv4 address)')
-    .option('--max-pods <n>', 'maximum number of pods on this node (default 110)', intArg(1));
+    .option('--max-pods <n>', 'maximum number of pods on this node (default 110)', intArg(1))
+    .option('--node-labels <key=value,...>', "labels added to the node's own (kubernetes.io/hostname, os, arch), for nodeSelector and node affinity");
 }

@@ -4,6 +4,7 @@ import { parseDuration } from './duration.js';
 import type { LoadedKubeletConfig } from './kubelet/load.js';
 import type { KubeletConfigFile } from './kubelet/types.js';
 import { DEFAULT_MAX_MANIFEST_BYTES } from '../sources/decode.js';
+import { labelValue, qualifiedName } from '../validation/names.js';
 import type { LogFormat } from '../logging/logger.js';
 
 /** Everything the supervisor needs to know, after defaults, config file and flags are merged. */
@@ -38,6 +39,8 @@ export interface Settings {
   crashLoopBackoffBaseMs: number;
   crashLoopBackoffMaxMs: number;
   maxPods: number;
+  /** --node-labels: added to the node's own labels, matched by nodeSelector and node affinity. */
+  nodeLabels: Record<string, string>;
   kubeReserved: Record<string, string>;
   systemReserved: Record<string, string>;
   containerLogMaxSize: string;
@@ -74,6 +77,8 @@ export interface FlagValues {
   podLogRetention?: string;
   nodeIp?: string;
   maxPods?: number;
+  /** `key=value,key2=value2`, as the kubelet's --node-labels. */
+  nodeLabels?: string;
   maxManifestSize?: number;
   loggingFormat?: LogFormat;
   v?: number;
@@ -171,6 +176,7 @@ export function resolveSettings(flags: FlagValues, file?: LoadedKubeletConfig): 
     crashLoopBackoffBaseMs: parseDuration(DEFAULTS.crashLoopBackoffBase),
     crashLoopBackoffMaxMs: duration('crashLoopBackOff.maxContainerRestartPeriod', undefined, c.crashLoopBackOff?.maxContainerRestartPeriod, DEFAULTS.crashLoopBackoffMax),
     maxPods: pick(flags.maxPods, c.maxPods, DEFAULTS.maxPods),
+    nodeLabels: parseNodeLabels(flags.nodeLabels ?? ''),
     kubeReserved: stringMap(c.kubeReserved),
     systemReserved: stringMap(c.systemReserved),
     containerLogMaxSize: c.containerLogMaxSize ?? DEFAULTS.containerLogMaxSize,
@@ -195,4 +201,18 @@ export function resolveSettings(flags: FlagValues, file?: LoadedKubeletConfig): 
 
 function stringMap(m: Record<string, string | number> | undefined): Record<string, string> {
   return Object.fromEntries(Object.entries(m ?? {}).map(([k, v]) => [k, String(v)]));
+}
+
+/** `k=v,k2=v2` (the kubelet's --node-labels) with label syntax checked. */
+export function parseNodeLabels(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    const key = eq < 0 ? part : part.slice(0, eq);
+    const value = eq < 0 ? '' : part.slice(eq + 1);
+    const errors = [...qualifiedName(key), ...labelValue(value)];
+    if (eq < 0 || errors.length > 0) throw new Error(`--node-labels: invalid label "${part}"${errors.length ? `: ${errors.join('; ')}` : ': expected key=value'}`);
+    out[key] = value;
+  }
+  return out;
 }

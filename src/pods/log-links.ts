@@ -22,6 +22,8 @@ import { containerLogPath, OWNER_MARKER, podLogDir } from './log-paths.js';
  * repaired at the next pass.
  */
 const SUFFIX = '.log';
+/** How long a relist-triggered pass may wait, coalescing the kicks of a burst. */
+export const KICK_DELAY_MS = 2_000;
 /** ext4 file names are at most 255 bytes; the kubelet cuts the name before the suffix. */
 const MAX_NAME = 255;
 
@@ -132,6 +134,7 @@ export async function reconcileLogLinks(
 export class LogLinkKeeper {
   private running: Promise<void> | undefined;
   private again = false;
+  private soon: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly runtime: Pick<Runtime, 'listContainers'>,
@@ -149,8 +152,23 @@ export class LogLinkKeeper {
     return this.running;
   }
 
+  /**
+   * A pass within `delayMs`, however many kicks arrive meanwhile: during a burst of starts every
+   * relist sees changes, and links of new containers are made at creation anyway.
+   */
+  kickSoon(delayMs = KICK_DELAY_MS): void {
+    if (this.soon) return;
+    this.soon = setTimeout(() => {
+      this.soon = undefined;
+      void this.kick();
+    }, delayMs);
+    this.soon.unref();
+  }
+
   /** Resolves when no pass is running (shutdown waits for the one in flight). */
   async idle(): Promise<void> {
+    clearTimeout(this.soon);
+    this.soon = undefined;
     await this.running;
   }
 

@@ -193,7 +193,7 @@ export class PodManager {
     try {
       const r = await this.relister.relist();
       // Containers came or went: the log links follow (the first relist covers all of them).
-      if (r.changed.size > 0) void this.logLinks?.kick();
+      if (r.changed.size > 0) this.logLinks?.kickSoon();
       for (const uid of r.changed) {
         const desired = this.desired.pod(uid);
         const known = this.workers.get(uid);

@@ -281,7 +281,9 @@ export class PodWorker {
       }
       if (plan.createSandbox.attempt > 0) deps.events.record(this.ref, 'Normal', 'SandboxChanged', plan.createSandbox.message);
       try {
-        await deps.runtime.runPodSandbox(cfg);
+        // Standalone there are no RuntimeClass objects to look the handler up in: the class
+        // name is the runtime handler's, as RuntimeClasses are usually named after them.
+        await deps.runtime.runPodSandbox(cfg, pod.spec?.runtimeClassName ?? '');
       } catch (err) {
         const delay = deps.crashBackoff.next(key);
         deps.events.record(this.ref, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);

@@ -15,7 +15,7 @@ import { runProbe } from '../probes/handlers/index.js';
 import { ProberManager } from '../probes/manager.js';
 import { connectRuntime, ImageManager, KeyedBackoff, type RuntimeClient } from '../runtime/index.js';
 import { StatusSocketServer } from '../server/index.js';
-import { formatAmounts, PodAdmitter, readNodeResources, type NodeAdmissionSummary } from '../admission/index.js';
+import { formatAmounts, nodeLabels, PodAdmitter, readNodeResources, type NodeAdmissionSummary } from '../admission/index.js';
 import type { RejectionView, StatusProvider } from '../server/types.js';
 import { DirectorySource } from '../sources/directory.js';
 import { UrlSource } from '../sources/url.js';
@@ -149,7 +149,12 @@ export class Supervisor implements StatusProvider {
     let manager: PodManager | undefined;
     // Every desired pod is a candidate, so a batch read at once is admitted oldest first.
     const nodeResources = await readNodeResources(s);
-    this.admission = new PodAdmitter({ node: nodeResources, candidates: () => this.state.pods() });
+    this.admission = new PodAdmitter({
+      node: nodeResources,
+      candidates: () => this.state.pods(),
+      nodeName: s.nodeName,
+      nodeLabels: nodeLabels(s.nodeName, s.nodeLabels),
+    });
     this.prober = new ProberManager({
       runtime,
       run: runProbe,

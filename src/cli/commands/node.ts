@@ -4,7 +4,7 @@ import { EXIT_FAILURE, EXIT_OK, setExitCode } from '../exit.js';
 import { processOutput, type Output } from '../io.js';
 import { fetchStatus } from '../status-client.js';
 import { addStatusSocketFlags, statusSocketFrom, type StatusSocketFlags } from '../status-socket-flags.js';
-import { DESCRIBE_TABWRITER, escapeTerminal, tabulate } from '../tabwriter.js';
+import { PrefixWriter, writeLabels } from '../describe-writer.js';
 
 export interface NodeOptions extends StatusSocketFlags {
   output?: 'json';
@@ -30,21 +30,26 @@ function percent(resource: string, used: string | undefined, total: string | und
 
 /** The describe-node style sections. */
 export function formatNode(n: NodeAdmissionSummary): string {
-  const section = (title: string, list: Record<string, string>): string =>
-    `${title}:\n${Object.entries(list)
-      .map(([k, v]) => `  ${k}:\t${v}\n`)
-      .join('')}`;
-  let text = section('Capacity', n.capacity) + section('Allocatable', n.allocatable);
-  text += 'Allocated resources:\n  Resource\tRequests\n  --------\t--------\n';
+  const w = new PrefixWriter();
+  writeLabels(w, 'Labels', n.labels);
+  for (const [title, list] of [['Capacity', n.capacity], ['Allocatable', n.allocatable]] as const) {
+    w.write(0, `${title}:\n`);
+    for (const [k, v] of Object.entries(list)) w.write(1, `${k}:\t${v}\n`);
+  }
+  w.write(0, 'Allocated resources:\n');
+  w.write(1, 'Resource\tRequests\n');
+  w.write(1, '--------\t--------\n');
   for (const name of Object.keys(n.allocatable)) {
     const used = n.requested[name] ?? '0';
-    text += `  ${name}\t${used}${percent(name, used, n.allocatable[name])}\n`;
+    w.write(1, `${name}\t${used}${percent(name, used, n.allocatable[name])}\n`);
   }
   if (n.waiting.length > 0) {
-    text += 'Waiting for admission:\n  Pod\tReason\tMessage\n  ---\t------\t-------\n';
-    for (const w of n.waiting) text += `  ${escapeTerminal(`${w.namespace}/${w.name}`)}\t${escapeTerminal(w.reason)}\t${escapeTerminal(w.message)}\n`;
+    w.write(0, 'Waiting for admission:\n');
+    w.write(1, 'Pod\tReason\tMessage\n');
+    w.write(1, '---\t------\t-------\n');
+    for (const p of n.waiting) w.write(1, `${p.namespace}/${p.name}\t${p.reason}\t${p.message}\n`);
   }
-  return tabulate(text, DESCRIBE_TABWRITER);
+  return w.render();
 }
 
 /** The `node` action, with injectable streams for tests. */

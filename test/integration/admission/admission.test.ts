@@ -24,7 +24,7 @@ describe('admission on the node', () => {
   let h: SupervisorHarness;
   before(async () => {
     env = await startContainerd();
-    h = await startSupervisor(env, { settings: { maxPods: MAX_PODS } });
+    h = await startSupervisor(env, { settings: { maxPods: MAX_PODS, nodeLabels: { 'disk': 'ssd' } } });
   });
   after(async () => {
     await h?.stop();
@@ -54,6 +54,18 @@ describe('admission on the node', () => {
     await eventually(() => h.pod(name) === undefined, { timeoutMs: 20_000, what: `${name} gone` });
   }
 
+  test('nodeSelector and required node affinity are checked against the node labels', async () => {
+    const spec = (extra: string) => `  terminationGracePeriodSeconds: 1\n${extra}  containers:\n  - {name: main, image: ${BUSYBOX}, command: [sleep, "3600"]}\n`;
+    await h.write('sel-ok.yaml', manifest('sel-ok', spec('  nodeSelector: {kubernetes.io/hostname: node-1, disk: ssd}\n')));
+    await h.write('aff-ok.yaml', manifest('aff-ok', spec('  affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: kubernetes.io/os, operator: In, values: [windows]}]}, {matchFields: [{key: metadata.name, operator: In, values: [node-1]}]}]}}}\n')));
+    await h.write('sel-bad.yaml', manifest('sel-bad', spec('  nodeSelector: {disk: hdd}\n')));
+    await h.waitPod('sel-ok', running);
+    await h.waitPod('aff-ok', running);
+    await assertWaiting('sel-bad', 'NodeAffinity', /^Predicate NodeAffinity failed: node\(s\) didn't match Pod's node affinity\/selector$/);
+    assert.equal(h.sup.node()?.labels['kubernetes.io/hostname'], 'node-1');
+    for (const f of ['sel-ok', 'aff-ok', 'sel-bad']) await removeAndWait(`${f}.yaml`, f);
+  });
+
   test('a host port clash: the second pod waits with NodePorts and starts when the first is removed', async () => {
     await h.write('port-a.yaml', portHolder('port-a', 18_931));
     await h.waitPod('port-a', running);
@@ -78,7 +90,7 @@ describe('admission on the node', () => {
     let printed = '';
     const sink = new Writable({ write: (chunk: Buffer, _enc, done) => ((printed += chunk.toString()), done()) });
     assert.equal(await showNode({ statusSocket: h.settings.statusSocket }, { stdout: sink, stderr: sink }), 0);
-    assert.match(printed, /^Capacity:\n/);
+    assert.match(printed, /^Labels: +beta\.kubernetes\.io\/arch=.*\n(.*\n)*Capacity:\n/);
     assert.match(printed, /\n {2}pods: +110\n/);
     assert.match(printed, /\n {2}default\/hungry-node-1 +OutOfcpu +Node didn't have enough resource: cpu/);
     await removeAndWait('hungry.yaml', 'hungry');

@@ -224,4 +224,18 @@ describe('pod lifecycle against containerd', () => {
     assert.equal(cs(p, 'logs')?.state?.terminated?.message, 'line 1\nline 2\nline 3');
     await h.remove('msg.yaml');
   });
+
+  test('runtimeClassName names the runtime handler: a configured one runs, an unknown one fails the sandbox', async () => {
+    const spec = (cls: string) => `  runtimeClassName: ${cls}\n  terminationGracePeriodSeconds: 1\n  containers: [{name: app, image: ${BUSYBOX}, command: [sleep, "3600"]}]\n`;
+    await h.write('rc-runc.yaml', manifest('rc-runc', spec('runc')));
+    await h.write('rc-none.yaml', manifest('rc-none', spec('no-such-handler')));
+    const ok = await h.waitPod('rc-runc', (x) => x.status?.phase === 'Running');
+    assert.equal((await h.objects(ok.metadata!.uid!)).sandboxes[0]?.runtimeHandler, 'runc');
+    const bad = await h.waitPod('rc-none', (x) => Boolean(x.metadata?.uid));
+    const ev = await eventually(() => h.sup.events(bad.metadata!.uid!).find((e) => e.reason === 'FailedCreatePodSandBox'), { timeoutMs: 15_000, what: 'FailedCreatePodSandBox' });
+    assert.match(ev.message, /no-such-handler/);
+    assert.equal(h.pod('rc-none')?.status?.phase, 'Pending');
+    await h.remove('rc-runc.yaml');
+    await h.remove('rc-none.yaml');
+  });
 });

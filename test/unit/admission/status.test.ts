@@ -29,7 +29,7 @@ describe('status of a pod waiting for admission', () => {
 });
 
 describe('/node and staticlet node', () => {
-  const adm = new PodAdmitter({ node: { capacity: { cpu: 2000n, memory: 4n << 30n, pods: 1n }, allocatable: { cpu: 2000n, memory: 3n << 30n, pods: 1n } } });
+  const adm = new PodAdmitter({ node: { capacity: { cpu: 2000n, memory: 4n << 30n, pods: 1n }, allocatable: { cpu: 2000n, memory: 3n << 30n, pods: 1n } }, nodeName: 'n1', nodeLabels: { 'kubernetes.io/hostname': 'n1', zone: 'a' } });
   adm.admit({ uid: 'a', pod: { metadata: { name: 'a', namespace: 'default' }, spec: { containers: [{ name: 'c', resources: { requests: { cpu: '500m' } } }] } }, seenAt: '2024-01-01T00:00:00Z' });
   adm.admit({ uid: 'b', pod: { metadata: { name: 'b', namespace: 'default' }, spec: { containers: [{ name: 'c' }] } }, seenAt: '2024-01-01T00:00:01Z' });
 
@@ -48,7 +48,7 @@ describe('/node and staticlet node', () => {
 
   test('the CLI prints capacity, allocatable, requests with percentages and waiting pods', () => {
     const text = formatNode(adm.summary());
-    assert.match(text, /^Capacity:\n {2}cpu: {5}2\n/);
+    assert.match(text, /^Labels: +kubernetes\.io\/hostname=n1\n +zone=a\nCapacity:\n {2}cpu: {5}2\n/);
     assert.match(text, /Allocatable:\n(.*\n)* {2}memory: +3Gi\n/);
     assert.match(text, / {2}cpu +500m \(25%\)\n/);
     assert.match(text, / {2}memory +0 \(0%\)\n/);
