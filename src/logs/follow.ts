@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LineAssembler, parseCriLog, selectLines, type LineFilter, type LogLine } from './cri-format.js';
+import { stat } from 'node:fs/promises';
 import { logFile, readCompleteLines, readRest, restartCounts } from './files.js';
+import { rotatedLogs } from './rotation.js';
 
 export interface ReadLogsOptions extends LineFilter {
   /** The container's directory under the pod log directory. */
@@ -34,7 +36,17 @@ export async function readLogs(opts: ReadLogsOptions, emit: (line: LogLine) => v
   const pollMs = opts.pollMs ?? 250;
   const doneCheckMs = opts.doneCheckMs ?? 2_000;
   let lastDoneCheck = Date.now();
+  let ino = await inodeOf(logFile(opts.containerDir, n));
   while (!opts.signal?.aborted) {
+    // Log rotation renamed the file we were reading and the runtime opened a new one: finish
+    // the old one (now the newest rotated file, still uncompressed), then start the new one.
+    const cur = await inodeOf(logFile(opts.containerDir, n));
+    if (ino !== undefined && cur !== undefined && cur !== ino) {
+      const old = (await rotatedLogs(logFile(opts.containerDir, n))).filter((f) => !f.endsWith('.gz')).pop();
+      if (old) for (const l of parseCriLog(await readRest(old, offset), assembler, false)) emit(l);
+      offset = 0;
+    }
+    ino = cur ?? ino;
     const r = await readCompleteLines(logFile(opts.containerDir, n), offset);
     offset = r.next;
     if (r.text) {
@@ -47,6 +59,7 @@ export async function readLogs(opts: ReadLogsOptions, emit: (line: LogLine) => v
       for (const l of parseCriLog(await readRest(logFile(opts.containerDir, n), offset), assembler)) emit(l);
       n = next;
       offset = 0;
+      ino = await inodeOf(logFile(opts.containerDir, n));
       continue;
     }
     if (opts.done && Date.now() - lastDoneCheck >= doneCheckMs) {
@@ -58,4 +71,11 @@ export async function readLogs(opts: ReadLogsOptions, emit: (line: LogLine) => v
     }
     await sleep(pollMs, undefined, opts.signal ? { signal: opts.signal } : undefined).catch(() => undefined);
   }
+}
+
+async function inodeOf(path: string): Promise<number | undefined> {
+  return stat(path).then(
+    (s) => s.ino,
+    () => undefined,
+  );
 }

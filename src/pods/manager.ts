@@ -4,6 +4,8 @@ import { formatManifestError } from '../config/manifest.js';
 import type { ProbeFailure } from '../probes/manager.js';
 import type { PodDeps } from './deps.js';
 import { pruneRemovedPodLogs } from './log-paths.js';
+import { LOG_ROTATION_PERIOD_MS, LogRotator } from './log-rotation.js';
+import type { RotationPolicy } from '../logs/rotation.js';
 import { cleanupOrphanedPodDirs } from '../volumes/index.js';
 import { formatTime } from '../status/index.js';
 import { Limiter } from '../lib/limiter.js';
@@ -21,6 +23,8 @@ export interface PodManagerOptions {
   podLogRetentionMs?: number;
   /** Housekeeping period: log retention, back-off entry cleanup. */
   housekeepingPeriodMs?: number;
+  /** Container log rotation (containerLogMaxSize / containerLogMaxFiles); absent: none. */
+  logRotation?: RotationPolicy & { periodMs?: number };
 }
 
 export const DEFAULT_RELIST_PERIOD_MS = 1_000;
@@ -36,6 +40,7 @@ export class PodManager {
   private readonly limiter: Limiter;
   private readonly relister: Relister;
   private readonly logLinks: LogLinkKeeper | undefined;
+  private readonly logRotator: LogRotator | undefined;
   private readonly host: WorkerHost;
   private readonly timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | undefined;
@@ -53,6 +58,7 @@ export class PodManager {
     this.relister = new Relister(deps.runtime);
     const linksDir = deps.node.containerLogLinksDir;
     this.logLinks = linksDir ? new LogLinkKeeper(deps.runtime, linksDir, deps.node.podLogsDir, deps.logger) : undefined;
+    this.logRotator = opts.logRotation ? new LogRotator(deps.runtime, deps.node.podLogsDir, opts.logRotation, deps.logger) : undefined;
     this.host = {
       schedule: (fn) => this.limiter.run(fn),
       blocked: (fullName, uid) => [...this.workers.values()].some((w) => w.fullName === fullName && w.uid !== uid && w.terminating),
@@ -74,6 +80,8 @@ export class PodManager {
     const relistMs = this.opts.relistPeriodMs ?? DEFAULT_RELIST_PERIOD_MS;
     this.every(relistMs, () => void this.relistOnce());
     if (this.opts.resyncPeriodMs) this.every(this.opts.resyncPeriodMs, () => this.workers.forEach((w) => w.wake()));
+    const rotator = this.logRotator;
+    if (rotator) this.every(this.opts.logRotation?.periodMs ?? LOG_ROTATION_PERIOD_MS, () => void rotator.pass());
     this.every(this.opts.housekeepingPeriodMs ?? 60_000, () =>
       void this.housekeeping().catch((err: unknown) => this.deps.logger.warn({ err: (err as Error).message }, 'housekeeping failed')),
     );
@@ -87,6 +95,7 @@ export class PodManager {
     for (const t of this.timers) clearInterval(t);
     await this.relisting;
     await this.logLinks?.idle();
+    await this.logRotator?.idle();
     await Promise.all([...this.workers.values()].map((w) => w.stop()));
   }
 

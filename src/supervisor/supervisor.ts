@@ -5,6 +5,8 @@ import { formatManifestError, ManifestLoader } from '../config/manifest.js';
 import { hostAppArmorEnabled } from '../validation/rules/security.js';
 import { ConfigPipeline } from '../config/pipeline.js';
 import type { Settings } from '../config/settings.js';
+import type { RotationPolicy } from '../logs/rotation.js';
+import { parseQuantity, scaledValue } from '../validation/index.js';
 import { EventLog } from '../events/index.js';
 import type { PodEvent } from '../events/types.js';
 import { readHostResolver } from '../pods/dns.js';
@@ -26,6 +28,8 @@ export interface SupervisorOptions {
   runtime?: RuntimeClient;
   /** Runtime relist period; the kubelet's PLEG uses 1 s. */
   relistPeriodMs?: number;
+  /** How often container logs are checked for rotation (the kubelet's 10 s). */
+  logRotationPeriodMs?: number;
   /** Serve the local status socket (default true). */
   statusSocket?: boolean;
 }
@@ -192,6 +196,7 @@ export class Supervisor implements StatusProvider {
         resyncPeriodMs: s.syncFrequencyMs,
         podLogRetentionMs: s.podLogRetentionMs,
         ...(this.options.relistPeriodMs ? { relistPeriodMs: this.options.relistPeriodMs } : {}),
+        ...logRotation(s, this.options.logRotationPeriodMs),
       },
     );
     await this.manager.start();
@@ -245,4 +250,12 @@ export class Supervisor implements StatusProvider {
         break;
     }
   }
+}
+
+/** containerLogMaxSize / containerLogMaxFiles as a rotation policy; a zero size turns it off. */
+function logRotation(s: Settings, periodMs: number | undefined): { logRotation?: RotationPolicy & { periodMs?: number } } {
+  const q = parseQuantity(s.containerLogMaxSize);
+  const maxBytes = q ? Number(scaledValue(q, 0)) : 0;
+  if (maxBytes <= 0) return {};
+  return { logRotation: { maxBytes, maxFiles: s.containerLogMaxFiles, ...(periodMs ? { periodMs } : {}) } };
 }

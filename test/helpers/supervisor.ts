@@ -43,6 +43,7 @@ export interface HarnessOptions {
   crashBackoffBaseMs?: number;
   crashBackoffMaxMs?: number;
   relistPeriodMs?: number;
+  logRotationPeriodMs?: number;
   /** Reuse a directory (a restarted supervisor on the same state). */
   dir?: string;
   /** Applied over the resolved settings (maxPods, clusterDNS, ...). */
@@ -70,7 +71,7 @@ export async function startSupervisor(env: ContainerdEnv, opts: HarnessOptions =
   Object.assign(settings, opts.settings ?? {});
   const logger = process.env.STATICLET_TEST_LOG ? createLogger({ format: 'json', verbosity: 1 }) : createLogger({ level: 'silent' });
   const runtime = new CriClient({ endpoint: env.endpoint });
-  const sup = new Supervisor(settings, logger, { runtime, relistPeriodMs: opts.relistPeriodMs ?? 250 });
+  const sup = new Supervisor(settings, logger, { runtime, relistPeriodMs: opts.relistPeriodMs ?? 250, ...(opts.logRotationPeriodMs ? { logRotationPeriodMs: opts.logRotationPeriodMs } : {}) });
   await sup.start();
   let stopped = false;
   const pod = (name: string, namespace = 'default'): Pod | undefined => sup.getPod(namespace, `${name}-${NODE}`);

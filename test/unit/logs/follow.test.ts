@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -67,5 +67,25 @@ describe('log files and following', () => {
     stop = true;
     await run;
     assert.deepEqual(got, ['first', 'second', 'last words', 'after restart']);
+  });
+
+  test('--follow carries on across a log rotation, finishing the rotated file first', async () => {
+    const c = join(dir, 'rotate');
+    await mkdir(c);
+    const live = join(c, '0.log');
+    await writeFile(live, entry(1, 'before'));
+    const got: string[] = [];
+    let stop = false;
+    const run = readLogs({ containerDir: c, instance: 0, follow: true, pollMs: 20, doneCheckMs: 0, done: async () => stop }, (l) => got.push(l.text));
+    for (let i = 0; i < 200 && got.length < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    // The runtime wrote a last line to the old file before it reopened.
+    const rotated = join(c, '0.log.20261125-100002');
+    await rename(live, rotated);
+    await appendFile(rotated, entry(2, 'last in old'));
+    await writeFile(live, entry(3, 'first in new'));
+    for (let i = 0; i < 200 && got.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    stop = true;
+    await run;
+    assert.deepEqual(got, ['before', 'last in old', 'first in new']);
   });
 });
