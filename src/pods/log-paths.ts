@@ -1,5 +1,6 @@
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { restartCounts } from '../logs/files.js';
 
 /**
  * The CRI log layout the kubelet uses, which log shippers expect:
@@ -30,18 +31,8 @@ export async function ensurePodLogDir(dir: string): Promise<void> {
  * continues counting (and never overwrites an earlier log) as the kubelet's does.
  */
 export async function restartHistory(podDir: string, container: string): Promise<number> {
-  let names: string[];
-  try {
-    names = await readdir(join(podDir, container));
-  } catch {
-    return -1;
-  }
-  let max = -1;
-  for (const n of names) {
-    const m = /^(\d+)\.log$/.exec(n);
-    if (m) max = Math.max(max, Number(m[1]));
-  }
-  return max;
+  const counts = await restartCounts(join(podDir, container));
+  return counts.length > 0 ? counts[counts.length - 1]! : -1;
 }
 
 /** Marks a pod's logs as belonging to a pod that is gone; retention counts from here. */

@@ -93,5 +93,13 @@ export function checkResources(ctx: RuleContext): void {
   for (const ref of ctx.containers) {
     if (isObject(ref.c.resources)) checkResourceRequirements(ctx, field(ref.path, 'resources'), ref.c.resources, false);
   }
-  if (isObject(ctx.spec.resources)) checkResourceRequirements(ctx, 'spec.resources', ctx.spec.resources, true);
+  if (isObject(ctx.spec.resources)) {
+    checkResourceRequirements(ctx, 'spec.resources', ctx.spec.resources, true);
+    // The kubelet enforces pod-level limits on the pod's cgroup; staticlet leaves cgroups to the
+    // runtime per container, so such a limit would be silently ignored. Requests still count
+    // (admission, QoS, resourceFieldRef).
+    if (Object.keys(ctx.spec.resources.limits ?? {}).length > 0) {
+      ctx.add('spec.resources.limits', 'pod-level limits are not supported by staticlet (it does not manage pod cgroups): set limits on the containers');
+    }
+  }
 }

@@ -25,6 +25,7 @@ runCases([
     path: r,
     fragment: 'HugePages require cpu or memory',
   },
-  { name: 'pod-level resources: cpu and memory only', valid: (p) => (p.spec.resources = { limits: { cpu: '2', memory: '1Gi' } }), invalid: (p) => (p.spec.resources = { limits: { 'ephemeral-storage': '1Gi' } }), path: 'spec.resources.limits[ephemeral-storage]', fragment: 'unsupported pod-level resource' },
-  { name: 'pod-level request <= limit', valid: (p) => (p.spec.resources = { requests: { cpu: '1' }, limits: { cpu: '1' } }), invalid: (p) => (p.spec.resources = { requests: { cpu: '2' }, limits: { cpu: '1' } }), path: 'spec.resources.requests[cpu]', fragment: 'less than or equal to cpu limit of 1' },
+  { name: 'pod-level resources: cpu and memory only', valid: (p) => (p.spec.resources = { requests: { cpu: '2', memory: '1Gi' } }), invalid: (p) => (p.spec.resources = { requests: { 'ephemeral-storage': '1Gi' } }), path: 'spec.resources.requests[ephemeral-storage]', fragment: 'unsupported pod-level resource' },
+  { name: 'pod-level request <= limit', valid: (p) => (p.spec.resources = { requests: { cpu: '1' } }), invalid: (p) => (p.spec.resources = { requests: { cpu: '2' }, limits: { cpu: '1' } }), path: 'spec.resources.requests[cpu]', fragment: 'less than or equal to cpu limit of 1' },
+  { name: 'pod-level limits are refused: no pod cgroups to enforce them', valid: (p) => (p.spec.resources = { requests: { memory: '1Gi' } }), invalid: (p) => (p.spec.resources = { limits: { memory: '1Gi' } }), path: 'spec.resources.limits', fragment: 'pod-level limits are not supported by staticlet' },
 ]);
