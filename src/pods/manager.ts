@@ -63,6 +63,8 @@ export class PodManager {
       schedule: (fn) => this.limiter.run(fn),
       blocked: (fullName, uid) => [...this.workers.values()].some((w) => w.fullName === fullName && w.uid !== uid && w.terminating),
       finished: (w) => this.finished(w),
+      // Trusted only while relists succeed: a runtime that stopped answering may have changed.
+      fingerprint: (uid) => (this.lastRelistError === undefined ? this.relister.fingerprint(uid) : undefined),
     };
   }
 

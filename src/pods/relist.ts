@@ -18,6 +18,11 @@ export class Relister {
 
   constructor(private readonly runtime: Runtime) {}
 
+  /** The UID's fingerprint as of the last relist; undefined when it held nothing for it. */
+  fingerprint(uid: string): string | undefined {
+    return this.last.get(uid);
+  }
+
   async relist(): Promise<RelistResult> {
     const selector = { labelSelector: managedSelector() };
     const [sandboxes, containers] = await Promise.all([this.runtime.listPodSandboxes(selector), this.runtime.listContainers(selector)]);

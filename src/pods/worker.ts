@@ -30,6 +30,11 @@ export interface WorkerHost {
   blocked(fullName: string, uid: string): boolean;
   /** The worker has torn its pod down and can be dropped. */
   finished(worker: PodWorker): void;
+  /**
+   * The last relist's fingerprint of the UID's objects and their states; undefined when none is
+   * trustworthy (not listed yet, or the last relist failed).
+   */
+  fingerprint(uid: string): string | undefined;
 }
 
 /** Replans right after acting, but never spins: past this many in a row, wait for a wake. */
@@ -57,6 +62,8 @@ export class PodWorker {
   private dirty = false;
   /** Containers a liveness or startup probe condemned; killed at the next sync. */
   private pendingKills: ProbeFailure[] = [];
+  /** What the runtime held at the last observation, valid while the relist fingerprint stays. */
+  private observed: { fingerprint: string; state: PodRuntimeState } | undefined;
   private loop: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
@@ -165,8 +172,9 @@ export class PodWorker {
   /** Returns true when it changed something in the runtime, so the caller plans again. */
   private async syncOnce(): Promise<boolean> {
     const desired = this.desired;
-    const state = await observePod(this.deps.runtime, this.uid);
+    const state = await this.observe();
     if (!desired) {
+      this.observed = undefined;
       this.deps.probes?.removePod(this.uid);
       await terminatePod(this.deps, this.ref, this.lastPod, state);
       // The manifest came back (same UID) while the pod was going down: start it again.
@@ -178,7 +186,10 @@ export class PodWorker {
       return false;
     }
     const pod = desired.pod;
-    if (this.pendingKills.length > 0) return this.killCondemned(pod, state);
+    if (this.pendingKills.length > 0) {
+      this.observed = undefined;
+      return this.killCondemned(pod, state);
+    }
     const now = this.deps.now();
     this.startTime ??= recordedStartTime(state) ?? now;
     if (this.host.blocked(this.fullName, this.uid)) {
@@ -208,6 +219,8 @@ export class PodWorker {
       ...(this.deps.probes ? { started: (_name: string, id: string) => this.deps.probes!.isStarted(id) } : {}),
       ...(this.terminal ? { terminal: this.terminal } : {}),
     });
+    // Whatever this sync does to the runtime, even half-way, the next one must look afresh.
+    if (changesRuntime(plan)) this.observed = undefined;
     if (plan.terminal && !this.terminal) {
       this.terminal = plan.terminal;
       const why = plan.terminal.reason === 'DeadlineExceeded' ? plan.terminal.message : `pod ${plan.terminal.phase === 'Succeeded' ? 'completed' : 'failed'}`;
@@ -359,6 +372,21 @@ export class PodWorker {
     return false;
   }
 
+  /**
+   * The pod's runtime objects. Syncs with nothing new to see (the periodic resync, probe
+   * verdicts, back-off timers) reuse the last observation while the relist, which lists every
+   * object and its state each second, reports the same fingerprint for the UID: container and
+   * sandbox statuses only change along with their state. This saves a status call per object
+   * per pod every resync.
+   */
+  private async observe(): Promise<PodRuntimeState> {
+    const fingerprint = this.host.fingerprint(this.uid);
+    if (fingerprint !== undefined && this.observed?.fingerprint === fingerprint) return this.observed.state;
+    const state = await observePod(this.deps.runtime, this.uid);
+    this.observed = fingerprint === undefined ? undefined : { fingerprint, state };
+    return state;
+  }
+
   private syncProbes(pod: Pod, state: PodRuntimeState): void {
     this.deps.probes?.sync(this.uid, this.terminal ? [] : probedContainers(this.ref, pod, state, this.deps.node.hostIP));
   }
@@ -419,4 +447,8 @@ function recordedStartTime(state: PodRuntimeState): number | undefined {
   });
   const known = times.filter((t) => t > 0);
   return known.length > 0 ? Math.min(...known) : undefined;
+}
+
+function changesRuntime(plan: PodPlan): boolean {
+  return Boolean(plan.createSandbox || plan.stopSandbox) || plan.removeSandboxes.length + plan.kill.length + plan.start.length + plan.removeContainers.length > 0;
 }

@@ -161,9 +161,8 @@ export class ProberManager {
   private onResult(c: ProbedContainer, w: ProbeWorker, r: ProbeResult, verdict: boolean, flipped: boolean, keys: CountKeys): void {
     const key = r.outcome === 'failure' ? keys.failed : keys.successful;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-    const target = { ...c.pod, fieldPath: c.fieldPath };
-    if (r.outcome === 'failure') this.opts.events.record(target, 'Warning', 'Unhealthy', `${LABEL[w.kind]} probe failed: ${r.message}`);
-    else if (r.outcome === 'warning') this.opts.events.record(target, 'Warning', 'ProbeWarning', `${LABEL[w.kind]} probe warning: ${r.message}`);
+    if (r.outcome === 'failure') this.opts.events.record({ ...c.pod, fieldPath: c.fieldPath }, 'Warning', 'Unhealthy', `${LABEL[w.kind]} probe failed: ${r.message}`);
+    else if (r.outcome === 'warning') this.opts.events.record({ ...c.pod, fieldPath: c.fieldPath }, 'Warning', 'ProbeWarning', `${LABEL[w.kind]} probe warning: ${r.message}`);
     if (!flipped) return;
     if (!verdict && w.kind !== 'readiness') {
       this.opts.onFailure({

@@ -48,6 +48,8 @@ export interface HarnessOptions {
   dir?: string;
   /** Applied over the resolved settings (maxPods, clusterDNS, ...). */
   settings?: Partial<Settings>;
+  /** Wraps the runtime the supervisor uses (to count or fail calls). */
+  wrapRuntime?: (runtime: RuntimeClient) => RuntimeClient;
 }
 
 let seq = 0;
@@ -71,7 +73,7 @@ export async function startSupervisor(env: ContainerdEnv, opts: HarnessOptions =
   Object.assign(settings, opts.settings ?? {});
   const logger = process.env.STATICLET_TEST_LOG ? createLogger({ format: 'json', verbosity: 1 }) : createLogger({ level: 'silent' });
   const runtime = new CriClient({ endpoint: env.endpoint });
-  const sup = new Supervisor(settings, logger, { runtime, relistPeriodMs: opts.relistPeriodMs ?? 250, ...(opts.logRotationPeriodMs ? { logRotationPeriodMs: opts.logRotationPeriodMs } : {}) });
+  const sup = new Supervisor(settings, logger, { runtime: opts.wrapRuntime ? opts.wrapRuntime(runtime) : runtime, relistPeriodMs: opts.relistPeriodMs ?? 250, ...(opts.logRotationPeriodMs ? { logRotationPeriodMs: opts.logRotationPeriodMs } : {}) });
   await sup.start();
   let stopped = false;
   const pod = (name: string, namespace = 'default'): Pod | undefined => sup.getPod(namespace, `${name}-${NODE}`);

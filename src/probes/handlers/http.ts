@@ -1,8 +1,8 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import type { HTTPHeader } from '../../api/generated/core-v1.js';
-import type { ProbeHandler, ProbeResult } from '../types.js';
+import type { HTTPGetAction, HTTPHeader } from '../../api/generated/core-v1.js';
+import type { ProbeHandler, ProbeResult, ProbeTarget } from '../types.js';
 import { ResponseReader } from './http-response.js';
 import { connErrorText, dialErrorText, failure, joinHostPort, PROBE_OUTPUT_LIMIT, PROBE_USER_AGENT, resolvePort, success } from './common.js';
 
@@ -33,22 +33,45 @@ const FOLLOWED = new Set([301, 302, 303, 307, 308]);
 export const httpProbe: ProbeHandler = async (probe, target, timeoutMs) => {
   const action = probe.httpGet;
   if (!action) return failure('probe has no httpGet action');
-  const port = resolvePort(action.port, target.container);
-  if (typeof port === 'string') return failure(port);
-  const first: Target = { tls: action.scheme === 'HTTPS', host: action.host || target.podIP, port, path: requestPath(action.path) };
-  return follow(first, probeHeaders(action.httpHeaders ?? []), Date.now() + timeoutMs);
+  const first = firstRequest(action, target);
+  if (typeof first === 'string') return failure(first);
+  return follow(first, Date.now() + timeoutMs);
 };
 
-async function follow(first: Target, headers: OutgoingHttpHeaders, deadline: number): Promise<ProbeResult> {
-  let t = first;
+/** The first request of a probe, with its bytes: the same every period for the same pod IP. */
+interface FirstRequest {
+  podIP: string;
+  target: Target;
+  headers: OutgoingHttpHeaders;
+  bytes: Buffer | string;
+}
+
+/** Keyed by the probe's action, which belongs to one container spec (named ports included). */
+const prepared = new WeakMap<HTTPGetAction, FirstRequest>();
+
+function firstRequest(action: HTTPGetAction, target: ProbeTarget): FirstRequest | string {
+  const known = prepared.get(action);
+  if (known && known.podIP === target.podIP) return known;
+  const port = resolvePort(action.port, target.container);
+  if (typeof port === 'string') return port;
+  const t: Target = { tls: action.scheme === 'HTTPS', host: action.host || target.podIP, port, path: requestPath(action.path) };
+  const headers = probeHeaders(action.httpHeaders ?? []);
+  const r: FirstRequest = { podIP: target.podIP, target: t, headers, bytes: requestBytes(t, headers) };
+  prepared.set(action, r);
+  return r;
+}
+
+async function follow(first: FirstRequest, deadline: number): Promise<ProbeResult> {
+  let t = first.target;
+  let headers = first.headers;
   for (let requests = 1; ; requests++) {
-    const r = await get(t, headers, deadline - Date.now());
+    const r = await get(t, t === first.target ? first.bytes : requestBytes(t, headers), deadline - Date.now());
     if (typeof r === 'string') return failure(r);
     const loc = FOLLOWED.has(r.status) ? r.location : undefined;
     if (!loc) return verdict(r);
     const next = redirectTarget(t, loc);
     if (typeof next === 'string') return failure(next);
-    if (next.host.toLowerCase() !== first.host.toLowerCase()) return verdict(r);
+    if (next.host.toLowerCase() !== first.target.host.toLowerCase()) return verdict(r);
     if (requests >= MAX_REDIRECTS) return failure(`Get "${loc}": stopped after ${MAX_REDIRECTS} redirects`);
     // As Go does: a custom Host survives only a relative redirect; an absolute one names its host.
     if (/^[a-z][a-z0-9+.-]*:/i.test(loc)) headers = withoutHost(headers);
@@ -126,10 +149,10 @@ function withoutHost(headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
 }
 
 /** One GET; resolves with the reply, or with the failure text. `timeoutMs` covers connect, headers and body. */
-function get(t: Target, headers: OutgoingHttpHeaders, timeoutMs: number): Promise<Reply | string> {
-  const url = display(t);
-  const request = requestBytes(t, headers);
-  if (typeof request === 'string') return Promise.resolve(`Get "${url}": ${request}`);
+function get(t: Target, request: Buffer | string, timeoutMs: number): Promise<Reply | string> {
+  // Only failures name the URL: build it then, not for every successful probe.
+  const url = (): string => display(t);
+  if (typeof request === 'string') return Promise.resolve(`Get "${url()}": ${request}`);
   return new Promise((resolve) => {
     let socket: Socket;
     let connected = false;
@@ -146,7 +169,7 @@ function get(t: Target, headers: OutgoingHttpHeaders, timeoutMs: number): Promis
     };
     const reply = (): Reply => ({ status: reader.status, location: reader.location, body: reader.body });
     const timer = setTimeout(
-      () => done(`Get "${url}": context deadline exceeded (Client.Timeout exceeded while ${reader.headersDone ? 'reading body' : 'awaiting headers'})`),
+      () => done(`Get "${url()}": context deadline exceeded (Client.Timeout exceeded while ${reader.headersDone ? 'reading body' : 'awaiting headers'})`),
       Math.max(0, timeoutMs),
     );
     try {
@@ -155,19 +178,19 @@ function get(t: Target, headers: OutgoingHttpHeaders, timeoutMs: number): Promis
         : netConnect({ host: t.host, port: t.port });
     } catch (err) {
       clearTimeout(timer);
-      return resolve(`Get "${url}": ${dialErrorText(err, t.host, t.port)}`);
+      return resolve(`Get "${url()}": ${dialErrorText(err, t.host, t.port)}`);
     }
     socket.once('connect', () => (connected = true));
     socket.on('data', (chunk: Buffer) => {
       const err = reader.push(chunk);
-      if (err) done(`Get "${url}": ${err}`);
+      if (err) done(`Get "${url()}": ${err}`);
       else if (reader.done) done(reply());
     });
     socket.on('end', () => {
       reader.end();
-      done(reader.done ? reply() : `Get "${url}": ${reader.headersDone ? 'unexpected EOF' : 'EOF'}`);
+      done(reader.done ? reply() : `Get "${url()}": ${reader.headersDone ? 'unexpected EOF' : 'EOF'}`);
     });
-    socket.on('error', (err) => done(`Get "${url}": ${connected ? connErrorText(err) : dialErrorText(err, t.host, t.port)}`));
+    socket.on('error', (err) => done(`Get "${url()}": ${connected ? connErrorText(err) : dialErrorText(err, t.host, t.port)}`));
     socket.write(request);
   });
 }
