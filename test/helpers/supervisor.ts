@@ -7,13 +7,14 @@
  *   await h.stop();
  */
 import { mkdir, rm, unlink, writeFile } from 'node:fs/promises';
+import { after, before } from 'node:test';
 import { join } from 'node:path';
 import type { Pod } from '../../src/api/generated/core-v1.js';
 import { resolveSettings, type Settings } from '../../src/config/settings.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { CriClient, managedSelector, POD_UID_LABEL, type Container, type PodSandbox, type RuntimeClient } from '../../src/runtime/index.js';
 import { Supervisor } from '../../src/supervisor/supervisor.js';
-import type { ContainerdEnv } from './containerd.js';
+import { startContainerd, type ContainerdEnv } from './containerd.js';
 import { eventually } from './manifests.js';
 
 export const NODE = 'node-1';
@@ -113,6 +114,24 @@ export async function startSupervisor(env: ContainerdEnv, opts: HarnessOptions =
       runtime.close();
     },
   };
+}
+
+/**
+ * A private containerd with a supervisor on it for the enclosing describe block: started in
+ * before() (then `ready` gets both, for the suite's own setup), torn down in after().
+ */
+export function withSupervisor(opts: HarnessOptions, ready: (h: SupervisorHarness, env: ContainerdEnv) => void | Promise<void>): void {
+  let env: ContainerdEnv | undefined;
+  let h: SupervisorHarness | undefined;
+  before(async () => {
+    env = await startContainerd();
+    h = await startSupervisor(env, opts);
+    await ready(h, env);
+  });
+  after(async () => {
+    await h?.stop();
+    await env?.down();
+  });
 }
 
 export async function removeDir(dir: string): Promise<void> {

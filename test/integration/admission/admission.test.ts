@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { showNode } from '../../../src/cli/commands/node.js';
 import type { Pod } from '../../../src/api/generated/core-v1.js';
-import { startContainerd, type ContainerdEnv } from '../../helpers/containerd.js';
 import { eventually } from '../../helpers/manifests.js';
-import { BUSYBOX, condition, manifest, startSupervisor, type SupervisorHarness } from '../../helpers/supervisor.js';
+import { BUSYBOX, condition, manifest, withSupervisor, type SupervisorHarness } from '../../helpers/supervisor.js';
 
 const MAX_PODS = 110;
 
@@ -20,15 +19,9 @@ const portHolder = (name: string, port: number): string =>
 const running = (p: Pod): boolean => p.status?.phase === 'Running' && condition(p, 'Ready') === 'True';
 
 describe('admission on the node', () => {
-  let env: ContainerdEnv;
   let h: SupervisorHarness;
-  before(async () => {
-    env = await startContainerd();
-    h = await startSupervisor(env, { settings: { maxPods: MAX_PODS, nodeLabels: { 'disk': 'ssd' } } });
-  });
-  after(async () => {
-    await h?.stop();
-    await env?.down();
+  withSupervisor({ settings: { maxPods: MAX_PODS, nodeLabels: { 'disk': 'ssd' } } }, (x) => {
+    h = x;
   });
 
   /** The pod waits with `reason`, never got a sandbox, and the refusal is one event. */

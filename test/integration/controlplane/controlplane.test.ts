@@ -3,10 +3,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { ManifestLoader, formatManifestError } from '../../../src/config/manifest.js';
-import { startContainerd, type ContainerdEnv } from '../../helpers/containerd.js';
-import { condition, cs, NODE, startSupervisor, type SupervisorHarness } from '../../helpers/supervisor.js';
+import { condition, cs, NODE, withSupervisor, type SupervisorHarness } from '../../helpers/supervisor.js';
 
 /** test/fixtures/controlplane of the checkout, found from the compiled test wherever it is built. */
 function fixturesDir(): string {
@@ -27,17 +26,11 @@ async function fixture(name: string, root: string): Promise<string> {
 }
 
 describe('realistic control plane: kubeadm-shaped etcd, kube-apiserver and kube-scheduler', () => {
-  let env: ContainerdEnv;
   let h: SupervisorHarness;
   let hostRoot: string;
-  before(async () => {
-    env = await startContainerd();
-    h = await startSupervisor(env, { crashBackoffBaseMs: 1_000 });
+  withSupervisor({ crashBackoffBaseMs: 1_000 }, async (x) => {
+    h = x;
     hostRoot = join(h.dir, 'host');
-  });
-  after(async () => {
-    await h?.stop();
-    await env?.down();
   });
 
   test('the manifests pass validation', async () => {

@@ -1,24 +1,17 @@
 import assert from 'node:assert/strict';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { runCli } from '../../helpers/cli.js';
-import { startContainerd, type ContainerdEnv } from '../../helpers/containerd.js';
 import { eventually } from '../../helpers/manifests.js';
-import { BUSYBOX, manifest, startSupervisor, type SupervisorHarness } from '../../helpers/supervisor.js';
+import { BUSYBOX, manifest, withSupervisor, type SupervisorHarness } from '../../helpers/supervisor.js';
 
 const MAX_BYTES = 4096;
 
 describe('container log rotation against containerd', () => {
-  let env: ContainerdEnv;
   let h: SupervisorHarness;
-  before(async () => {
-    env = await startContainerd();
-    h = await startSupervisor(env, { settings: { containerLogMaxSize: '4Ki', containerLogMaxFiles: 3 }, logRotationPeriodMs: 300 });
-  });
-  after(async () => {
-    await h?.stop();
-    await env?.down();
+  withSupervisor({ settings: { containerLogMaxSize: '4Ki', containerLogMaxFiles: 3 }, logRotationPeriodMs: 300 }, (x) => {
+    h = x;
   });
 
   test('a chatty container: its log is rotated, older files gzipped, at most containerLogMaxFiles kept, and it keeps logging', async () => {

@@ -1,21 +1,14 @@
 import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { startContainerd, type ContainerdEnv } from '../../helpers/containerd.js';
+import { describe, test } from 'node:test';
 import { eventually } from '../../helpers/manifests.js';
-import { BUSYBOX, condition, cs, manifest, startSupervisor, type SupervisorHarness } from '../../helpers/supervisor.js';
+import { BUSYBOX, condition, cs, manifest, withSupervisor, type SupervisorHarness } from '../../helpers/supervisor.js';
 
 describe('pod lifecycle against containerd', () => {
-  let env: ContainerdEnv;
   let h: SupervisorHarness;
-  before(async () => {
-    env = await startContainerd();
-    h = await startSupervisor(env, { crashBackoffBaseMs: 1_000 });
-  });
-  after(async () => {
-    await h?.stop();
-    await env?.down();
+  withSupervisor({ crashBackoffBaseMs: 1_000 }, (x) => {
+    h = x;
   });
 
   const objects = (uid: string) => h.objects(uid);

@@ -1,21 +1,17 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { startContainerd, type ContainerdEnv } from '../../helpers/containerd.js';
+import { describe, test } from 'node:test';
+import type { ContainerdEnv } from '../../helpers/containerd.js';
 import { eventually } from '../../helpers/manifests.js';
-import { BUSYBOX, cs, manifest, startSupervisor, type SupervisorHarness } from '../../helpers/supervisor.js';
+import { BUSYBOX, cs, manifest, withSupervisor, type SupervisorHarness } from '../../helpers/supervisor.js';
 
 describe('updates, re-adds and termination', () => {
   let env: ContainerdEnv;
   let h: SupervisorHarness;
-  before(async () => {
-    env = await startContainerd();
-    h = await startSupervisor(env, { crashBackoffBaseMs: 1_000 });
-  });
-  after(async () => {
-    await h?.stop();
-    await env?.down();
+  withSupervisor({ crashBackoffBaseMs: 1_000 }, (x, e) => {
+    h = x;
+    env = e;
   });
 
   const objects = (uid: string) => h.objects(uid);

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import type { Pod } from '../../../src/api/generated/core-v1.js';
 import { healthService, type HealthCheckRequest, type HealthCheckResponse } from '../../../src/probes/handlers/health-proto.js';
-import { startContainerd, type ContainerdEnv } from '../../helpers/containerd.js';
+import type { ContainerdEnv } from '../../helpers/containerd.js';
 import { eventually } from '../../helpers/manifests.js';
-import { BUSYBOX, condition, cs, manifest, startSupervisor, type SupervisorHarness } from '../../helpers/supervisor.js';
+import { BUSYBOX, condition, cs, manifest, withSupervisor, type SupervisorHarness } from '../../helpers/supervisor.js';
 
 /** busybox httpd serving /www, with a CGI script answering 500 and a directory (301 to dir/). */
 const HTTPD = `mkdir -p /www/cgi-bin /www/dir && echo ok > /www/index.html && echo ok > /www/dir/index.html && printf '#!/bin/sh\\\\necho Status: 500 Boom\\\\necho\\\\necho fail\\\\n' > /www/cgi-bin/fail && chmod +x /www/cgi-bin/fail && exec httpd -f -p PORT -h /www`;
@@ -32,14 +32,10 @@ describe('probes against containerd', () => {
   let env: ContainerdEnv;
   let h: SupervisorHarness;
   let shared: string;
-  before(async () => {
-    env = await startContainerd();
-    h = await startSupervisor(env, { crashBackoffBaseMs: 1_000 });
+  withSupervisor({ crashBackoffBaseMs: 1_000 }, async (x, e) => {
+    h = x;
+    env = e;
     shared = await mkdtemp(join(env.dir, 'probe-'));
-  });
-  after(async () => {
-    await h?.stop();
-    await env?.down();
   });
 
   const ready = (p: Pod): boolean => condition(p, 'Ready') === 'True';

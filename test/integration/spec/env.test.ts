@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { startContainerd, type ContainerdEnv } from '../../helpers/containerd.js';
-import { BUSYBOX, manifest, startSupervisor, type SupervisorHarness } from '../../helpers/supervisor.js';
+import { describe, test } from 'node:test';
+import { BUSYBOX, manifest, withSupervisor, type SupervisorHarness } from '../../helpers/supervisor.js';
 
 const ref = (name: string, path: string) => `    - {name: ${name}, valueFrom: {fieldRef: {fieldPath: "${path}"}}}`;
 const res = (name: string, resource: string, divisor?: string) =>
@@ -17,15 +16,9 @@ function envMap(text: string): Record<string, string> {
 }
 
 describe('environment and resources against containerd', () => {
-  let env: ContainerdEnv;
   let h: SupervisorHarness;
-  before(async () => {
-    env = await startContainerd();
-    h = await startSupervisor(env, { crashBackoffBaseMs: 1_000 });
-  });
-  after(async () => {
-    await h?.stop();
-    await env?.down();
+  withSupervisor({ crashBackoffBaseMs: 1_000 }, (x) => {
+    h = x;
   });
 
   test('fieldRef, resourceFieldRef and $(VAR) expansion, read with env in the container', async () => {

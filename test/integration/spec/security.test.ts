@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { startContainerd, type ContainerdEnv } from '../../helpers/containerd.js';
-import { BUSYBOX, cs, manifest, startSupervisor, type SupervisorHarness } from '../../helpers/supervisor.js';
+import { describe, test } from 'node:test';
+import { BUSYBOX, cs, manifest, withSupervisor, type SupervisorHarness } from '../../helpers/supervisor.js';
 
 const sleeper = (name: string, sc = '') => `  - {name: ${name}, image: ${BUSYBOX}, command: [sleep, "3600"]${sc ? `, securityContext: ${sc}` : ''}}`;
 
@@ -11,15 +10,9 @@ function statusField(status: string, key: string): string {
 }
 
 describe('security contexts against containerd', () => {
-  let env: ContainerdEnv;
   let h: SupervisorHarness;
-  before(async () => {
-    env = await startContainerd();
-    h = await startSupervisor(env, { crashBackoffBaseMs: 1_000 });
-  });
-  after(async () => {
-    await h?.stop();
-    await env?.down();
+  withSupervisor({ crashBackoffBaseMs: 1_000 }, (x) => {
+    h = x;
   });
 
   test('users, groups, capabilities, no_new_privs, read-only rootfs and sysctls', async () => {
