@@ -6,17 +6,25 @@
  *
  * Phase A runs `staticlet run` as a child process and samples it from /proc (clean CPU/RSS);
  * phase B stops it (static pods keep running) and adopts the same pods with an in-process
- * Supervisor, whose ProberManager exposes the lateness samples and probe counts.
+ * Supervisor, whose ProberManager exposes the lateness samples and probe counts. Phase C runs
+ * once those have stopped (the pods keep running) and points the bare prober
+ * (probes/bare-prober.ts, a child process) at the same pods: the same TCP connects, GETs and
+ * ExecSync calls on the same schedule, with no supervisor around them. Its CPU is the floor, and
+ * the report gives staticlet's as a ratio to it: CPU on this VM drifts between days, the ratio
+ * shows staticlet's own overhead.
  *
  * Needs root, like the containerd environment: the node reaches pod IPs through the .1 address
  * the benchmark puts on its own environment's bridge (see probes/net.ts); env.down() removes it.
  *
  * Run: npm run bench:probes. Env knobs: PROBES_SECONDS (60, window per phase),
  * PROBES_SETTLE_SECONDS (10), PROBES_WEB_PODS (110), PROBES_EXEC_PODS (20), PROBES_WEB_PERIOD (1),
- * PROBES_EXEC_PERIOD (10), PROBES_PHASES (AB; A or B for one), PROBES_READY_TIMEOUT_SECONDS (300),
+ * PROBES_EXEC_PERIOD (10), PROBES_PHASES (ABC; any of the letters, always run in that order; C needs
+ * A or B, which start the pods and bring them to Ready), PROBES_READY_TIMEOUT_SECONDS (300),
  * PROBES_TRACE (0; 1 prints every sampled second), PROBES_STATICLET_LOG (file to copy staticlet's
  * log to; phase B's goes to <file>.inproc), PROBES_CPU_PROF (file: V8 CPU profile of phase B's
- * window, top functions printed to stderr; the profiler's own cost then inflates phase B's CPU).
+ * window, top functions printed to stderr; the profiler's own cost then inflates phase B's CPU),
+ * PROBES_NODE_ARGS (space-separated Node flags for phase A's child, e.g. --perf-basic-prof for
+ * `perf record -p <pid>`).
  */
 import { readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
@@ -30,14 +38,15 @@ import { CriClient, POD_NAMESPACE_LABEL } from '../src/runtime/index.js';
 import { startContainerd, type ContainerdEnv } from '../test/helpers/containerd.js';
 import { removeNamespace } from './lifecycle/bare.js';
 import { abort, checkAborted } from './lifecycle/wait.js';
+import { BareProber, bareTargets, countMap } from './probes/bare.js';
 import { startInProcess, type InProcess } from './probes/inproc.js';
 import { addHostAddress, bridgeName, pickSubnet, removeBridge } from './probes/net.js';
 import { benchPods, convergence, kindOf, NAMESPACE, type Convergence, type PodKind, type PodMix } from './probes/pods.js';
 import { Profiler } from './probes/profile.js';
 import { containerdPid, findShims, type Shim } from './probes/proc.js';
-import { countKey, format, type PhaseReport, type Report } from './probes/report.js';
+import { countKey, format, type BareReport, type PhaseReport, type Report } from './probes/report.js';
 import { noteOf, ProbedStaticlet, summarizeNotes, type LogNote, type StaticletDirs } from './probes/staticlet.js';
-import { procCpuMs, sampleWindow, selfCpuMs, type WindowSubject } from './probes/window.js';
+import { procCpuMs, sampleWindow, selfCpuMs, type WindowResult, type WindowSubject } from './probes/window.js';
 
 function envInt(name: string, def: number, min = 0): number {
   const raw = process.env[name];
@@ -47,8 +56,10 @@ function envInt(name: string, def: number, min = 0): number {
   return n;
 }
 
-const phases = (process.env.PROBES_PHASES || 'AB').toUpperCase();
-if (!/^(A|B|AB)$/.test(phases)) throw new Error(`PROBES_PHASES must be A, B or AB, got ${phases}`);
+const phases = (process.env.PROBES_PHASES || 'ABC').toUpperCase();
+if (!/^[ABC]+$/.test(phases)) throw new Error(`PROBES_PHASES must be a combination of A, B and C, got ${phases}`);
+// Without a supervisor nothing would start the pods or tell when they are Ready.
+if (!/[AB]/.test(phases)) throw new Error(`PROBES_PHASES=${phases}: phase C probes the pods phase A or B started; add A or B`);
 const cfg = {
   seconds: envInt('PROBES_SECONDS', 60, 1),
   settleSeconds: envInt('PROBES_SETTLE_SECONDS', 10),
@@ -60,10 +71,12 @@ const cfg = {
   } satisfies PodMix,
   phaseA: phases.includes('A'),
   phaseB: phases.includes('B'),
+  phaseC: phases.includes('C'),
   readyTimeoutMs: envInt('PROBES_READY_TIMEOUT_SECONDS', 300, 1) * 1000,
   trace: envInt('PROBES_TRACE', 0) > 0,
   log: process.env.PROBES_STATICLET_LOG || undefined,
   cpuProf: process.env.PROBES_CPU_PROF || undefined,
+  nodeArgs: (process.env.PROBES_NODE_ARGS ?? '').split(' ').filter(Boolean),
 };
 const expected = cfg.mix.web + cfg.mix.exec;
 
@@ -99,26 +112,34 @@ async function taggedShims(env: ContainerdEnv, cri: CriClient): Promise<Array<Sh
   });
 }
 
-interface PhaseInput {
+interface WindowInput {
   label: string;
   env: ContainerdEnv;
   cri: CriClient;
   subject: WindowSubject;
-  list: () => Promise<Pod[]>;
-  t0: number;
   /** Right before / after the window (the CPU profiler). */
   open?: () => Promise<void>;
   close?: () => Promise<void>;
 }
 
-/** Converge, settle, sample one window; the caller adds what only it can see. */
-async function runPhase(p: PhaseInput): Promise<{ report: Omit<PhaseReport, 'warnings'>; fromEpoch: number; toEpoch: number; startPerf: number; endPerf: number }> {
-  const convergedMs = await waitConverged(p.list, p.t0, p.label);
-  progress(`${p.label}: settling ${cfg.settleSeconds} s`);
+/** One sampled window, with its bounds for picking log lines and ExecSync calls that fell in it. */
+interface Sample {
+  window: WindowResult;
+  fromEpoch: number;
+  toEpoch: number;
+  startPerf: number;
+  endPerf: number;
+}
+
+async function settle(label: string): Promise<void> {
+  progress(`${label}: settling ${cfg.settleSeconds} s`);
   await sleep(cfg.settleSeconds * 1000, undefined, { signal: abort.signal });
-  const before: Convergence = convergence(await p.list());
+}
+
+/** The same window for every phase: subject, containerd and the benchmark's shims. */
+async function sample(p: WindowInput): Promise<Sample> {
   const shims = await taggedShims(p.env, p.cri);
-  progress(`${p.label}: sampling for ${cfg.seconds} s (supervisor pid ${p.subject.pid}, ${shims.length} shims)`);
+  progress(`${p.label}: sampling for ${cfg.seconds} s (pid ${p.subject.pid}, ${shims.length} shims)`);
   await p.open?.();
   const fromEpoch = Date.now();
   const startPerf = performance.now();
@@ -126,15 +147,54 @@ async function runPhase(p: PhaseInput): Promise<{ report: Omit<PhaseReport, 'war
   const endPerf = performance.now();
   const toEpoch = Date.now();
   await p.close?.();
+  progress(`${p.label}: ${window.supCpuPct.toFixed(2)} % CPU, RSS ${(window.rssEndKb / 1000).toFixed(0)} MB`);
+  return { window, fromEpoch, toEpoch, startPerf, endPerf };
+}
+
+interface PhaseInput extends WindowInput {
+  list: () => Promise<Pod[]>;
+  t0: number;
+}
+
+/** A supervisor's phase: converge, settle, sample one window; the caller adds what only it can see. */
+async function runPhase(p: PhaseInput): Promise<Sample & { report: Omit<PhaseReport, 'warnings'> }> {
+  const convergedMs = await waitConverged(p.list, p.t0, p.label);
+  await settle(p.label);
+  const before: Convergence = convergence(await p.list());
+  const s = await sample(p);
   const after = convergence(await p.list());
-  progress(`${p.label}: supervisor ${window.supCpuPct.toFixed(2)} % CPU, RSS ${(window.rssEndKb / 1000).toFixed(0)} MB; ${after.ready}/${expected} ready`);
-  return {
-    report: { label: p.label, settleSeconds: cfg.settleSeconds, convergedMs, window, after, restartsInWindow: after.restarts - before.restarts },
-    fromEpoch,
-    toEpoch,
-    startPerf,
-    endPerf,
-  };
+  progress(`${p.label}: ${after.ready}/${expected} ready after the window`);
+  return { ...s, report: { label: p.label, settleSeconds: cfg.settleSeconds, convergedMs, window: s.window, after, restartsInWindow: after.restarts - before.restarts } };
+}
+
+/**
+ * Phase C: the bare prober against the pods the earlier phases left running. Its counts cover
+ * its whole life (settling and window): it reports them only when it stops.
+ */
+async function runBarePhase(env: ContainerdEnv, cri: CriClient, work: string): Promise<BareReport> {
+  const label = 'phase C (bare prober)';
+  const targets = await bareTargets(cri, cfg.mix, env.socket);
+  const file = join(work, 'bare-targets.json');
+  await writeFile(file, JSON.stringify(targets));
+  const prober = await BareProber.start(file);
+  try {
+    progress(`${label}: probing ${targets.webIPs.length} web pod IPs and ${targets.execContainerIds.length} exec containers`);
+    await settle(label);
+    const { window } = await sample({ label, env, cri, subject: { pid: prober.pid, cpuMs: procCpuMs(prober.pid) } });
+    const counts = await prober.stop();
+    const running = await cri.listContainers({ state: 'running', labelSelector: { [POD_NAMESPACE_LABEL]: NAMESPACE } });
+    return {
+      label,
+      settleSeconds: cfg.settleSeconds,
+      window,
+      counts: countMap(counts),
+      countSeconds: counts.seconds,
+      targets: { web: targets.webIPs.length, exec: targets.execContainerIds.length },
+      runningAtEnd: running.length,
+    };
+  } finally {
+    prober.kill();
+  }
 }
 
 async function stagePods(env: ContainerdEnv, dirs: StaticletDirs, work: string): Promise<void> {
@@ -177,7 +237,7 @@ async function main(): Promise<void> {
 
     if (cfg.phaseA) {
       const t0 = performance.now();
-      child = new ProbedStaticlet(env.endpoint, dirs, cfg.log ? { logCopy: cfg.log } : {});
+      child = new ProbedStaticlet(env.endpoint, dirs, { nodeArgs: cfg.nodeArgs, ...(cfg.log ? { logCopy: cfg.log } : {}) });
       await child.waitReady(60_000);
       const socket = join(dirs.root, 'staticlet.sock');
       const c = child;
@@ -249,6 +309,8 @@ async function main(): Promise<void> {
         .filter((n): n is LogNote => n !== undefined);
       report.phaseB = { ...r.report, warnings: summarizeNotes(notes, r.fromEpoch, r.toEpoch), lateness, latenessMaxPerSecond, probeCounts, execCalls };
     }
+
+    if (cfg.phaseC) report.phaseC = await runBarePhase(env, cri, work);
   } catch (err) {
     if (child) process.stderr.write(`last staticlet log lines:\n${child.lastLines()}\n`);
     throw err;
