@@ -25,7 +25,7 @@ export class Relister {
 
   async relist(): Promise<RelistResult> {
     const selector = { labelSelector: managedSelector() };
-    const [sandboxes, containers] = await Promise.all([this.runtime.listPodSandboxes(selector), this.runtime.listContainers(selector)]);
+    const [sandboxes, containers] = await Promise.all([this.runtime.listPodSandboxBriefs(selector), this.runtime.listContainerBriefs(selector)]);
     const parts = new Map<string, string[]>();
     const pods = new Map<string, PodRef>();
     const add = (labels: Record<string, string>, entry: string): void => {

@@ -70,6 +70,8 @@ export interface PodSandboxConfig {
 
 export type PodSandboxState = 'ready' | 'notready';
 
+export type PodSandboxBrief = Pick<PodSandbox, 'id' | 'state' | 'labels'>;
+
 export interface PodSandbox {
   id: string;
   metadata: PodSandboxMetadata;
@@ -167,6 +169,8 @@ export interface ContainerConfig {
 }
 
 export type ContainerState = 'created' | 'running' | 'exited' | 'unknown';
+
+export type ContainerBrief = Pick<Container, 'id' | 'podSandboxId' | 'state' | 'labels'>;
 
 export interface Container {
   id: string;
@@ -301,6 +305,8 @@ export interface Runtime {
   removePodSandbox(podSandboxId: string, opts?: CallOptions): Promise<void>;
   podSandboxStatus(podSandboxId: string, opts?: CallOptions): Promise<PodSandboxStatus>;
   listPodSandboxes(filter?: PodSandboxFilter, opts?: CallOptions): Promise<PodSandbox[]>;
+  /** listPodSandboxes with only what the relist reads; cheaper to decode, once a second. */
+  listPodSandboxBriefs(filter?: PodSandboxFilter, opts?: CallOptions): Promise<PodSandboxBrief[]>;
 
   createContainer(podSandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig, opts?: CallOptions): Promise<string>;
   startContainer(containerId: string, opts?: CallOptions): Promise<void>;
@@ -308,6 +314,8 @@ export interface Runtime {
   stopContainer(containerId: string, timeoutSeconds: number, opts?: CallOptions): Promise<void>;
   removeContainer(containerId: string, opts?: CallOptions): Promise<void>;
   listContainers(filter?: ContainerFilter, opts?: CallOptions): Promise<Container[]>;
+  /** listContainers with only what the relist reads. */
+  listContainerBriefs(filter?: ContainerFilter, opts?: CallOptions): Promise<ContainerBrief[]>;
   containerStatus(containerId: string, opts?: CallOptions): Promise<ContainerStatus>;
   updateContainerResources(containerId: string, resources: LinuxContainerResources, opts?: CallOptions): Promise<void>;
   reopenContainerLog(containerId: string, opts?: CallOptions): Promise<void>;

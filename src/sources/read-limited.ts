@@ -23,17 +23,23 @@ export async function readLimited(path: string, maxBytes: number): Promise<ReadO
     if (!st.isFile()) return { notFile: true };
     if (st.size > maxBytes) return { error: `file is ${st.size} bytes, over the limit of ${maxBytes} bytes` };
     // The file may grow between stat and read: read until EOF, stopping one byte past the limit.
+    // The first buffer is the stat size plus one, so a file as large as fstat said (every rescan
+    // re-reads them all) takes a single read: one that comes up short of its buffer once the
+    // stat size is reached is at EOF. A file that shrank meanwhile is read until a 0-byte read.
     const chunks: Buffer[] = [];
     let total = 0;
+    let want = Math.min(st.size + 1, maxBytes + 1);
     for (;;) {
-      const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, maxBytes + 1 - total));
+      const chunk = Buffer.allocUnsafe(want);
       const { bytesRead } = await fh.read(chunk, 0, chunk.length, total);
       if (bytesRead === 0) break;
       chunks.push(chunk.subarray(0, bytesRead));
       total += bytesRead;
       if (total > maxBytes) return { error: `file is over the limit of ${maxBytes} bytes` };
+      if (bytesRead < chunk.length && total >= st.size) break;
+      want = Math.min(64 * 1024, maxBytes + 1 - total);
     }
-    return { content: Buffer.concat(chunks, total) };
+    return { content: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total) };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EISDIR') return { notFile: true };

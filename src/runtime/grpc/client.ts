@@ -5,7 +5,7 @@ import { DEFAULT_RUNTIME_ENDPOINT, parseEndpoint } from '../endpoint.js';
 import { DeadlineExceededError, fromGrpcError, UnavailableError } from '../errors.js';
 import type * as T from '../types.js';
 import * as C from './convert.js';
-import { loadCri } from './proto.js';
+import { loadCri, loadRelist, type RelistMethods } from './proto.js';
 import type * as W from './wire.js';
 import type { ImageServiceClient, RuntimeServiceClient } from './wire.js';
 
@@ -61,6 +61,10 @@ export class CriClient implements T.RuntimeClient {
   readonly imageEndpoint: string;
   private readonly rt: RuntimeServiceClient;
   private readonly img: ImageServiceClient;
+  /** Parsed on first use: only `staticlet run` relists. */
+  private get relist(): RelistMethods {
+    return loadRelist();
+  }
   private readonly channels: Channel[];
   private readonly longMs: number;
   private readonly shortMs: number;
@@ -174,6 +178,14 @@ export class CriClient implements T.RuntimeClient {
     return r.items.map(C.podSandbox);
   }
 
+  async listPodSandboxBriefs(filter?: T.PodSandboxFilter, opts?: T.CallOptions): Promise<T.PodSandboxBrief[]> {
+    const m = this.relist.ListPodSandbox;
+    const r = await this.call<W.SandboxStates__Output>('ListPodSandbox', 'short', true, opts, (meta, o, cb) =>
+      this.rt.makeUnaryRequest(m.path, m.requestSerialize, m.responseDeserialize, { filter: C.podSandboxFilter(filter) }, meta, o, cb),
+    );
+    return r.items.map(C.podSandboxBrief);
+  }
+
   async createContainer(podSandboxId: string, config: T.ContainerConfig, sandboxConfig: T.PodSandboxConfig, opts?: T.CallOptions): Promise<string> {
     const req = { pod_sandbox_id: podSandboxId, config: C.containerConfig(config), sandbox_config: C.podSandboxConfig(sandboxConfig) };
     const r = await this.call<W.CreateContainerResponse__Output>('CreateContainer', 'long', false, opts, (m, o, cb) => this.rt.CreateContainer(req, m, o, cb));
@@ -197,6 +209,14 @@ export class CriClient implements T.RuntimeClient {
   async listContainers(filter?: T.ContainerFilter, opts?: T.CallOptions): Promise<T.Container[]> {
     const r = await this.call<W.ListContainersResponse__Output>('ListContainers', 'short', true, opts, (m, o, cb) => this.rt.ListContainers({ filter: C.containerFilter(filter) }, m, o, cb));
     return r.containers.map(C.container);
+  }
+
+  async listContainerBriefs(filter?: T.ContainerFilter, opts?: T.CallOptions): Promise<T.ContainerBrief[]> {
+    const m = this.relist.ListContainers;
+    const r = await this.call<W.ContainerStates__Output>('ListContainers', 'short', true, opts, (meta, o, cb) =>
+      this.rt.makeUnaryRequest(m.path, m.requestSerialize, m.responseDeserialize, { filter: C.containerFilter(filter) }, meta, o, cb),
+    );
+    return r.containers.map(C.containerBrief);
   }
 
   async containerStatus(containerId: string, opts?: T.CallOptions): Promise<T.ContainerStatus> {

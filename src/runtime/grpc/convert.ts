@@ -233,6 +233,14 @@ export function container(c: W.Container__Output): T.Container {
   };
 }
 
+export function containerBrief(c: W.ContainerBrief__Output): T.ContainerBrief {
+  return { id: c.id, podSandboxId: c.pod_sandbox_id, state: CONTAINER_STATE[c.state], labels: c.labels };
+}
+
+export function podSandboxBrief(s: W.SandboxBrief__Output): T.PodSandboxBrief {
+  return { id: s.id, state: SANDBOX_STATE[s.state], labels: s.labels };
+}
+
 export function containerStatus(s: W.ContainerStatus__Output): T.ContainerStatus {
   return {
     id: s.id,

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadPackageDefinition } from '@grpc/grpc-js';
+import { loadPackageDefinition, type MethodDefinition, type ServiceDefinition } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import type { ProtoGrpcType } from '../generated/cri-v1.js';
+import type * as W from './wire.js';
 
 export const PROTO_FILE = 'proto/cri-v1.proto';
 
@@ -22,9 +23,28 @@ export function findProtoFile(from: string = dirname(fileURLToPath(import.meta.u
 let cached: ProtoGrpcType | undefined;
 
 /** Loader options must match proto/gen-types.sh, or the generated types would lie. */
+const LOADER_OPTIONS = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true };
+
 export function loadCri(): ProtoGrpcType {
-  cached ??= loadPackageDefinition(
-    loadSync(findProtoFile(), { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true }),
-  ) as unknown as ProtoGrpcType;
+  cached ??= loadPackageDefinition(loadSync(findProtoFile(), LOADER_OPTIONS)) as unknown as ProtoGrpcType;
   return cached;
+}
+
+/** The two relist calls, with the ordinary requests and lean response decoders (proto/cri-v1-relist.proto). */
+export interface RelistMethods {
+  ListPodSandbox: MethodDefinition<W.ListPodSandboxRequest, W.SandboxStates__Output>;
+  ListContainers: MethodDefinition<W.ListContainersRequest, W.ContainerStates__Output>;
+}
+
+let relist: RelistMethods | undefined;
+
+export function loadRelist(): RelistMethods {
+  if (!relist) {
+    const file = findProtoFile().replace(/cri-v1\.proto$/, 'cri-v1-relist.proto');
+    const def = loadSync(file, { ...LOADER_OPTIONS, includeDirs: [dirname(file)] })['staticlet.relist.Relist'] as ServiceDefinition;
+    // Sent to the runtime's own service: only the decoding of the answer differs.
+    const onRuntime = (name: keyof RelistMethods): MethodDefinition<object, object> => ({ ...def[name]!, path: `/runtime.v1.RuntimeService/${name}` });
+    relist = { ListPodSandbox: onRuntime('ListPodSandbox'), ListContainers: onRuntime('ListContainers') } as RelistMethods;
+  }
+  return relist;
 }

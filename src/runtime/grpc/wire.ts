@@ -1,4 +1,7 @@
 /** Short names for the generated CRI message types used by convert.ts and the client. */
+import type { ContainerState__Output } from '../generated/runtime/v1/ContainerState.js';
+import type { PodSandboxState__Output } from '../generated/runtime/v1/PodSandboxState.js';
+
 export type { AuthConfig, AuthConfig__Output } from '../generated/runtime/v1/AuthConfig.js';
 export type { Capability, Capability__Output } from '../generated/runtime/v1/Capability.js';
 export type { Container, Container__Output } from '../generated/runtime/v1/Container.js';
@@ -95,3 +98,22 @@ export type { VersionRequest, VersionRequest__Output } from '../generated/runtim
 export type { VersionResponse, VersionResponse__Output } from '../generated/runtime/v1/VersionResponse.js';
 export type { RuntimeServiceClient } from '../generated/runtime/v1/RuntimeService.js';
 export type { ImageServiceClient } from '../generated/runtime/v1/ImageService.js';
+
+/** The lean relist answers (proto/cri-v1-relist.proto); written by hand: four small messages. */
+export interface SandboxBrief__Output {
+  id: string;
+  state: PodSandboxState__Output;
+  labels: Record<string, string>;
+}
+export interface SandboxStates__Output {
+  items: SandboxBrief__Output[];
+}
+export interface ContainerBrief__Output {
+  id: string;
+  pod_sandbox_id: string;
+  state: ContainerState__Output;
+  labels: Record<string, string>;
+}
+export interface ContainerStates__Output {
+  containers: ContainerBrief__Output[];
+}

@@ -8,6 +8,7 @@ import {
   NotFoundError,
   POD_UID_LABEL,
   connectRuntime,
+  managedSelector,
 } from '../../../src/runtime/index.js';
 import { startContainerd, type ContainerdEnv } from '../../helpers/containerd.js';
 import { containerConfig, sandboxConfig, waitFor } from './fixtures.js';
@@ -180,6 +181,42 @@ describe('CRI lifecycle against a real containerd', () => {
     } finally {
       await client.stopPodSandbox(podId);
       await client.removePodSandbox(podId);
+    }
+  });
+  it('answers the relist with the same identity, state and labels as the full lists', async () => {
+    const made: string[] = [];
+    try {
+      // One sandbox of each state, with containers created, running and exited.
+      for (const [i, state] of (['created', 'running', 'exited'] as const).entries()) {
+        const sb = sandboxConfig(env.dir, `brief-${i}`, true);
+        const podId = await client.runPodSandbox(sb);
+        made.push(podId);
+        const cid = await client.createContainer(podId, containerConfig(sb, 'main', env.busyboxImage, state === 'exited' ? ['true'] : ['sleep', '3600']), sb);
+        if (state !== 'created') await client.startContainer(cid);
+        if (state === 'exited') {
+          await waitFor('container to exit', async () => ((await client.containerStatus(cid)).state === 'exited' ? true : undefined));
+          await client.stopPodSandbox(podId);
+        }
+      }
+      const selector = { labelSelector: managedSelector() };
+      const byId = <T extends { id: string }>(xs: T[]): T[] => [...xs].sort((a, b) => a.id.localeCompare(b.id));
+      const containers = byId(await client.listContainers(selector));
+      assert.deepEqual(
+        byId(await client.listContainerBriefs(selector)),
+        containers.map((c) => ({ id: c.id, podSandboxId: c.podSandboxId, state: c.state, labels: c.labels })),
+      );
+      assert.deepEqual(new Set(containers.filter((c) => made.includes(c.podSandboxId)).map((c) => c.state)), new Set(['created', 'running', 'exited']));
+      const sandboxes = byId(await client.listPodSandboxes(selector));
+      assert.deepEqual(
+        byId(await client.listPodSandboxBriefs(selector)),
+        sandboxes.map((s) => ({ id: s.id, state: s.state, labels: s.labels })),
+      );
+      assert.deepEqual(new Set(sandboxes.filter((s) => made.includes(s.id)).map((s) => s.state)), new Set(['ready', 'notready']));
+    } finally {
+      for (const id of made) {
+        await client.stopPodSandbox(id);
+        await client.removePodSandbox(id);
+      }
     }
   });
 });
