@@ -16,6 +16,7 @@
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { PROBE_USER_AGENT } from '../../src/probes/handlers/common.js';
 import { loadCri } from '../../src/runtime/grpc/proto.js';
 import type { BareCounts, BareTargets, ProbeName } from './bare.js';
 
@@ -89,7 +90,7 @@ const tcp = (host: string): Promise<boolean> => onSocket(host, (s, done) => s.on
 
 /** The bytes staticlet sends for an httpGet probe of / on :8080 (its first request, cached). */
 function request(host: string): Buffer {
-  return Buffer.from(`GET / HTTP/1.1\r\nHost: ${host}:${PORT}\r\nUser-Agent: staticlet-probe/1.0\r\nAccept: */*\r\nConnection: close\r\n\r\n`, 'latin1');
+  return Buffer.from(`GET / HTTP/1.1\r\nHost: ${host}:${PORT}\r\nUser-Agent: ${PROBE_USER_AGENT}\r\nAccept: */*\r\nConnection: close\r\n\r\n`, 'latin1');
 }
 
 /** Status 200-399 once the response is complete (Content-Length read, or the server closed); undefined while more is due. */
