@@ -19,9 +19,16 @@ export interface DirectorySourceOptions {
   deleteGraceMs?: number;
   /** A file written continuously is still read at least this often. */
   maxDelayMs?: number;
-  /** How often a missing directory is looked for. */
+  /** How often the directory itself is checked: appeared, gone, or replaced by another one. */
   missingPollMs?: number;
 }
+
+/**
+ * chokidar drops a file's 'change' events for 50 ms after it reports one (and raw events for 5 ms),
+ * so a second write soon after the first goes unreported. Every event therefore also schedules a
+ * read once that window has passed; unchanged content is then not reported again.
+ */
+const CHOKIDAR_QUIET_MS = 60;
 
 interface Known {
   hash: string;
@@ -41,15 +48,19 @@ export class DirectorySource implements ManifestSource {
   private readonly known = new Map<string, Known>();
   private watcher: FSWatcher | undefined;
   private onBatch: ((b: SourceBatch) => void) | undefined;
-  private readonly due = new Map<string, { at: number; first: number }>();
+  /** Paths to read: `at` is the next read, `recheck` one more read after chokidar's quiet window. */
+  private readonly due = new Map<string, { at: number; first: number; recheck: number }>();
   private timer: NodeJS.Timeout | undefined;
   private rescanTimer: NodeJS.Timeout | undefined;
-  private missingTimer: NodeJS.Timeout | undefined;
+  private checkTimer: NodeJS.Timeout | undefined;
+  /** dev:ino of the directory the watcher was started on. */
+  private watchedIdentity: string | undefined;
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
   private readonly stopping: Promise<void>;
   private signalStop: () => void = () => undefined;
   private present = false;
+  private warnedMissing = false;
   private readonly debounceMs: number;
   private readonly deleteGraceMs: number;
   private readonly maxDelayMs: number;
@@ -70,6 +81,10 @@ export class DirectorySource implements ManifestSource {
     await this.resync();
     this.rescanTimer = setInterval(() => void this.resync(), this.opts.rescanMs);
     this.rescanTimer.unref();
+    // A removed or replaced directory is not always evented (the watch follows the old inode),
+    // so its identity is checked with one stat a period rather than waiting for the rescan.
+    this.checkTimer = setInterval(() => void this.checkDirectory(), this.missingPollMs);
+    this.checkTimer.unref();
   }
 
   async stop(): Promise<void> {
@@ -77,7 +92,7 @@ export class DirectorySource implements ManifestSource {
     this.signalStop();
     clearInterval(this.rescanTimer);
     clearTimeout(this.timer);
-    clearInterval(this.missingTimer);
+    clearInterval(this.checkTimer);
     await this.closeWatcher();
     await this.chain;
   }
@@ -87,9 +102,11 @@ export class DirectorySource implements ManifestSource {
     return this.serialize(async () => {
       if (this.stopped) return;
       let names: string[];
+      let identity: string;
       try {
         const st = await stat(this.dir);
         if (!st.isDirectory()) throw Object.assign(new Error(`${this.dir} is not a directory`), { code: 'ENOTDIR' });
+        identity = `${st.dev}:${st.ino}`;
         names = await readdir(this.dir);
       } catch (err) {
         await this.directoryMissing(err as NodeJS.ErrnoException);
@@ -97,12 +114,15 @@ export class DirectorySource implements ManifestSource {
       }
       if (!this.present) {
         this.present = true;
-        clearInterval(this.missingTimer);
-        this.missingTimer = undefined;
         this.opts.logger.info({ path: this.dir }, 'watching static pod directory');
+      }
+      if (this.watcher && this.watchedIdentity !== identity) {
+        this.opts.logger.info({ path: this.dir }, 'static pod directory was replaced; watching the new one');
+        await this.closeWatcher();
       }
       // Watch before listing: a file written between the two is then either listed or evented.
       if (!this.watcher) {
+        this.watchedIdentity = identity;
         await this.startWatcher();
         if (this.stopped) {
           await this.closeWatcher();
@@ -130,7 +150,8 @@ export class DirectorySource implements ManifestSource {
   }
 
   private async directoryMissing(err: NodeJS.ErrnoException): Promise<void> {
-    if (this.present || !this.missingTimer) {
+    if (this.present || !this.warnedMissing) {
+      this.warnedMissing = true;
       this.opts.logger.warn({ path: this.dir, err: err.message }, 'static pod directory is not available; waiting for it to appear');
     }
     this.present = false;
@@ -139,17 +160,19 @@ export class DirectorySource implements ManifestSource {
     const updates: SourceUpdate[] = [...this.known.keys()].map((location) => ({ location, deleted: true as const }));
     this.known.clear();
     this.emit({ updates, full: true });
-    if (!this.missingTimer && !this.stopped) {
-      this.missingTimer = setInterval(() => {
-        stat(this.dir).then(
-          (st) => {
-            if (st.isDirectory()) void this.resync();
-          },
-          () => undefined,
-        );
-      }, this.missingPollMs);
-      this.missingTimer.unref();
+  }
+
+  /** Resyncs when the directory appeared, disappeared or is another one than the watched. */
+  private async checkDirectory(): Promise<void> {
+    let identity: string | undefined;
+    try {
+      const st = await stat(this.dir);
+      if (st.isDirectory()) identity = `${st.dev}:${st.ino}`;
+    } catch {
+      // Missing: identity stays undefined.
     }
+    const watched = this.present ? this.watchedIdentity : undefined;
+    if (identity !== watched && !this.stopped) await this.resync();
   }
 
   private async startWatcher(): Promise<void> {
@@ -190,7 +213,8 @@ export class DirectorySource implements ManifestSource {
     const prev = this.due.get(path);
     const first = prev?.first ?? now;
     const wait = kind === 'delete' ? this.deleteGraceMs : this.debounceMs;
-    this.due.set(path, { at: Math.min(now + wait, first + this.maxDelayMs), first });
+    const at = Math.min(now + wait, first + this.maxDelayMs);
+    this.due.set(path, { at, first, recheck: Math.max(at, now + CHOKIDAR_QUIET_MS) });
     this.arm();
   }
 
@@ -205,7 +229,11 @@ export class DirectorySource implements ManifestSource {
     return this.serialize(async () => {
       const now = Date.now();
       const ready = [...this.due.entries()].filter(([, d]) => d.at <= now).map(([p]) => p);
-      for (const p of ready) this.due.delete(p);
+      for (const p of ready) {
+        const d = this.due.get(p)!;
+        if (d.recheck > d.at) this.due.set(p, { at: d.recheck, first: d.recheck, recheck: d.recheck });
+        else this.due.delete(p);
+      }
       this.arm();
       const updates: SourceUpdate[] = [];
       for (const path of ready.sort()) {

@@ -81,6 +81,16 @@ describe('directory source', () => {
     await eventually(() => !m.files.has(f('a.yaml')), { what: 'delete' });
   });
 
+  test('writes in quick succession end in the last content (chokidar drops changes for 50 ms)', async () => {
+    await writeFile(f('a.yaml'), 'v0');
+    await start();
+    for (let i = 1; i <= 20; i++) {
+      await writeFile(f('a.yaml'), `v${i}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await eventually(() => m.files.get(f('a.yaml')) === 'v20', { what: 'last write', timeoutMs: 2000 });
+  });
+
   test('dotfiles and editor scratch files created later are ignored', async () => {
     await start();
     for (const n of ['.x.yaml', '.web.yaml.swp', '.web.yaml.swx', 'web.yaml~', '4913', '.#web.yaml']) await writeFile(f(n), 'x');
@@ -140,6 +150,23 @@ describe('directory source', () => {
     await mkdir(late);
     await writeFile(join(late, 'b.yaml'), 'b');
     await eventually(() => m.files.get(join(late, 'b.yaml')) === 'b', { what: 'recreated directory' });
+  });
+
+  test('a directory replaced by another one is followed', async () => {
+    const live = join(dir.path, 'manifests');
+    await mkdir(live);
+    await writeFile(join(live, 'a.yaml'), 'a');
+    await start({}, live);
+    assert.deepEqual(m.names(), ['a.yaml']);
+    const next = join(dir.path, 'manifests.next');
+    await mkdir(next);
+    await writeFile(join(next, 'b.yaml'), 'b');
+    // Swapped the way configuration management does it: the old directory moved away, the new one in.
+    await rename(live, join(dir.path, 'manifests.old'));
+    await rename(next, live);
+    await eventually(() => m.names().join() === 'b.yaml', { what: 'the new directory only' });
+    await writeFile(join(live, 'c.yaml'), 'c');
+    await eventually(() => m.files.get(join(live, 'c.yaml')) === 'c', { what: 'a file written into the new directory' });
   });
 
   test('the periodic rescan repairs a state that missed its events', async () => {
