@@ -23,8 +23,11 @@
  * PROBES_TRACE (0; 1 prints every sampled second), PROBES_STATICLET_LOG (file to copy staticlet's
  * log to; phase B's goes to <file>.inproc), PROBES_CPU_PROF (file: V8 CPU profile of phase B's
  * window, top functions printed to stderr; the profiler's own cost then inflates phase B's CPU),
- * PROBES_NODE_ARGS (space-separated Node flags for phase A's child, e.g. --perf-basic-prof for
- * `perf record -p <pid>`).
+ * PROBES_NODE_ARGS (space-separated Node flags for phase A's child and phase C's bare prober;
+ * unset means the flags of systemd/staticlet.service's ExecStart, set replaces them: e.g.
+ * PROBES_NODE_ARGS= for Node's defaults, or add --perf-basic-prof for `perf record -p <pid>`).
+ * Phase B runs in this process, so it has this process's flags: `npm run bench:probes` passes
+ * the service's.
  */
 import { readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
@@ -38,6 +41,7 @@ import { CriClient, POD_NAMESPACE_LABEL } from '../src/runtime/index.js';
 import { startContainerd, type ContainerdEnv } from '../test/helpers/containerd.js';
 import { removeNamespace } from './lifecycle/bare.js';
 import { abort, checkAborted } from './lifecycle/wait.js';
+import { nodeFlagsFromEnv, serviceNodeFlags } from './lib/node-flags.js';
 import { BareProber, bareTargets, countMap } from './probes/bare.js';
 import { startInProcess, type InProcess } from './probes/inproc.js';
 import { addHostAddress, bridgeName, pickSubnet, removeBridge } from './probes/net.js';
@@ -76,7 +80,7 @@ const cfg = {
   trace: envInt('PROBES_TRACE', 0) > 0,
   log: process.env.PROBES_STATICLET_LOG || undefined,
   cpuProf: process.env.PROBES_CPU_PROF || undefined,
-  nodeArgs: (process.env.PROBES_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  nodeArgs: nodeFlagsFromEnv('PROBES_NODE_ARGS'),
 };
 const expected = cfg.mix.web + cfg.mix.exec;
 
@@ -176,7 +180,7 @@ async function runBarePhase(env: ContainerdEnv, cri: CriClient, work: string): P
   const targets = await bareTargets(cri, cfg.mix, env.socket);
   const file = join(work, 'bare-targets.json');
   await writeFile(file, JSON.stringify(targets));
-  const prober = await BareProber.start(file);
+  const prober = await BareProber.start(file, cfg.nodeArgs);
   try {
     progress(`${label}: probing ${targets.webIPs.length} web pod IPs and ${targets.execContainerIds.length} exec containers`);
     await settle(label);
@@ -231,6 +235,7 @@ async function main(): Promise<void> {
       mix: cfg.mix,
       subnet: net.subnet,
       profiled: cfg.phaseB && cfg.cpuProf !== undefined,
+      nodeFlags: { child: cfg.nodeArgs, inProcess: process.execArgv, service: serviceNodeFlags() },
     };
     await stagePods(env, dirs, work);
     progress(`${expected} manifests written to ${dirs.manifests}`);

@@ -3,6 +3,7 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkAborted } from '../lifecycle/wait.js';
+import { serviceNodeFlags } from './node-flags.js';
 
 /** The CLI as users run it: found by walking up from this module (dist/bench/...). */
 export function findBin(): string {
@@ -16,7 +17,7 @@ export function findBin(): string {
 export interface ChildOptions {
   /** Copy of the full log, for digging into an anomaly. */
   logCopy?: string;
-  /** Node flags before the script (e.g. --cpu-prof). */
+  /** Node flags before the script (e.g. --cpu-prof); default: the systemd unit's. */
   nodeArgs?: string[];
   /** Every log line, for the benchmark's own bookkeeping. */
   onLine?(line: string): void;
@@ -34,7 +35,7 @@ export class StaticletChild {
   private readonly exited: Promise<number | null>;
 
   constructor(runArgs: string[], private readonly opts: ChildOptions = {}) {
-    this.child = spawn(process.execPath, [...(opts.nodeArgs ?? []), findBin(), ...runArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = spawn(process.execPath, [...(opts.nodeArgs ?? serviceNodeFlags()), findBin(), ...runArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
     if (opts.logCopy) this.child.stderr!.pipe(createWriteStream(opts.logCopy));
     let buf = '';
     this.child.stderr!.on('data', (d: Buffer) => {

@@ -74,9 +74,9 @@ export class BareProber {
   }
 
   /** Spawns it and waits for `ready`; a prober that never gets there is killed. */
-  static async start(targetsFile: string, timeoutMs = 30_000): Promise<BareProber> {
+  static async start(targetsFile: string, nodeArgs: string[] = [], timeoutMs = 30_000): Promise<BareProber> {
     // stdin stays open: its end tells the prober the benchmark is gone (see bare-prober.ts).
-    const p = new BareProber(spawn(process.execPath, [SCRIPT, targetsFile], { stdio: ['pipe', 'pipe', 'inherit'] }));
+    const p = new BareProber(spawn(process.execPath, [...nodeArgs, SCRIPT, targetsFile], { stdio: ['pipe', 'pipe', 'inherit'] }));
     try {
       await p.waitReady(timeoutMs);
     } catch (err) {

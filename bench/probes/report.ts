@@ -48,6 +48,8 @@ export interface Report {
   subnet: string;
   /** Phase B ran under the V8 CPU profiler (its CPU figure is inflated). */
   profiled: boolean;
+  /** Node flags of phase A's child and phase C's prober, and of this process (phase B). */
+  nodeFlags: { child: string[]; inProcess: string[]; service: string[] };
   phaseA?: PhaseReport;
   phaseB?: PhaseReport & InProcessExtras;
   phaseC?: BareReport;
@@ -62,6 +64,7 @@ const f = (x: number, d = 1): string => {
   const s = x.toFixed(d);
   return /^-0(\.0*)?$/.test(s) ? s.slice(1) : s; // no "-0.0" for a tiny negative sample
 };
+const flags = (list: string[]): string => (list.length ? list.join(' ') : '(none)');
 const verdict = (ok: boolean): string => (ok ? 'ok' : 'MISSED');
 
 export function countKey(kind: PodKind, probeType: string, result: string): string {
@@ -77,6 +80,7 @@ export function format(r: Report): string {
     `    + ${mix.exec} exec (sleep; liveness exec [cat /etc/hostname], readiness exec [true], period ${mix.execPeriodSeconds} s)`,
     `    = ${total} pods on the pod network ${r.subnet}, probed from the node.`,
     `Phase A: \`staticlet run\` as a child process; CPU and RSS from /proc/<pid>. No lateness (no endpoint exposes it).`,
+    `Node flags: phases A and C ${flags(r.nodeFlags.child)}, phase B ${flags(r.nodeFlags.inProcess)} (systemd/staticlet.service uses ${flags(r.nodeFlags.service)}).`,
     `Phase B: the same Supervisor in the benchmark process, adopting the same running pods; lateness from`,
     `         ProberManager.lateness (probe timer callback start vs due, both from Date.now()). Its CPU includes the`,
     `         harness, which only awaits a 1 s timer that reads /proc and drains the lateness buffer.`,
