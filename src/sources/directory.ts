@@ -79,6 +79,7 @@ export class DirectorySource implements ManifestSource {
   async start(onBatch: (batch: SourceBatch) => void): Promise<void> {
     this.onBatch = onBatch;
     await this.resync();
+    if (this.stopped) return; // stopped while listing: no timers to leave behind
     this.rescanTimer = setInterval(() => void this.resync(), this.opts.rescanMs);
     this.rescanTimer.unref();
     // A removed or replaced directory is not always evented (the watch follows the old inode),
