@@ -169,6 +169,24 @@ describe('directory source', () => {
     await eventually(() => m.files.get(join(live, 'c.yaml')) === 'c', { what: 'a file written into the new directory' });
   });
 
+  test('a symlinked directory follows its link when the link is swapped to another directory', async () => {
+    const v1 = join(dir.path, 'v1');
+    const v2 = join(dir.path, 'v2');
+    await mkdir(v1);
+    await mkdir(v2);
+    await writeFile(join(v1, 'a.yaml'), 'a');
+    await writeFile(join(v2, 'b.yaml'), 'b');
+    const live = join(dir.path, 'live');
+    await symlink(v1, live);
+    await start({}, live);
+    assert.deepEqual(m.names(), ['a.yaml']);
+    await symlink(v2, join(dir.path, 'live.next'));
+    await rename(join(dir.path, 'live.next'), live);
+    await eventually(() => m.names().join() === 'b.yaml', { what: 'the new target only' });
+    await writeFile(join(v2, 'c.yaml'), 'c');
+    await eventually(() => m.names().join() === 'b.yaml,c.yaml', { what: 'a file written into the new target' });
+  });
+
   test('the periodic rescan repairs a state that missed its events', async () => {
     await start({ rescanMs: 100 });
     // Simulate a lost event: stop the watcher's view by writing while pretending nothing happened.
