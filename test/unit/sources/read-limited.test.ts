@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, mock } from 'node:test';
 import { readLimited } from '../../../src/sources/read-limited.js';
+import { tempDir } from '../../helpers/manifests.js';
 
 describe('readLimited', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
   let dir: string;
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'read-limited-'));
+    tmp = await tempDir('read-limited-');
+    dir = tmp.path;
   });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => tmp.cleanup());
 
   const content = (r: Awaited<ReturnType<typeof readLimited>>): string => {
     assert.ok('content' in r, JSON.stringify(r));
@@ -26,6 +26,21 @@ describe('readLimited', () => {
       const f = join(dir, `f${size}`);
       await writeFile(f, body);
       assert.equal(content(await readLimited(f, 200_000)), body.toString('latin1'), `size ${size}`);
+    }
+  });
+
+  it('reads a file as large as its stat size in one read (every rescan re-reads all manifests)', async () => {
+    const f = join(dir, 'one-read');
+    await writeFile(f, Buffer.alloc(150_000, 'c'));
+    const probe = await open(f);
+    const proto = Object.getPrototypeOf(probe) as { read: (...args: unknown[]) => unknown };
+    await probe.close();
+    const reads = mock.method(proto, 'read');
+    try {
+      assert.equal(content(await readLimited(f, 200_000)).length, 150_000);
+      assert.equal(reads.mock.callCount(), 1);
+    } finally {
+      reads.mock.restore();
     }
   });
 
