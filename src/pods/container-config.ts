@@ -1,6 +1,6 @@
 import type { Container, Pod } from '../api/generated/core-v1.js';
 import { containerAnnotations, containerLabels, type ContainerConfig, type ImageUser, type Mount } from '../runtime/index.js';
-import { containerMounts, type PodVolumes } from '../volumes/index.js';
+import { containerMounts, podDir, type PodVolumes } from '../volumes/index.js';
 import type { NodeContext } from './context.js';
 import { containerEnv, expandAll } from './env.js';
 import { containerHash } from './hash.js';
@@ -48,7 +48,7 @@ export async function containerConfig(input: ContainerConfigInput): Promise<Cont
     allocatable: node.allocatable,
   });
   const securityContext = containerSecurityContext({ pod, container: c, ...(input.imageUser ? { imageUser: input.imageUser } : {}), rootDir: input.node.rootDir });
-  const own = await containerMounts(c, input.volumes, new Map(envs.map((e) => [e.key, e.value])));
+  const own = await containerMounts(c, input.volumes, new Map(envs.map((e) => [e.key, e.value])), podDir(input.node, identity.uid));
   const extra = (input.extraMounts ?? []).filter((m) => !own.some((o) => o.containerPath === m.containerPath));
   return {
     metadata: { name: c.name, attempt: restartCount },

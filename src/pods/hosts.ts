@@ -1,10 +1,12 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HostAlias, Pod } from '../api/generated/core-v1.js';
 import type { Mount } from '../runtime/index.js';
 import { ContainerConfigError } from './container-config.js';
 import type { NodeContext } from './context.js';
 import { podHostnameAndDomain, PodSandboxConfigError } from './hostname.js';
+import { readRegularFile } from '../safepath/index.js';
+import { ensurePodSubdir } from '../volumes/paths.js';
 
 /**
  * The /etc/hosts the kubelet manages for every container of a pod: for pod-network pods the
@@ -69,21 +71,27 @@ export async function hostsContent(pod: Pod, node: Pick<NodeContext, 'clusterDom
   return podNetworkHostsContent(podIPs, names.hostname, names.domain, aliases);
 }
 
-/** Writes the file when its content differs, so containers already running see no churn. */
-async function writeIfChanged(path: string, content: string): Promise<void> {
-  const current = await readFile(path, 'utf8').catch(() => undefined);
-  if (current === content) return;
-  await mkdir(join(path, '..'), { recursive: true, mode: 0o750 });
-  await writeFile(path, content, { mode: 0o644 });
+/**
+ * Writes the file when its content differs, so containers already running see no churn. The
+ * containers can write the file (it is mounted read-write, as the kubelet's is) and grow it
+ * to any size: only one byte more than the wanted content is read to compare.
+ */
+async function writeIfChanged(node: Pick<NodeContext, 'rootDir'>, uid: string, path: string, content: string): Promise<void> {
+  const want = Buffer.from(content);
+  const current = await readRegularFile(path, want.length + 1);
+  if (current?.data.equals(want)) return;
+  await ensurePodSubdir(node, uid, []);
+  await writeFile(path, want, { mode: 0o644 });
 }
 
 /** Mounts the node manages for every container of the pod: the hosts file. */
 export async function podManagedMounts(pod: Pod, node: NodeContext, podIPs: readonly string[], nodeHostsFile = ETC_HOSTS): Promise<Mount[]> {
   const content = await hostsContent(pod, node, podIPs, nodeHostsFile);
   if (content === undefined) return [];
-  const path = hostsFilePath(node, pod.metadata?.uid ?? '');
+  const uid = pod.metadata?.uid ?? '';
+  const path = hostsFilePath(node, uid);
   try {
-    await writeIfChanged(path, content);
+    await writeIfChanged(node, uid, path, content);
   } catch (err) {
     throw new ContainerConfigError(`cannot write the pod's hosts file ${path}: ${(err as Error).message}`);
   }

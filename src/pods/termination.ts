@@ -1,8 +1,10 @@
-import { open, mkdir, readdir, rm, writeFile, chmod } from 'node:fs/promises';
+import { open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCriLog } from '../logs/cri-format.js';
 import { CONTAINER_TERMINATION_MESSAGE_PATH_ANNOTATION, CONTAINER_TERMINATION_MESSAGE_POLICY_ANNOTATION, type ContainerStatus } from '../runtime/index.js';
 import type { NodeContext } from './context.js';
+import { readRegularFile, using } from '../safepath/index.js';
+import { ensurePodSubdir } from '../volumes/paths.js';
 
 /**
  * Termination messages the kubelet's way: every container gets a host file mounted at its
@@ -29,10 +31,9 @@ export function terminationMessageFile(node: Pick<NodeContext, 'rootDir'>, uid: 
  */
 export async function prepareTerminationMessageFile(node: Pick<NodeContext, 'rootDir'>, uid: string, container: string, restartCount: number): Promise<string> {
   const file = terminationMessageFile(node, uid, container, restartCount);
-  const dir = join(file, '..');
-  await mkdir(dir, { recursive: true, mode: 0o755 });
-  await writeFile(file, '', { mode: 0o666 });
-  await chmod(file, 0o666); // the umask may have narrowed it
+  const dir = await ensurePodSubdir(node, uid, ['containers', container]);
+  const fh = await open(file, 'w', 0o666);
+  await using(fh, () => fh.chmod(0o666)); // the umask may have narrowed it
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     const n = /^termination-log-(\d+)$/.exec(name);
     if (n && Number(n[1]) <= restartCount - KEEP_INSTANCES) await rm(join(dir, name), { force: true });
@@ -51,28 +52,15 @@ export async function terminationMessage(st: ContainerStatus): Promise<string> {
   if (known !== undefined) return known;
   const path = st.annotations[CONTAINER_TERMINATION_MESSAGE_PATH_ANNOTATION];
   const mount = path ? st.mounts.find((m) => m.containerPath === path) : undefined;
-  let msg = mount ? await readHead(mount.hostPath, MAX_MESSAGE_BYTES) : '';
+  // The file may sit in a volume other containers write (a subPath mount): read as a regular
+  // file only, never through a link, at most the kubelet's 4 KiB.
+  let msg = mount ? ((await readRegularFile(mount.hostPath, MAX_MESSAGE_BYTES))?.data.toString('utf8') ?? '') : '';
   if (msg === '' && st.exitCode !== 0 && st.annotations[CONTAINER_TERMINATION_MESSAGE_POLICY_ANNOTATION] === 'FallbackToLogsOnError' && st.logPath) {
     msg = await logTail(st.logPath);
   }
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
   cache.set(st.id, msg);
   return msg;
-}
-
-async function readHead(path: string, limit: number): Promise<string> {
-  try {
-    const fh = await open(path, 'r');
-    try {
-      const buf = Buffer.alloc(limit);
-      const { bytesRead } = await fh.read(buf, 0, limit, 0);
-      return buf.subarray(0, bytesRead).toString('utf8');
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return '';
-  }
 }
 
 /** The last lines of the container's CRI log, as plain text, cut to the byte budget from the end. */

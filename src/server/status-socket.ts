@@ -43,7 +43,7 @@ export class StatusSocketServer {
 
   async start(path: string): Promise<void> {
     if (this.server) throw new Error(`status socket already serving ${this.socketPath}`);
-    await mkdir(dirname(path), { recursive: true, mode: 0o755 });
+    await mkdir(dirname(path), { recursive: true, mode: 0o750 });
     await removeStaleSocket(path);
     const server = createServer((req, res) => this.handle(req, res));
     await new Promise<void>((resolve, reject) => {
@@ -54,7 +54,7 @@ export class StatusSocketServer {
       });
     });
     // There is a short window between bind and chmod where the umask decides the mode; the
-    // parent directory (root-owned, 0755 by default) is what keeps others out during it.
+    // parent directory (the private root dir by default, 0750) is what keeps others out then.
     try {
       await chmod(path, 0o600);
     } catch (err) {

@@ -20,6 +20,7 @@ import { StatusSocketServer } from '../server/index.js';
 import { formatAmounts, nodeLabels, PodAdmitter, readNodeResources, type NodeAdmissionSummary } from '../admission/index.js';
 import type { RejectionView, StatusProvider } from '../server/types.js';
 import { DirectorySource } from '../sources/directory.js';
+import { secureStateDirs } from '../volumes/paths.js';
 import { UrlSource } from '../sources/url.js';
 import type { ManifestSource } from '../sources/types.js';
 
@@ -88,6 +89,9 @@ export class Supervisor implements StatusProvider {
       this.logger.warn('no manifest source configured (--pod-manifest-path / staticPodPath, --manifest-url / staticPodURL); nothing to run');
     }
     this.logger.info({ node: this.settings.nodeName, sources: this.sources.map((s) => s.name) }, 'staticlet starting');
+    // Pod state (emptyDirs, hosts files, termination logs) is for root and the runtime alone.
+    const repaired = await secureStateDirs(this.settings.rootDir);
+    if (repaired.length > 0) this.logger.warn({ dirs: repaired }, 'state directories were open to other users; made private (0750)');
     if (this.options.statusSocket !== false) await this.statusServer.start(this.settings.statusSocket);
     // Every source lists once before pods are adopted: an unread manifest must not look deleted.
     for (const s of this.sources) await this.pipeline.add(s);

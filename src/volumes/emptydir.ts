@@ -1,5 +1,5 @@
-import { chmod, mkdir, realpath, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { chmod, realpath, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Pod, Volume } from '../api/generated/core-v1.js';
 import type { NodeContext } from '../pods/context.js';
 import { VolumeError } from './errors.js';
@@ -8,9 +8,12 @@ import { mountAt, mountTmpfs, readMounts } from './mountinfo.js';
 import { nodeAllocatable } from './node-resources.js';
 import { bytesOf } from './quantity.js';
 import { setVolumeOwnership } from './ownership.js';
-import { emptyDirPath, podDir } from './paths.js';
+import { emptyDirPath, ensurePodSubdir, podDir } from './paths.js';
 
-/** emptyDir volumes are world-writable, like the kubelet's, so any container user can use them. */
+/**
+ * emptyDir volumes are world-writable, like the kubelet's, so any container user can use them;
+ * they sit inside the private pod directory, so no local user reaches them.
+ */
 const EMPTY_DIR_MODE = 0o777;
 
 function readyMarker(node: Pick<NodeContext, 'rootDir'>, uid: string, volume: string): string {
@@ -38,7 +41,7 @@ export async function setupEmptyDir(pod: Pod, node: NodeContext, v: Volume): Pro
   if ((await exists(marker)) && (await exists(dir)) && (!memory || (await isTmpfs()))) return dir;
 
   try {
-    await mkdir(dir, { recursive: true, mode: EMPTY_DIR_MODE });
+    await ensurePodSubdir(node, uid, ['volumes', 'kubernetes.io~empty-dir', v.name], EMPTY_DIR_MODE);
     // The process umask trims the mode mkdir gives; a mounted tmpfs root (1777) is left alone.
     if (((await stat(dir)).mode & 0o777) !== EMPTY_DIR_MODE) await chmod(dir, EMPTY_DIR_MODE);
     if (memory && !(await isTmpfs())) {
@@ -47,7 +50,7 @@ export async function setupEmptyDir(pod: Pod, node: NodeContext, v: Volume): Pro
     }
     const sc = pod.spec?.securityContext;
     await setVolumeOwnership(dir, sc?.fsGroup, false, sc?.fsGroupChangePolicy);
-    await mkdir(dirname(marker), { recursive: true, mode: 0o750 });
+    await ensurePodSubdir(node, uid, ['plugins', 'kubernetes.io~empty-dir', v.name]);
     await writeFile(marker, '');
   } catch (err) {
     if (err instanceof VolumeError) throw err;

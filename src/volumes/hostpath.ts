@@ -1,4 +1,5 @@
-import { chmod, mkdir, open, stat } from 'node:fs/promises';
+import { mkdir, open, stat } from 'node:fs/promises';
+import { chmodFd, openDirNoFollow, using } from '../safepath/index.js';
 import { dirname } from 'node:path';
 
 /**
@@ -36,8 +37,12 @@ export async function checkHostPathType(path: string, type: string): Promise<str
 async function createDirectory(path: string): Promise<string | undefined> {
   try {
     const first = await mkdir(path, { recursive: true, mode: 0o755 });
-    // Only what mkdir created gets the mode forced; existing parents are left alone.
-    if (first !== undefined) await chmod(path, 0o755);
+    // Only what mkdir created gets the mode forced; existing parents are left alone. The mode
+    // is set on a descriptor opened without following the last component: a directory swapped
+    // for a link meanwhile is refused, and the link's target keeps its mode.
+    if (first !== undefined) {
+      await using(await openDirNoFollow(path), (fh) => chmodFd(fh, 0o755));
+    }
     return undefined;
   } catch (err) {
     return `hostPath type check failed: cannot create directory ${path}: ${(err as Error).message}`;
@@ -46,9 +51,9 @@ async function createDirectory(path: string): Promise<string | undefined> {
 
 async function createFile(path: string): Promise<string | undefined> {
   try {
+    // O_EXCL never follows a link; the mode is then set on the very file created, not by path.
     const fh = await open(path, 'wx', 0o644);
-    await fh.close();
-    await chmod(path, 0o644);
+    await using(fh, () => fh.chmod(0o644));
     return undefined;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;

@@ -66,6 +66,15 @@ export async function mountTmpfs(dir: string, sizeBytes: bigint | undefined): Pr
   await command('mount', ['-t', 'tmpfs', ...opts, 'tmpfs', dir]);
 }
 
+/**
+ * Bind-mounts `source` at `target`. `--no-canonicalize`: mount(8) must hand the kernel the
+ * source exactly as given (a /proc/<pid>/fd/<n> link to an inode), not the path it resolves to,
+ * which someone could swap before the mount happens.
+ */
+export async function bindMount(source: string, target: string): Promise<void> {
+  await command('mount', ['--no-canonicalize', '--bind', source, target]);
+}
+
 /** Unmounts; a mount still busy is detached lazily so that the pod's removal can go on. */
 export async function unmount(dir: string): Promise<void> {
   try {

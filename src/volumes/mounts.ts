@@ -1,7 +1,8 @@
 import type { Container, VolumeMount } from '../api/generated/core-v1.js';
 import type { Mount } from '../runtime/index.js';
 import { VolumeError } from './errors.js';
-import { expandSubPathExpr, resolveSubPath } from './subpath.js';
+import { join } from 'node:path';
+import { bindSubPath, expandSubPathExpr } from './subpath.js';
 import type { PodVolumes } from './types.js';
 
 const PROPAGATION: Readonly<Record<NonNullable<VolumeMount['mountPropagation']>, NonNullable<Mount['propagation']>>> = {
@@ -14,10 +15,12 @@ const PROPAGATION: Readonly<Record<NonNullable<VolumeMount['mountPropagation']>,
  * The CRI mounts of one container from its volumeMounts. `env` holds the container's resolved
  * environment, which subPathExpr expands against. recursiveReadOnly IfPossible degrades to a
  * plain read-only mount (Enabled is refused at validation: the runtime cannot do it).
+ * subPath mounts are bind mounts made under `podDir`, in the kubelet's layout
+ * `volume-subpaths/<volume>/<container>/<index of the volumeMount>`.
  */
-export async function containerMounts(container: Container, volumes: PodVolumes, env: ReadonlyMap<string, string>): Promise<Mount[]> {
+export async function containerMounts(container: Container, volumes: PodVolumes, env: ReadonlyMap<string, string>, podDir: string): Promise<Mount[]> {
   const out: Mount[] = [];
-  for (const m of container.volumeMounts ?? []) {
+  for (const [index, m] of (container.volumeMounts ?? []).entries()) {
     const vol = volumes.get(m.name);
     const where = `volumeMount "${m.name}" of container "${container.name}"`;
     if (vol === undefined) throw new VolumeError(`${where}: no volume named "${m.name}"`);
@@ -30,7 +33,7 @@ export async function containerMounts(container: Container, volumes: PodVolumes,
     let hostPath = vol.hostPath;
     if (sub !== '') {
       try {
-        hostPath = await resolveSubPath(vol.hostPath, sub);
+        hostPath = await bindSubPath(vol.hostPath, sub, join(podDir, 'volume-subpaths', m.name, container.name, String(index)));
       } catch (err) {
         throw new VolumeError(`${where}: ${(err as Error).message}`);
       }

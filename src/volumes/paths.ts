@@ -1,4 +1,6 @@
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ensurePrivateDir, mkdirAt, openTrustedDir } from '../safepath/index.js';
 import type { NodeContext } from '../pods/context.js';
 
 /** <rootDir>/pods/<uid>: everything staticlet keeps on disk for one pod. */
@@ -13,4 +15,57 @@ export function volumeDir(node: Pick<NodeContext, 'rootDir'>, uid: string, plugi
 
 export function emptyDirPath(node: Pick<NodeContext, 'rootDir'>, uid: string, volume: string): string {
   return volumeDir(node, uid, 'empty-dir', volume);
+}
+
+/** staticlet's state directories (root dir, pods/, each pod's directory and what it holds): never open to other users. */
+export const PRIVATE_DIR_MODE = 0o750;
+
+/**
+ * Creates `<rootDir>/pods/<uid>/<parts...>` as needed and returns its path: the pod directory
+ * and every level in between private (0750), the last one `leafMode` when it is created. Levels
+ * are created through descriptors without following links.
+ */
+export async function ensurePodSubdir(node: Pick<NodeContext, 'rootDir'>, uid: string, parts: readonly string[], leafMode = PRIVATE_DIR_MODE): Promise<string> {
+  const target = podDir(node, uid);
+  const pods = join(node.rootDir, 'pods');
+  await mkdir(pods, { recursive: true, mode: PRIVATE_DIR_MODE });
+  let cur = await openTrustedDir(pods);
+  try {
+    const levels = [uid, ...parts];
+    for (const [i, name] of levels.entries()) {
+      const { fh } = await mkdirAt(cur, name, i === levels.length - 1 ? leafMode : PRIVATE_DIR_MODE);
+      await cur.close();
+      cur = fh;
+    }
+  } finally {
+    await cur.close().catch(() => undefined);
+  }
+  return join(target, ...parts);
+}
+
+/** Directories inside a pod directory that only staticlet and the runtime use. */
+const POD_STATE_DIRS = ['volumes', 'plugins', 'containers', 'volume-subpaths'];
+
+/**
+ * Makes the root dir, `pods/` and every pod directory (with its state directories) private,
+ * at every start: directories an earlier version or an operator left open to other users are
+ * narrowed. Returns the directories it had to repair.
+ */
+export async function secureStateDirs(rootDir: string): Promise<string[]> {
+  const repaired: string[] = [];
+  const fix = async (dir: string): Promise<void> => {
+    if (await ensurePrivateDir(dir, PRIVATE_DIR_MODE)) repaired.push(dir);
+  };
+  await fix(rootDir);
+  const pods = join(rootDir, 'pods');
+  await fix(pods);
+  for (const e of await readdir(pods, { withFileTypes: true })) {
+    if (!e.isDirectory()) continue;
+    const dir = join(pods, e.name);
+    await fix(dir);
+    for (const sub of await readdir(dir, { withFileTypes: true })) {
+      if (sub.isDirectory() && POD_STATE_DIRS.includes(sub.name)) await fix(join(dir, sub.name));
+    }
+  }
+  return repaired;
 }

@@ -1,4 +1,4 @@
-import { readdir, realpath, rm, stat } from 'node:fs/promises';
+import { lstat, readdir, realpath } from 'node:fs/promises';
 import type { Pod, Volume } from '../api/generated/core-v1.js';
 import type { NodeContext } from '../pods/context.js';
 import { writeAtomic, type FilePayload } from './atomic-writer.js';
@@ -8,7 +8,8 @@ import { VolumeError } from './errors.js';
 import { checkHostPathType } from './hostpath.js';
 import { mountsUnder, readMounts, unmount } from './mountinfo.js';
 import { nodeAllocatable, type Allocatable } from './node-resources.js';
-import { podDir, volumeDir } from './paths.js';
+import { ensurePodSubdir, podDir, volumeDir } from './paths.js';
+import { removeTree } from '../safepath/index.js';
 import type { PodVolumes, PreparedVolume } from './types.js';
 
 export { emptyDirPath, podDir } from './paths.js';
@@ -76,9 +77,11 @@ async function writeDownwardApiVolume(pod: Pod, node: NodeContext, v: Volume, re
   let payload: Map<string, FilePayload>;
   if (v.downwardAPI) {
     dir = volumeDir(node, uid, 'downward-api', v.name);
+    await ensurePodSubdir(node, uid, ['volumes', 'kubernetes.io~downward-api']);
     payload = downwardApiPayload(pod, v.name, v.downwardAPI.items ?? [], v.downwardAPI.defaultMode, res);
   } else {
     dir = volumeDir(node, uid, 'projected', v.name);
+    await ensurePodSubdir(node, uid, ['volumes', 'kubernetes.io~projected']);
     payload = new Map();
     for (const s of v.projected?.sources ?? []) {
       const other = Object.keys(s).find((k) => k !== 'downwardAPI');
@@ -109,7 +112,8 @@ function safeUid(uid: string): boolean {
  * unmounted first, found in the kernel's mount table so that this also works for pods a
  * restarted supervisor adopted. If anything stays mounted the directory is left alone: a
  * recursive delete must never descend into a mount. hostPath volumes live outside the pod
- * directory and are never touched.
+ * directory and are never touched. The removal never follows a link: whatever a container
+ * planted in an emptyDir, only the pod directory's own entries go.
  */
 export async function removePodDir(node: Pick<NodeContext, 'rootDir'>, uid: string): Promise<void> {
   if (!safeUid(uid)) return;
@@ -119,7 +123,7 @@ export async function removePodDir(node: Pick<NodeContext, 'rootDir'>, uid: stri
   for (const m of mountsUnder(await readMounts(), real)) await unmount(m.mountPoint);
   const left = mountsUnder(await readMounts(), real);
   if (left.length > 0) throw new Error(`cannot remove ${dir}: still mounted: ${left.map((m) => m.mountPoint).join(', ')}`);
-  await rm(dir, { recursive: true, force: true });
+  await removeTree(dir);
   for (const k of written.keys()) if (k.startsWith(`${dir}/`)) written.delete(k);
 }
 
@@ -134,7 +138,7 @@ export async function cleanupOrphanedPodDirs(node: Pick<NodeContext, 'rootDir'>,
   const removed: string[] = [];
   for (const uid of names) {
     if (live.has(uid) || !safeUid(uid)) continue;
-    if (!(await stat(podDir(node, uid)).then((s) => s.isDirectory(), () => false))) continue;
+    if (!(await lstat(podDir(node, uid)).then((s) => s.isDirectory(), () => false))) continue;
     await removePodDir(node, uid);
     removed.push(uid);
   }

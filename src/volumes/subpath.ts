@@ -1,5 +1,7 @@
-import { chmod, lstat, mkdir, realpath, stat } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { lstat, mkdir, realpath, writeFile, type FileHandle } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { components, fdPathForChildren, openBeneath, openTrustedDir, removeTree, UnsafePathError, using } from '../safepath/index.js';
+import { bindMount, mountAt, readMounts, unmount } from './mountinfo.js';
 
 /**
  * subPathExpr expansion, the Kubernetes `$(VAR)` syntax: `$$` is a literal `$`, an unterminated
@@ -52,28 +54,70 @@ export function subPathSpellingError(p: string): string | undefined {
 const inside = (root: string, p: string): boolean => p === root || p.startsWith(root.endsWith(sep) ? root : root + sep);
 
 /**
- * The real host path of `sub` inside the volume at `volumeRoot`, creating missing directories
- * with the volume root's mode as the kubelet does (so a group-writable emptyDir stays usable
- * through the subPath). Every existing component is resolved; one that leads outside the volume
- * (a symlink planted by a container) is refused.
+ * Makes `target` (in the pod's private directory) a bind mount of what `sub` names inside the
+ * volume at `volumeRoot`, and returns it: the path the runtime is given. Missing directories
+ * are created with the volume root's mode, as the kubelet does (so a group-writable emptyDir
+ * stays usable through the subPath). Symlinks inside the volume are resolved and must stay
+ * inside it. What is finally mounted is opened component by component without following
+ * links and bind-mounted through its descriptor, so a container that swaps a component for a
+ * symlink meanwhile gets an error, never a host path: the runtime resolves `target`, which
+ * nobody else can change (CVE-2017-1002101, CVE-2021-25741).
  */
-export async function resolveSubPath(volumeRoot: string, sub: string): Promise<string> {
+export async function bindSubPath(volumeRoot: string, sub: string, target: string): Promise<string> {
   const bad = subPathSpellingError(sub);
   if (bad) throw new Error(`subPath "${sub}" ${bad}`);
   const root = await realpath(volumeRoot);
-  const perm = (await stat(root)).mode & 0o7777;
-  let cur = root;
-  for (const part of sub.split('/').filter((x) => x !== '' && x !== '.')) {
-    const next = join(cur, part);
-    const st = await lstat(next).catch(() => undefined);
-    if (!st) {
-      await mkdir(next, { mode: perm });
-      await chmod(next, perm);
-      cur = next;
-      continue;
-    }
-    cur = st.isSymbolicLink() ? await realpath(next) : next;
-    if (!inside(root, cur)) throw new Error(`subPath "${sub}" resolves outside of the volume`);
+  const outside = (): Error => new Error(`subPath "${sub}" resolves outside of the volume`);
+  const fh = await using(await openTrustedDir(root), async (rootFh) => {
+    const perm = (await rootFh.stat()).mode & 0o7777;
+    await makeMissing(root, rootFh, components(sub), perm, outside);
+    const resolved = await realpath(join(root, sub));
+    if (!inside(root, resolved)) throw outside();
+    return openBeneath(rootFh, relative(root, resolved)).catch((err: unknown) => {
+      throw err instanceof UnsafePathError ? new Error(`subPath "${sub}" changed while being mounted: ${err.message}`) : err;
+    });
+  });
+  await using(fh, async () => {
+    const isDir = (await fh.stat()).isDirectory();
+    await unbindAt(target);
+    await prepareTarget(target, isDir);
+    await bindMount(fdPathForChildren(fh), target);
+  });
+  return target;
+}
+
+/**
+ * Creates what is missing of `parts` below the volume root: the existing part of the path is
+ * resolved (links inside the volume are allowed), the rest created from there without
+ * following anything.
+ */
+async function makeMissing(root: string, rootFh: FileHandle, parts: string[], perm: number, outside: () => Error): Promise<void> {
+  for (let i = parts.length; i >= 0; i--) {
+    const existing = await realpath(join(root, ...parts.slice(0, i))).catch(() => undefined);
+    if (existing === undefined) continue;
+    if (!inside(root, existing)) throw outside();
+    if (i === parts.length) return;
+    const base = await openBeneath(rootFh, relative(root, existing));
+    await using(base, async () => {
+      await (await openBeneath(base, parts.slice(i).join('/'), perm)).close();
+    });
+    return;
   }
-  return cur;
+}
+
+/** A directory or an empty file to mount over, matching what is mounted. */
+async function prepareTarget(target: string, isDir: boolean): Promise<void> {
+  const st = await lstat(target).catch(() => undefined);
+  if (st && st.isDirectory() === isDir && (isDir || st.isFile())) return;
+  if (st) await removeTree(target);
+  await mkdir(dirname(target), { recursive: true, mode: 0o750 });
+  if (isDir) await mkdir(target, { mode: 0o750 });
+  else await writeFile(target, '', { mode: 0o640, flag: 'wx' });
+}
+
+/** Removes every mount stacked at `target` (an earlier instance of the container left one). */
+export async function unbindAt(target: string): Promise<void> {
+  const real = await realpath(target).catch(() => undefined);
+  if (real === undefined) return;
+  for (let i = 0; i < 16 && mountAt(await readMounts(), real); i++) await unmount(real);
 }

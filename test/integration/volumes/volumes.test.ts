@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startContainerd, type ContainerdEnv } from '../../helpers/containerd.js';
 import { eventually } from '../../helpers/manifests.js';
 import { BUSYBOX, cs, manifest, startSupervisor, type SupervisorHarness } from '../../helpers/supervisor.js';
-import { readMounts } from '../../../src/volumes/mountinfo.js';
+import { mountsUnder, readMounts } from '../../../src/volumes/mountinfo.js';
+import { asNobody } from '../../helpers/racer.js';
 
 const SLEEP = `command: [sleep, "3600"]`;
 
@@ -113,6 +114,64 @@ describe('volumes against containerd', () => {
     assert.equal((await readMounts()).filter((m) => m.mountPoint.includes(uid)).length, 0, 'tmpfs unmounted');
   });
 
+  test('pod state is private: root dir, pods/ and pod dirs 0750; nobody cannot list pods or write an emptyDir', async () => {
+    await h.write('priv.yaml', manifest('priv', [
+      '  terminationGracePeriodSeconds: 1',
+      '  containers:',
+      '  - name: app',
+      `    image: ${BUSYBOX}`,
+      '    command: [sh, -c, "touch /data/by-container; exec sleep 3600"]',
+      '    volumeMounts: [{name: data, mountPath: /data}]',
+      '  volumes: [{name: data, emptyDir: {}}]',
+      '',
+    ].join('\n')));
+    const p = await running('priv');
+    const root = h.settings.rootDir;
+    const pod = join(root, 'pods', p.metadata!.uid!);
+    const data = join(pod, 'volumes', 'kubernetes.io~empty-dir', 'data');
+    for (const d of [root, join(root, 'pods'), pod, join(pod, 'volumes'), join(pod, 'containers')]) {
+      const st = await stat(d);
+      assert.equal(st.mode & 0o7777, 0o750, `${d} is 0750`);
+      assert.equal(st.uid, 0, `${d} is root's`);
+    }
+    assert.equal((await stat(data)).mode & 0o777, 0o777, 'the emptyDir itself stays writable for any container user');
+    // Only the modes above may keep `nobody` out: the test directories above them are opened up.
+    for (let d = h.dir; d.startsWith(env.dir); d = join(d, '..')) await chmod(d, 0o755);
+    assert.notEqual(await asNobody(['ls', join(root, 'pods')]), 0, 'nobody lists pods/');
+    assert.notEqual(await asNobody(['touch', join(data, 'by-nobody')]), 0, 'nobody writes the emptyDir');
+    assert.notEqual(await asNobody(['cat', join(pod, 'etc-hosts')]), 0, 'nobody reads the hosts file');
+    await h.remove('priv.yaml');
+  });
+
+  test('a termination message file swapped for a symlink by a sibling container is not read through it', async () => {
+    const secret = join(h.dir, 'host', 'secret');
+    await writeFile(secret, 'SECRET from the host\n');
+    await h.write('term.yaml', manifest('term', [
+      '  terminationGracePeriodSeconds: 1',
+      '  restartPolicy: Never',
+      '  initContainers:',
+      '  - {name: init, image: ' + BUSYBOX + ', command: [touch, /vol/msg], volumeMounts: [{name: data, mountPath: /vol}]}',
+      '  containers:',
+      '  - name: sib',
+      `    image: ${BUSYBOX}`,
+      `    ${SLEEP}`,
+      '    volumeMounts: [{name: data, mountPath: /vol}]',
+      '  - name: app',
+      `    image: ${BUSYBOX}`,
+      '    command: [sh, -c, "sleep 4; exit 1"]',
+      '    volumeMounts: [{name: data, mountPath: /dev/termination-log, subPath: msg}]',
+      '  volumes: [{name: data, emptyDir: {}}]',
+      '',
+    ].join('\n')));
+    await running('term', 'sib');
+    await sh('term', `rm /vol/msg && ln -s ${secret} /vol/msg`, 'sib');
+    const p = await h.waitPod('term', (x) => cs(x, 'app')?.state?.terminated !== undefined, 30_000);
+    const t = cs(p, 'app')!.state!.terminated!;
+    assert.equal(t.exitCode, 1);
+    assert.doesNotMatch(t.message ?? '', /SECRET/, 'the host file was read into the pod status');
+    await h.remove('term.yaml');
+  });
+
   test('subPath, subPathExpr and readOnly mounts', async () => {
     await h.write('sub.yaml', manifest('sub', [
       '  terminationGracePeriodSeconds: 1',
@@ -136,6 +195,13 @@ describe('volumes against containerd', () => {
     assert.equal((await sh('sub', 'ls /ro/a/b')).trim(), 'x', 'the read-only view sees the same volume');
     const vol = join(h.settings.rootDir, 'pods', p.metadata!.uid!, 'volumes', 'kubernetes.io~empty-dir', 'data');
     assert.equal(await readFile(join(vol, 'logs', 'sub-node-1', 'y'), 'utf8'), 'e\n');
+    // The runtime was handed bind mounts in the private pod directory, not paths in the volume.
+    const podDir = join(h.settings.rootDir, 'pods', p.metadata!.uid!);
+    const binds = mountsUnder(await readMounts(), join(podDir, 'volume-subpaths')).map((m) => m.mountPoint).sort();
+    assert.deepEqual(binds, [join(podDir, 'volume-subpaths', 'data', 'app', '0'), join(podDir, 'volume-subpaths', 'data', 'app', '1')]);
+    await h.remove('sub.yaml');
+    await eventually(() => stat(podDir).then(() => false, () => true), { timeoutMs: 20_000, what: 'pod directory removed' });
+    assert.equal(mountsUnder(await readMounts(), podDir).length, 0, 'subPath binds unmounted with the pod');
   });
 
   test('downwardAPI and projected files follow a label edit without restarting the pod', async () => {
