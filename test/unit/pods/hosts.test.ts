@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -69,6 +69,32 @@ describe('managed /etc/hosts', () => {
       assert.equal((await stat(path)).mtimeMs, before);
       await podManagedMounts(pod({}), node, ['10.0.0.3']);
       assert.match(await readFile(path, 'utf8'), /10\.0\.0\.3\tp-node/);
+    });
+
+    test('a container that grew the file to 500 MB does not make the supervisor read it whole', async () => {
+      const path = join(dir, 'pods', 'uid-1', 'etc-hosts');
+      await podManagedMounts(pod({}), node, ['10.0.0.2']);
+      const fh = await open(path, 'r+');
+      await fh.truncate(500 << 20); // what `dd` from inside the container would leave
+      await fh.close();
+      // Buffers, strings (a utf8 readFile decodes chunk by chunk onto the heap) and the process.
+      const usage = (): number[] => {
+        const m = process.memoryUsage();
+        return [m.arrayBuffers, m.heapUsed, m.rss];
+      };
+      const base = usage();
+      let peak = 0;
+      const measure = (): void => void usage().forEach((v, i) => (peak = Math.max(peak, v - base[i]!)));
+      const sample = setInterval(measure, 1);
+      try {
+        await podManagedMounts(pod({}), node, ['10.0.0.2']);
+      } finally {
+        clearInterval(sample);
+      }
+      measure();
+      assert.ok(peak < 64 << 20, `memory grew by ${peak} bytes`);
+      assert.match(await readFile(path, 'utf8'), /^10\.0\.0\.2\tp-node$/m, 'and the file is put right');
+      assert.ok((await stat(path)).size < 4096);
     });
 
     test("host-network pods copy the node's file; a pod-network pod without IP gets none", async () => {
