@@ -1,9 +1,20 @@
 import { join } from 'node:path';
+import { assertSafeUid } from '../lib/path-component.js';
 import type { NodeContext } from '../pods/context.js';
 
-/** <rootDir>/pods/<uid>: everything staticlet keeps on disk for one pod. */
+/** <rootDir>/pods: where the per-pod directories live. */
+export function podsDir(node: Pick<NodeContext, 'rootDir'>): string {
+  return join(node.rootDir, 'pods');
+}
+
+/**
+ * <rootDir>/pods/<uid>: everything staticlet keeps on disk for one pod. Throws for a UID that is
+ * not one plain path component: validation refuses such manifests, and a UID from anywhere else
+ * (runtime labels) must not send a write or a recursive delete outside the pods directory either.
+ */
 export function podDir(node: Pick<NodeContext, 'rootDir'>, uid: string): string {
-  return join(node.rootDir, 'pods', uid);
+  assertSafeUid(uid);
+  return join(podsDir(node), uid);
 }
 
 /** Where a volume plugin keeps one volume, in the kubelet's layout (`kubernetes.io~empty-dir`...). */
