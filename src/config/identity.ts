@@ -62,6 +62,7 @@ function withoutLabelsAndAnnotations(pod: unknown): unknown {
 export function applyStaticIdentity(raw: Pod, nodeName: string, source: SourceRef): Pod {
   const pod = structuredClone(raw);
   const meta = (pod.metadata ??= {});
+  // A UID the manifest sets is kept; validation (rules/metadata) makes sure it can name directories.
   const uid = meta.uid || staticPodUID(raw, nodeName, source);
   meta.uid = uid;
   meta.name = staticPodName(meta.name ?? '', nodeName);

@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HostAlias, Pod } from '../api/generated/core-v1.js';
 import type { Mount } from '../runtime/index.js';
+import { podDir } from '../volumes/paths.js';
 import { ContainerConfigError } from './container-config.js';
 import type { NodeContext } from './context.js';
 import { podHostnameAndDomain, PodSandboxConfigError } from './hostname.js';
@@ -45,7 +46,7 @@ export function hostNetworkHostsContent(nodeHosts: string, aliases?: readonly Ho
 }
 
 export function hostsFilePath(node: Pick<NodeContext, 'rootDir'>, uid: string): string {
-  return join(node.rootDir, 'pods', uid, HOSTS_FILE_NAME);
+  return join(podDir(node, uid), HOSTS_FILE_NAME);
 }
 
 /** What the pod's hosts file should hold; undefined while a pod-network pod has no IP yet. */

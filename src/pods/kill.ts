@@ -1,4 +1,5 @@
 import type { Container, LifecycleHandler, Pod } from '../api/generated/core-v1.js';
+import { isSafePathComponent } from '../lib/path-component.js';
 import { isNotFound, parseContainerAnnotations, type ContainerStatus } from '../runtime/index.js';
 import { gracePeriodSeconds, DEFAULT_TERMINATION_GRACE_SECONDS } from './container-config.js';
 import type { PodDeps } from './deps.js';
@@ -105,7 +106,8 @@ export async function terminatePod(deps: PodDeps, ref: PodRef, pod: Pod | undefi
   for (const sb of state.sandboxes) await ignoreNotFound(deps.runtime.stopPodSandbox(sb.id));
   for (const c of state.containers) await ignoreNotFound(deps.runtime.removeContainer(c.id));
   for (const sb of state.sandboxes) await ignoreNotFound(deps.runtime.removePodSandbox(sb.id));
-  await markPodLogsRemoved(podLogDir(deps.node.podLogsDir, ref.namespace, ref.name, ref.uid));
+  // A UID from runtime labels may be anything; podLogDir refuses one that names no directory of ours.
+  if (isSafePathComponent(ref.uid)) await markPodLogsRemoved(podLogDir(deps.node.podLogsDir, ref.namespace, ref.name, ref.uid));
   await removePodDir(deps.node, ref.uid);
 }
 

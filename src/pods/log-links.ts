@@ -10,6 +10,7 @@ import {
   type Container,
   type Runtime,
 } from '../runtime/index.js';
+import { isSafePathComponent } from '../lib/path-component.js';
 import type { Logger } from '../logging/logger.js';
 import type { PodDeps } from './deps.js';
 import { containerLogPath, OWNER_MARKER, podLogDir } from './log-paths.js';
@@ -47,6 +48,8 @@ export function logLinkOf(c: Pick<Container, 'id' | 'labels' | 'annotations'>, p
   const container = c.labels[CONTAINER_NAME_LABEL];
   const restartCount = parseContainerAnnotations(c.annotations).restartCount;
   if (!name || !namespace || !uid || !container || restartCount === undefined) return undefined;
+  // Labels can say anything; only a UID that can name a log directory has one.
+  if (!isSafePathComponent(uid)) return undefined;
   return {
     name: logLinkName(name, namespace, container, c.id),
     target: resolve(podLogDir(podLogsDir, namespace, name, uid), containerLogPath(container, restartCount)),

@@ -1,5 +1,6 @@
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { assertSafeUid } from '../lib/path-component.js';
 import { restartCounts } from '../logs/files.js';
 
 /**
@@ -10,7 +11,9 @@ import { restartCounts } from '../logs/files.js';
  */
 export const OWNER_MARKER = '.staticlet';
 
+/** Throws for a UID that is not one plain path component, as podDir does. */
 export function podLogDir(root: string, namespace: string, name: string, uid: string): string {
+  assertSafeUid(uid);
   return join(root, `${namespace}_${name}_${uid}`);
 }
 

@@ -2,6 +2,7 @@ import { open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCriLog } from '../logs/cri-format.js';
 import { CONTAINER_TERMINATION_MESSAGE_PATH_ANNOTATION, CONTAINER_TERMINATION_MESSAGE_POLICY_ANNOTATION, type ContainerStatus } from '../runtime/index.js';
+import { podDir } from '../volumes/paths.js';
 import type { NodeContext } from './context.js';
 import { readRegularFile, using } from '../safepath/index.js';
 import { ensurePodSubdir } from '../volumes/paths.js';
@@ -22,7 +23,7 @@ export const FALLBACK_LOG_BYTES = 2048;
 const KEEP_INSTANCES = 2;
 
 export function terminationMessageFile(node: Pick<NodeContext, 'rootDir'>, uid: string, container: string, restartCount: number): string {
-  return join(node.rootDir, 'pods', uid, 'containers', container, `termination-log-${restartCount}`);
+  return join(podDir(node, uid), 'containers', container, `termination-log-${restartCount}`);
 }
 
 /**

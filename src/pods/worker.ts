@@ -64,7 +64,16 @@ export class PodWorker {
   private pendingKills: ProbeFailure[] = [];
   /** What the runtime held at the last observation, valid while the relist fingerprint stays. */
   private observed: { fingerprint: string; state: PodRuntimeState } | undefined;
+  /** The sync loop; stop() waits for it. */
   private loop: Promise<void> | undefined;
+  /**
+   * Set by wake() when it starts the loop, cleared by the loop itself in the same step as its
+   * last look at `dirty`: a wake either is seen by that look or starts a new loop, never neither.
+   * (Clearing `loop` from a callback on its promise left a microtask gap where a wake only set
+   * `dirty` and the pod waited for the next periodic resync. A flag rather than `loop` itself,
+   * because the loop may end before wake() has stored its promise.)
+   */
+  private running = false;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private stopped = false;
@@ -120,7 +129,9 @@ export class PodWorker {
   wake(): void {
     if (this.stopped || this.done) return;
     this.dirty = true;
-    this.loop ??= this.run().finally(() => (this.loop = undefined));
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
   }
 
   wakeAfter(ms: number): void {
@@ -149,23 +160,27 @@ export class PodWorker {
   }
 
   private async run(): Promise<void> {
-    while (this.dirty && !this.stopped && !this.done) {
-      this.dirty = false;
-      try {
-        // A sync that acted is followed at once by another in the same slot, so a pod's start
-        // (sandbox, containers, then fresh status and probes) is not queued behind every other
-        // pod's first step during a burst.
-        await this.host.schedule(async () => {
-          for (let i = 0; i < MAX_IMMEDIATE_RESYNCS; i++) {
-            if (!(await this.syncOnce()) || this.stopped || this.done) return;
-          }
-          // Still acting after that many steps: something flaps; slow down rather than spin.
-          this.wakeAfter(1_000);
-        });
-      } catch (err) {
-        this.deps.logger.warn({ pod: this.fullName, uid: this.uid, err: (err as Error).message }, 'pod sync failed; will retry');
-        this.wakeAfter(ERROR_RETRY_MS);
+    try {
+      while (this.dirty && !this.stopped && !this.done) {
+        this.dirty = false;
+        try {
+          // A sync that acted is followed at once by another in the same slot, so a pod's start
+          // (sandbox, containers, then fresh status and probes) is not queued behind every other
+          // pod's first step during a burst.
+          await this.host.schedule(async () => {
+            for (let i = 0; i < MAX_IMMEDIATE_RESYNCS; i++) {
+              if (!(await this.syncOnce()) || this.stopped || this.done) return;
+            }
+            // Still acting after that many steps: something flaps; slow down rather than spin.
+            this.wakeAfter(1_000);
+          });
+        } catch (err) {
+          this.deps.logger.warn({ pod: this.fullName, uid: this.uid, err: (err as Error).message }, 'pod sync failed; will retry');
+          this.wakeAfter(ERROR_RETRY_MS);
+        }
       }
+    } finally {
+      this.running = false;
     }
   }
 

@@ -9,6 +9,7 @@ import type { RotationPolicy } from '../logs/rotation.js';
 import { parseQuantity, scaledValue } from '../validation/index.js';
 import { EventLog } from '../events/index.js';
 import type { PodEvent } from '../events/types.js';
+import { isSafePathComponent } from '../lib/path-component.js';
 import { readHostResolver } from '../pods/dns.js';
 import { podLogDir } from '../pods/log-paths.js';
 import { sleep } from '../pods/hooks.js';
@@ -125,7 +126,8 @@ export class Supervisor implements StatusProvider {
 
   podLogDirectory(pod: Pod): string | undefined {
     const m = pod.metadata;
-    return m?.uid && m.name ? podLogDir(this.settings.podLogsDir, m.namespace ?? 'default', m.name, m.uid) : undefined;
+    // An orphan's UID comes from runtime labels: one that cannot name a directory has none.
+    return m?.uid && m.name && isSafePathComponent(m.uid) ? podLogDir(this.settings.podLogsDir, m.namespace ?? 'default', m.name, m.uid) : undefined;
   }
 
   events(uid: string): PodEvent[] {

@@ -1,11 +1,22 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { assertSafeUid } from '../lib/path-component.js';
 import { ensurePrivateDir, mkdirAt, openTrustedDir } from '../safepath/index.js';
 import type { NodeContext } from '../pods/context.js';
 
-/** <rootDir>/pods/<uid>: everything staticlet keeps on disk for one pod. */
+/** <rootDir>/pods: where the per-pod directories live. */
+export function podsDir(node: Pick<NodeContext, 'rootDir'>): string {
+  return join(node.rootDir, 'pods');
+}
+
+/**
+ * <rootDir>/pods/<uid>: everything staticlet keeps on disk for one pod. Throws for a UID that is
+ * not one plain path component: validation refuses such manifests, and a UID from anywhere else
+ * (runtime labels) must not send a write or a recursive delete outside the pods directory either.
+ */
 export function podDir(node: Pick<NodeContext, 'rootDir'>, uid: string): string {
-  return join(node.rootDir, 'pods', uid);
+  assertSafeUid(uid);
+  return join(podsDir(node), uid);
 }
 
 /** Where a volume plugin keeps one volume, in the kubelet's layout (`kubernetes.io~empty-dir`...). */
@@ -27,7 +38,7 @@ export const PRIVATE_DIR_MODE = 0o750;
  */
 export async function ensurePodSubdir(node: Pick<NodeContext, 'rootDir'>, uid: string, parts: readonly string[], leafMode = PRIVATE_DIR_MODE): Promise<string> {
   const target = podDir(node, uid);
-  const pods = join(node.rootDir, 'pods');
+  const pods = podsDir(node);
   await mkdir(pods, { recursive: true, mode: PRIVATE_DIR_MODE });
   let cur = await openTrustedDir(pods);
   try {
@@ -57,7 +68,7 @@ export async function secureStateDirs(rootDir: string): Promise<string[]> {
     if (await ensurePrivateDir(dir, PRIVATE_DIR_MODE)) repaired.push(dir);
   };
   await fix(rootDir);
-  const pods = join(rootDir, 'pods');
+  const pods = podsDir({ rootDir });
   await fix(pods);
   for (const e of await readdir(pods, { withFileTypes: true })) {
     if (!e.isDirectory()) continue;

@@ -1,5 +1,6 @@
 import { lstat, readdir, realpath } from 'node:fs/promises';
 import type { Pod, Volume } from '../api/generated/core-v1.js';
+import { isSafePathComponent } from '../lib/path-component.js';
 import type { NodeContext } from '../pods/context.js';
 import { writeAtomic, type FilePayload } from './atomic-writer.js';
 import { downwardApiPayload } from './downward-api.js';
@@ -8,7 +9,7 @@ import { VolumeError } from './errors.js';
 import { checkHostPathType } from './hostpath.js';
 import { mountsUnder, readMounts, unmount } from './mountinfo.js';
 import { nodeAllocatable, type Allocatable } from './node-resources.js';
-import { ensurePodSubdir, podDir, volumeDir } from './paths.js';
+import { ensurePodSubdir, podDir, podsDir, volumeDir } from './paths.js';
 import { removeTree } from '../safepath/index.js';
 import type { PodVolumes, PreparedVolume } from './types.js';
 
@@ -102,11 +103,6 @@ async function writeDownwardApiVolume(pod: Pod, node: NodeContext, v: Volume, re
   return { hostPath: dir, readOnly: true };
 }
 
-/** Pod UIDs become path components: anything else is refused rather than joined. */
-function safeUid(uid: string): boolean {
-  return /^[A-Za-z0-9._-]+$/.test(uid) && uid !== '.' && uid !== '..';
-}
-
 /**
  * Removes the pod's directory. Whatever is mounted below it (memory-backed emptyDirs) is
  * unmounted first, found in the kernel's mount table so that this also works for pods a
@@ -116,7 +112,8 @@ function safeUid(uid: string): boolean {
  * planted in an emptyDir, only the pod directory's own entries go.
  */
 export async function removePodDir(node: Pick<NodeContext, 'rootDir'>, uid: string): Promise<void> {
-  if (!safeUid(uid)) return;
+  // podDir refuses such a UID: no directory of it is ours to remove.
+  if (!isSafePathComponent(uid)) return;
   const dir = podDir(node, uid);
   const real = await realpath(dir).catch(() => undefined);
   if (real === undefined) return;
@@ -133,11 +130,11 @@ export async function removePodDir(node: Pick<NodeContext, 'rootDir'>, uid: stri
  * Returns the UIDs removed.
  */
 export async function cleanupOrphanedPodDirs(node: Pick<NodeContext, 'rootDir'>, live: ReadonlySet<string>): Promise<string[]> {
-  const base = podDir(node, '');
+  const base = podsDir(node);
   const names = await readdir(base).catch(() => [] as string[]);
   const removed: string[] = [];
   for (const uid of names) {
-    if (live.has(uid) || !safeUid(uid)) continue;
+    if (live.has(uid) || !isSafePathComponent(uid)) continue;
     if (!(await lstat(podDir(node, uid)).then((s) => s.isDirectory(), () => false))) continue;
     await removePodDir(node, uid);
     removed.push(uid);

@@ -3,6 +3,7 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { HTTPGetAction, HTTPHeader } from '../../api/generated/core-v1.js';
 import type { ProbeHandler, ProbeResult, ProbeTarget } from '../types.js';
+import { hostHeaderValue, urlHostError } from './http-host.js';
 import { ResponseReader } from './http-response.js';
 import { connErrorText, dialErrorText, failure, joinHostPort, PROBE_OUTPUT_LIMIT, PROBE_USER_AGENT, resolvePort, success } from './common.js';
 
@@ -55,6 +56,9 @@ function firstRequest(action: HTTPGetAction, target: ProbeTarget): FirstRequest 
   const port = resolvePort(action.port, target.container);
   if (typeof port === 'string') return port;
   const t: Target = { tls: action.scheme === 'HTTPS', host: action.host || target.podIP, port, path: requestPath(action.path) };
+  // The kubelet builds its URL from the manifest's host: what a URL cannot hold fails there.
+  const bad = urlHostError(t.host, t.port, t.tls, t.path);
+  if (bad !== undefined) return bad;
   const headers = probeHeaders(action.httpHeaders ?? []);
   const r: FirstRequest = { podIP: target.podIP, target: t, headers, bytes: requestBytes(t, headers) };
   prepared.set(action, r);
@@ -195,11 +199,22 @@ function get(t: Target, request: Buffer | string, timeoutMs: number): Promise<Re
   });
 }
 
-/** Header names are tokens and values carry no line breaks; Go refuses to send anything else. */
+/** Header names are tokens (httpguts.ValidHeaderFieldName); Go refuses to send anything else. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const BAD_VALUE = /[\r\n\0]/;
 
-/** The request as bytes; Host defaults to the target, with the port unless it is the scheme's. */
+/**
+ * httpguts.ValidHeaderFieldValue on the UTF-8 bytes Go sends: no control byte but HT. Checked
+ * on the bytes, not the characters, so no character can turn into CR or LF on the way out.
+ */
+function validValue(v: string): boolean {
+  for (const b of Buffer.from(v, 'utf8')) if ((b < 0x20 && b !== 0x09) || b === 0x7f) return false;
+  return true;
+}
+
+/**
+ * The request as bytes, UTF-8 as Go writes strings. Host defaults to the target, with the port
+ * unless it is the scheme's.
+ */
 function requestBytes(t: Target, headers: OutgoingHttpHeaders): Buffer | string {
   const lines = [`GET ${t.path} HTTP/1.1`];
   let host: string | undefined;
@@ -208,13 +223,15 @@ function requestBytes(t: Target, headers: OutgoingHttpHeaders): Buffer | string 
     if (value === undefined) continue;
     if (!TOKEN.test(name)) return `net/http: invalid header field name ${JSON.stringify(name)}`;
     for (const v of Array.isArray(value) ? value : [String(value)]) {
-      if (BAD_VALUE.test(v)) return `net/http: invalid header field value for ${JSON.stringify(name)}`;
+      if (!validValue(v)) return `net/http: invalid header field value for ${JSON.stringify(name)}`;
       if (name.toLowerCase() === 'host') host ??= v;
       else rest.push(`${name}: ${v}`);
     }
   }
   const defaultPort = t.tls ? 443 : 80;
   const bare = t.host.includes(':') ? `[${t.host}]` : t.host;
-  lines.push(`Host: ${host ?? (t.port === defaultPort ? bare : `${bare}:${t.port}`)}`, ...rest, '', '');
-  return Buffer.from(lines.join('\r\n'), 'latin1');
+  const hostLine = hostHeaderValue(host ?? (t.port === defaultPort ? bare : `${bare}:${t.port}`));
+  if (typeof hostLine !== 'string') return hostLine.error;
+  lines.push(`Host: ${hostLine}`, ...rest, '', '');
+  return Buffer.from(lines.join('\r\n'), 'utf8');
 }

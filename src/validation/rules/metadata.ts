@@ -1,4 +1,8 @@
-/** ObjectMeta rules the API server applies to pods (ValidateObjectMeta with pod name rules). */
+/**
+ * ObjectMeta rules the API server applies to pods (ValidateObjectMeta with pod name rules), and
+ * one of staticlet's own: a UID the manifest sets must be able to name the pod's directories.
+ */
+import { isSafePathComponent, SAFE_PATH_COMPONENT_RULE } from '../../lib/path-component.js';
 import { dns1123Label, dns1123Subdomain, labelValue, qualifiedName } from '../names.js';
 import { key } from '../path.js';
 import { addAll, entries, isObject, type RuleContext } from './context.js';
@@ -24,6 +28,11 @@ export function checkMetadata(ctx: RuleContext): void {
   // Absent or empty means "default" for a static pod; anything else must be a namespace name.
   if (typeof meta.namespace === 'string' && meta.namespace !== '') {
     addAll(ctx, 'metadata.namespace', dns1123Label(meta.namespace));
+  }
+  // The API server replaces a client's UID; a static pod keeps it, and it becomes a directory
+  // name (volumes, /etc/hosts, logs), so "../x" would put those outside their roots.
+  if (typeof meta.uid === 'string' && meta.uid !== '' && !isSafePathComponent(meta.uid)) {
+    ctx.add('metadata.uid', `${SAFE_PATH_COMPONENT_RULE} (it names the pod's directories)`);
   }
   validateLabels(ctx, 'metadata.labels', meta.labels);
   let size = 0;

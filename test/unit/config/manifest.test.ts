@@ -90,3 +90,13 @@ test('three mistakes in one manifest are all reported', () => {
   assert.ok(e.some((x) => x.includes('spec.containers[0].livenessProbe.successThreshold')));
   assert.ok(e.some((x) => x.includes('spec.containers[1].name')));
 });
+
+test('a manifest uid that is not one safe path component is refused before it names a directory', () => {
+  const e = errors(load(podYaml('web').replace('metadata:\n', 'metadata:\n  uid: "../../../../x"\n')));
+  assert.equal(e.length, 1, e.join('\n'));
+  assert.match(e[0]!, /^\/m\/pods\.yaml: metadata\.uid: must be a single path component/);
+  const uid = '0c7b7b5e-3f1a-4c55-9a4e-7d2f1b6a9c10';
+  const r = load(podYaml('web').replace('metadata:\n', `metadata:\n  uid: ${uid}\n`));
+  assert.ok(r.ok, JSON.stringify(r));
+  assert.equal(r.pods[0]!.uid, uid);
+});

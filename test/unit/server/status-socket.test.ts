@@ -68,7 +68,7 @@ describe('StatusSocketServer', () => {
     const s = await start(path);
     assert.equal(s.path, path);
     assert.equal((await stat(path)).mode & 0o777, 0o600);
-    assert.equal((await stat(join(dir, 'run'))).mode & 0o777 & ~process.umask(), 0o755 & ~process.umask());
+    assert.equal((await stat(join(dir, 'run'))).mode & 0o777 & ~process.umask(), 0o750 & ~process.umask());
 
     const list = await fetchStatus<{ apiVersion: string; kind: string; items: Array<{ metadata: { name: string } }> }>(path, '/pods');
     assert.equal(list.apiVersion, 'v1');

@@ -215,6 +215,64 @@ describe('httpGet probe', () => {
     assert.deepEqual(seen.map((s) => s.host), ['app.example', `127.0.0.1:${port}`]);
   });
 
+  /** The raw bytes of one received header value: Node's parser hands them over as Latin-1. */
+  const rawValues = (name: string): Buffer[] => pairs(last().rawHeaders).filter(([k]) => k === name).map(([, v]) => Buffer.from(v, 'latin1'));
+
+  test('header values go out as their UTF-8 bytes: U+010D U+010A cannot inject a header', async () => {
+    const value = 'a\u010D\u010AX-Injected: 1';
+    await httpProbe(probe({ path: '/echo', httpHeaders: [{ name: 'X-Test', value }] }), target(), 1000);
+    const h = pairs(last().rawHeaders);
+    assert.equal(h.some(([k]) => k === 'x-injected'), false, `headers seen: ${JSON.stringify(h)}`);
+    assert.deepEqual(rawValues('x-test'), [Buffer.from(value, 'utf8')]);
+  });
+
+  test('"€" arrives as UTF-8 e2 82 ac', async () => {
+    await httpProbe(probe({ path: '/echo', httpHeaders: [{ name: 'X-Test', value: '€' }] }), target(), 1000);
+    assert.deepEqual(rawValues('x-test'), [Buffer.from([0xe2, 0x82, 0xac])]);
+  });
+
+  test('a value with a control byte other than HT is refused before anything is sent, as Go does', async () => {
+    for (const value of ['a\nX-Injected: 1', 'a\rb', 'a\x01b', 'a\0b', 'a\x1fb', 'a\x7fb']) {
+      const before = seen.length;
+      const r = await httpProbe(probe({ path: '/echo', httpHeaders: [{ name: 'X-Test', value }] }), target(), 1000);
+      assert.deepEqual(r, { outcome: 'failure', message: `Get "http://127.0.0.1:${port}/echo": net/http: invalid header field value for "X-Test"` }, JSON.stringify(value));
+      assert.equal(seen.length, before, `${JSON.stringify(value)} reached the server`);
+    }
+    await httpProbe(probe({ path: '/echo', httpHeaders: [{ name: 'X-Test', value: 'a\tb' }] }), target(), 1000);
+    assert.deepEqual(rawValues('x-test'), [Buffer.from('a\tb')]);
+  });
+
+  test('a non-ASCII Host goes out in Punycode, as Go writes it', async () => {
+    await httpProbe(probe({ path: '/echo', httpHeaders: [{ name: 'Host', value: 'bücher.example' }] }), target(), 1000);
+    assert.equal(last().host, 'xn--bcher-kva.example');
+    await httpProbe(probe({ path: '/echo', httpHeaders: [{ name: 'Host', value: 'münchen.example:8080' }] }), target(), 1000);
+    assert.equal(last().host, 'xn--mnchen-3ya.example:8080');
+  });
+
+  test('a Host that is no valid host is sent empty, as Go does; one with a line break is refused', async () => {
+    await httpProbe(probe({ path: '/echo', httpHeaders: [{ name: 'Host', value: 'app example' }] }), target(), 1000);
+    assert.equal(last().host, '');
+    const before = seen.length;
+    const r = await httpProbe(probe({ path: '/echo', httpHeaders: [{ name: 'Host', value: 'app\r\nX-Injected: 1' }] }), target(), 1000);
+    assert.deepEqual(r, { outcome: 'failure', message: `Get "http://127.0.0.1:${port}/echo": net/http: invalid header field value for "Host"` });
+    assert.equal(seen.length, before);
+  });
+
+  test('a probe host a URL cannot hold fails without dialing, with the URL error Go gives', async () => {
+    const before = seen.length;
+    const r = await httpProbe(probe({ path: '/ok', host: 'localhost\r\nX-Injected' }), target(), 1000);
+    assert.deepEqual(r, { outcome: 'failure', message: `parse "http://localhost%0D%0AX-Injected:${port}/ok": invalid URL escape "%0D"` });
+    assert.equal(seen.length, before);
+  });
+
+  test('line breaks and non-ASCII in the path are percent-encoded as UTF-8', async () => {
+    await httpProbe(probe({ path: '/echo\r\nX-Injected: 1' }), target(), 1000);
+    assert.equal(last().url, '/echo%0D%0AX-Injected:%201');
+    assert.equal(pairs(last().rawHeaders).some(([k]) => k === 'x-injected'), false);
+    await httpProbe(probe({ path: '/\u010D\u010A€' }), target(), 1000);
+    assert.equal(last().url, '/%C4%8D%C4%8A%E2%82%AC');
+  });
+
   test('host overrides the pod IP', async () => {
     assert.equal((await httpProbe(probe({ path: '/ok', host: '127.0.0.1' }), target({ podIP: '192.0.2.1' }), 1000)).outcome, 'success');
   });
