@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -170,6 +170,43 @@ describe('volumes against containerd', () => {
     assert.equal(t.exitCode, 1);
     assert.doesNotMatch(t.message ?? '', /SECRET/, 'the host file was read into the pod status');
     await h.remove('term.yaml');
+  });
+
+  test('a sidecar swapping a subPath directory for a symlink to the host never gets the host path mounted', async () => {
+    const victim = join(h.dir, 'host', 'victim');
+    await mkdir(victim, { recursive: true });
+    await writeFile(join(victim, 'VICTIM'), '');
+    const users = Array.from({ length: 10 }, (_, i) => [
+      `  - name: u${i}`,
+      `    image: ${BUSYBOX}`,
+      '    command: [sh, -c, "ls /mnt; test ! -e /mnt/VICTIM"]',
+      '    volumeMounts: [{name: data, mountPath: /mnt, subPath: sub}]',
+    ].join('\n'));
+    await h.write('race.yaml', manifest('race', [
+      '  terminationGracePeriodSeconds: 1',
+      '  initContainers:',
+      '  - name: racer',
+      `    image: ${BUSYBOX}`,
+      '    restartPolicy: Always',
+      `    command: [sh, -c, "mkdir -p /vol/sub && touch /vol/sub/REAL && ln -s ${victim} /vol/.lnk; while :; do mv /vol/sub /vol/.tmp; mv /vol/.lnk /vol/sub; mv /vol/sub /vol/.lnk; mv /vol/.tmp /vol/sub; usleep 5000; done"]`,
+      '    volumeMounts: [{name: data, mountPath: /vol}]',
+      ...users,
+      '  containers:',
+      '  - name: app',
+      `    image: ${BUSYBOX}`,
+      `    ${SLEEP}`,
+      '  volumes: [{name: data, emptyDir: {}}]',
+      '',
+    ].join('\n')));
+    const p = await running('race');
+    const logs = join(h.settings.podLogsDir, `default_race-node-1_${p.metadata!.uid!}`);
+    for (let i = 0; i < 10; i++) {
+      for (const f of await readdir(join(logs, `u${i}`))) {
+        assert.doesNotMatch(await readFile(join(logs, `u${i}`, f), 'utf8'), /VICTIM/, `u${i} saw the host directory`);
+      }
+    }
+    assert.deepEqual(await readdir(victim), ['VICTIM'], 'nothing was created in the host directory');
+    await h.remove('race.yaml');
   });
 
   test('subPath, subPathExpr and readOnly mounts', async () => {
