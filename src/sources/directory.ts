@@ -1,11 +1,20 @@
 import { createHash } from 'node:crypto';
-import { readdir, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from '../logging/logger.js';
 import { isIgnoredManifestName } from './ignore.js';
-import { readLimited } from './read-limited.js';
+import { readLimited, type OpenFile } from './read-limited.js';
 import type { ManifestSource, SourceBatch, SourceUpdate } from './types.js';
+
+/** The file system calls the source makes; node:fs/promises unless a test injects failures. */
+export interface DirectoryFs {
+  stat(path: string): Promise<Stats>;
+  readdir(path: string): Promise<string[]>;
+  /** Opens one manifest for reading. */
+  open: OpenFile;
+}
 
 export interface DirectorySourceOptions {
   path: string;
@@ -21,6 +30,8 @@ export interface DirectorySourceOptions {
   maxDelayMs?: number;
   /** How often the directory itself is checked: appeared, gone, or replaced by another one. */
   missingPollMs?: number;
+  /** Replaces some of the file system calls (tests inject EACCES, EMFILE, EIO through it). */
+  fs?: Partial<DirectoryFs>;
 }
 
 /**
@@ -65,6 +76,7 @@ export class DirectorySource implements ManifestSource {
   private readonly deleteGraceMs: number;
   private readonly maxDelayMs: number;
   private readonly missingPollMs: number;
+  private readonly fs: DirectoryFs;
 
   constructor(private readonly opts: DirectorySourceOptions) {
     this.dir = resolve(opts.path);
@@ -73,6 +85,7 @@ export class DirectorySource implements ManifestSource {
     this.deleteGraceMs = opts.deleteGraceMs ?? 150;
     this.maxDelayMs = opts.maxDelayMs ?? 500;
     this.missingPollMs = opts.missingPollMs ?? 1000;
+    this.fs = { stat, readdir, open, ...opts.fs };
     this.stopping = new Promise((r) => (this.signalStop = r));
   }
 
@@ -105,10 +118,10 @@ export class DirectorySource implements ManifestSource {
       let names: string[];
       let identity: string;
       try {
-        const st = await stat(this.dir);
+        const st = await this.fs.stat(this.dir);
         if (!st.isDirectory()) throw Object.assign(new Error(`${this.dir} is not a directory`), { code: 'ENOTDIR' });
         identity = `${st.dev}:${st.ino}`;
-        names = await readdir(this.dir);
+        names = await this.fs.readdir(this.dir);
       } catch (err) {
         await this.directoryMissing(err as NodeJS.ErrnoException);
         return;
@@ -129,7 +142,7 @@ export class DirectorySource implements ManifestSource {
           await this.closeWatcher();
           return;
         }
-        names = await readdir(this.dir).catch(() => names);
+        names = await this.fs.readdir(this.dir).catch(() => names);
       }
       const seen = new Set<string>();
       const updates: SourceUpdate[] = [];
@@ -167,7 +180,7 @@ export class DirectorySource implements ManifestSource {
   private async checkDirectory(): Promise<void> {
     let identity: string | undefined;
     try {
-      const st = await stat(this.dir);
+      const st = await this.fs.stat(this.dir);
       if (st.isDirectory()) identity = `${st.dev}:${st.ino}`;
     } catch {
       // Missing: identity stays undefined.
@@ -254,7 +267,7 @@ export class DirectorySource implements ManifestSource {
    * undefined when nothing changed, or 'not-a-manifest' for subdirectories and other non-files.
    */
   private async look(path: string): Promise<SourceUpdate | undefined | 'not-a-manifest'> {
-    const r = await readLimited(path, this.opts.maxBytes);
+    const r = await readLimited(path, this.opts.maxBytes, this.fs.open);
     const before = this.known.get(path);
     if ('missing' in r) {
       if (!before) return 'not-a-manifest';
