@@ -145,6 +145,15 @@ export class Supervisor implements StatusProvider {
   private async connectAndRun(): Promise<void> {
     const runtime = this.options.runtime ?? (await this.connect());
     if (!runtime || this.stopping) return;
+    // The pod manager adopts what the runtime runs and stops what is not desired: a manifest
+    // path that could not be read yet (EACCES, EMFILE) must not make every running pod an orphan.
+    if (!this.state.ready()) {
+      this.logger.warn('a manifest source has not listed yet; running pods are left alone until it has');
+      const stopped = new Promise<void>((r) => this.stopSignal.signal.addEventListener('abort', () => r(), { once: true }));
+      await Promise.race([this.state.whenReady(), stopped]);
+      if (this.stopping) return;
+      this.logger.info('every manifest source has listed; adopting running pods');
+    }
     this.runtime = runtime;
     const s = this.settings;
     const version = await runtime.version().catch(() => undefined);
