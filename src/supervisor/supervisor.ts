@@ -19,7 +19,7 @@ import { connectRuntime, ImageManager, KeyedBackoff, type RuntimeClient } from '
 import { StatusSocketServer } from '../server/index.js';
 import { formatAmounts, nodeLabels, PodAdmitter, readNodeResources, type NodeAdmissionSummary } from '../admission/index.js';
 import type { RejectionView, StatusProvider } from '../server/types.js';
-import { DirectorySource } from '../sources/directory.js';
+import { DirectorySource, type DirectoryFs } from '../sources/directory.js';
 import { UrlSource } from '../sources/url.js';
 import type { ManifestSource } from '../sources/types.js';
 
@@ -32,6 +32,8 @@ export interface SupervisorOptions {
   logRotationPeriodMs?: number;
   /** Serve the local status socket (default true). */
   statusSocket?: boolean;
+  /** Test hook: file system calls of the --pod-manifest-path source, to inject read failures. */
+  testManifestPathFs?: Partial<DirectoryFs>;
 }
 
 /** How long to wait between attempts to reach a runtime that is not up yet. */
@@ -63,7 +65,15 @@ export class Supervisor implements StatusProvider {
     private readonly options: SupervisorOptions = {},
   ) {
     if (settings.staticPodPath) {
-      this.sources.push(new DirectorySource({ path: settings.staticPodPath, logger, maxBytes: settings.maxManifestBytes, rescanMs: settings.fileCheckFrequencyMs }));
+      this.sources.push(
+        new DirectorySource({
+          path: settings.staticPodPath,
+          logger,
+          maxBytes: settings.maxManifestBytes,
+          rescanMs: settings.fileCheckFrequencyMs,
+          ...(options.testManifestPathFs ? { fs: options.testManifestPathFs } : {}),
+        }),
+      );
     }
     if (settings.staticPodURL) {
       this.sources.push(
