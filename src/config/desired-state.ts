@@ -59,6 +59,7 @@ export class DesiredState implements DesiredStateView {
   private readonly seen = new Map<string, string>(); // uid → first seen
   private readonly listeners = new Set<DesiredListener>();
   private readonly pendingSources: Set<string>;
+  private readonly readyWaiters: Array<() => void> = [];
   private seq = 0;
   /** The loaded pod each desired pod was stamped from, to tell label/annotation edits apart. */
   private readonly loadedFrom = new WeakMap<DesiredPod, Pod>();
@@ -95,6 +96,13 @@ export class DesiredState implements DesiredStateView {
 
   markSourceSynced(name: string): void {
     this.pendingSources.delete(name);
+    if (this.ready()) for (const w of this.readyWaiters.splice(0)) w();
+  }
+
+  /** Resolves once ready() is true (a source that cannot be read yet delays it). */
+  whenReady(): Promise<void> {
+    if (this.ready()) return Promise.resolve();
+    return new Promise((r) => this.readyWaiters.push(r));
   }
 
   /** A manifest was (re)read. */

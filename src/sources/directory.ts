@@ -1,11 +1,20 @@
 import { createHash } from 'node:crypto';
-import { readdir, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from '../logging/logger.js';
 import { isIgnoredManifestName } from './ignore.js';
-import { readLimited } from './read-limited.js';
+import { readLimited, type OpenFile } from './read-limited.js';
 import type { ManifestSource, SourceBatch, SourceUpdate } from './types.js';
+
+/** The file system calls the source makes; node:fs/promises unless a test injects failures. */
+export interface DirectoryFs {
+  stat(path: string): Promise<Stats>;
+  readdir(path: string): Promise<string[]>;
+  /** Opens one manifest for reading. */
+  open: OpenFile;
+}
 
 export interface DirectorySourceOptions {
   path: string;
@@ -19,8 +28,13 @@ export interface DirectorySourceOptions {
   deleteGraceMs?: number;
   /** A file written continuously is still read at least this often. */
   maxDelayMs?: number;
-  /** How often the directory itself is checked: appeared, gone, or replaced by another one. */
+  /**
+   * How often the path itself is checked: appeared, gone, replaced by another one, changed (a
+   * file given as the path) or, while it cannot be read, whether it can be again.
+   */
   missingPollMs?: number;
+  /** Replaces some of the file system calls (tests inject EACCES, EMFILE, EIO through it). */
+  fs?: Partial<DirectoryFs>;
 }
 
 /**
@@ -36,10 +50,39 @@ interface Known {
   error?: string;
 }
 
+/** What the manifest path was at one look. */
+type PathState =
+  | { kind: 'dir'; identity: string; names: string[] }
+  | { kind: 'file'; identity: string }
+  /** Nothing there: ENOENT, or ENOTDIR (a parent is not a directory). No manifests. */
+  | { kind: 'missing'; reason: string }
+  /** It could not be looked at (EACCES, EMFILE, EIO, ELOOP, ...): that says nothing about the manifests. */
+  | { kind: 'failed'; reason: string };
+
+/** A directory by its inode; a file also by its size and times, so that an edit in place changes it. */
+function identityOf(st: Stats): string | undefined {
+  if (st.isDirectory()) return `dir:${st.dev}:${st.ino}`;
+  if (st.isFile()) return `file:${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+  return undefined;
+}
+
+function classify(err: unknown): PathState & { kind: 'missing' | 'failed' } {
+  const code = (err as NodeJS.ErrnoException).code;
+  const reason = err instanceof Error ? err.message : String(err);
+  return code === 'ENOENT' || code === 'ENOTDIR' ? { kind: 'missing', reason } : { kind: 'failed', reason };
+}
+
+/** stat then readdir can race a swap of the path; a listing that raced is tried this often. */
+const INSPECT_ATTEMPTS = 3;
+
 /**
  * The kubelet's static-pod directory: non-recursive, dotfiles and editor scratch files ignored.
  * Events only say which file to look at; what is reported is always what the file holds when it
  * is read, so lost, duplicated or reordered events cannot leave a wrong state.
+ *
+ * A regular file as the path is one manifest, as in the kubelet. Only a path that does not exist
+ * means no manifests: one that cannot be read keeps the last listing (its pods keep running) and
+ * is retried every check period.
  */
 export class DirectorySource implements ManifestSource {
   readonly kind = 'file' as const;
@@ -53,18 +96,23 @@ export class DirectorySource implements ManifestSource {
   private timer: NodeJS.Timeout | undefined;
   private rescanTimer: NodeJS.Timeout | undefined;
   private checkTimer: NodeJS.Timeout | undefined;
-  /** dev:ino of the directory the watcher was started on. */
-  private watchedIdentity: string | undefined;
+  /** What the path was at the last listing that succeeded; undefined while it does not exist. */
+  private mode: 'dir' | 'file' | undefined;
+  /** identityOf() the path at that listing (for a directory, the one watched). */
+  private identity: string | undefined;
+  /** The error text while the path cannot be read: logged when it first appears or changes. */
+  private failure: string | undefined;
+  private checking = false;
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
   private readonly stopping: Promise<void>;
   private signalStop: () => void = () => undefined;
-  private present = false;
   private warnedMissing = false;
   private readonly debounceMs: number;
   private readonly deleteGraceMs: number;
   private readonly maxDelayMs: number;
   private readonly missingPollMs: number;
+  private readonly fs: DirectoryFs;
 
   constructor(private readonly opts: DirectorySourceOptions) {
     this.dir = resolve(opts.path);
@@ -73,6 +121,7 @@ export class DirectorySource implements ManifestSource {
     this.deleteGraceMs = opts.deleteGraceMs ?? 150;
     this.maxDelayMs = opts.maxDelayMs ?? 500;
     this.missingPollMs = opts.missingPollMs ?? 1000;
+    this.fs = { stat, readdir, open, ...opts.fs };
     this.stopping = new Promise((r) => (this.signalStop = r));
   }
 
@@ -83,7 +132,8 @@ export class DirectorySource implements ManifestSource {
     this.rescanTimer = setInterval(() => void this.resync(), this.opts.rescanMs);
     this.rescanTimer.unref();
     // A removed or replaced directory is not always evented (the watch follows the old inode),
-    // so its identity is checked with one stat a period rather than waiting for the rescan.
+    // and a file as the path is not watched, so the path is checked with one stat a period rather
+    // than waiting for the rescan. The same check retries a path that could not be read.
     this.checkTimer = setInterval(() => void this.checkDirectory(), this.missingPollMs);
     this.checkTimer.unref();
   }
@@ -102,78 +152,166 @@ export class DirectorySource implements ManifestSource {
   resync(): Promise<void> {
     return this.serialize(async () => {
       if (this.stopped) return;
-      let names: string[];
-      let identity: string;
-      try {
-        const st = await stat(this.dir);
-        if (!st.isDirectory()) throw Object.assign(new Error(`${this.dir} is not a directory`), { code: 'ENOTDIR' });
-        identity = `${st.dev}:${st.ino}`;
-        names = await readdir(this.dir);
-      } catch (err) {
-        await this.directoryMissing(err as NodeJS.ErrnoException);
+      const state = await this.inspect();
+      if (this.stopped) return;
+      if (state.kind === 'failed') {
+        this.unreadable(state.reason);
         return;
       }
-      if (!this.present) {
-        this.present = true;
-        this.opts.logger.info({ path: this.dir }, 'watching static pod directory');
+      if (state.kind === 'missing') {
+        await this.missing(state.reason);
+        return;
       }
-      if (this.watcher && this.watchedIdentity !== identity) {
-        this.opts.logger.info({ path: this.dir }, 'static pod directory was replaced; watching the new one');
-        await this.closeWatcher();
+      if (this.failure !== undefined) {
+        this.opts.logger.info({ path: this.dir }, 'static pod path can be read again');
+        this.failure = undefined;
       }
-      // Watch before listing: a file written between the two is then either listed or evented.
-      if (!this.watcher) {
-        this.watchedIdentity = identity;
-        await this.startWatcher();
-        if (this.stopped) {
-          await this.closeWatcher();
-          return;
-        }
-        names = await readdir(this.dir).catch(() => names);
-      }
-      const seen = new Set<string>();
-      const updates: SourceUpdate[] = [];
-      for (const name of names.sort()) {
-        if (isIgnoredManifestName(name)) continue;
-        const path = join(this.dir, name);
-        const u = await this.look(path);
-        if (u !== 'not-a-manifest') seen.add(path);
-        if (u && u !== 'not-a-manifest') updates.push(u);
-      }
-      for (const path of [...this.known.keys()]) {
-        if (!seen.has(path)) {
-          this.known.delete(path);
-          updates.push({ location: path, deleted: true });
-        }
-      }
-      this.emit({ updates, full: true });
+      if (state.kind === 'file') await this.listFile(state.identity);
+      else await this.listDirectory(state.identity, state.names);
     });
   }
 
-  private async directoryMissing(err: NodeJS.ErrnoException): Promise<void> {
-    if (this.present || !this.warnedMissing) {
-      this.warnedMissing = true;
-      this.opts.logger.warn({ path: this.dir, err: err.message }, 'static pod directory is not available; waiting for it to appear');
+  private async inspect(): Promise<PathState> {
+    for (let attempt = 1; ; attempt++) {
+      let st: Stats;
+      try {
+        st = await this.fs.stat(this.dir);
+      } catch (err) {
+        return classify(err);
+      }
+      const identity = identityOf(st);
+      if (identity === undefined) return { kind: 'failed', reason: `${this.dir} is neither a directory nor a regular file` };
+      if (st.isFile()) return { kind: 'file', identity };
+      try {
+        return { kind: 'dir', identity, names: await this.fs.readdir(this.dir) };
+      } catch (err) {
+        const r = classify(err);
+        // Gone or no longer a directory since the stat: it was swapped, so look at what is there now.
+        if (r.kind === 'failed' || attempt >= INSPECT_ATTEMPTS) return r;
+      }
     }
-    this.present = false;
+  }
+
+  private async listDirectory(identity: string, listed: string[]): Promise<void> {
+    let names = listed;
+    if (this.watcher && this.identity !== identity) {
+      this.opts.logger.info({ path: this.dir }, 'static pod directory was replaced; watching the new one');
+      await this.closeWatcher();
+    } else if (this.mode !== 'dir') {
+      this.opts.logger.info({ path: this.dir }, 'watching static pod directory');
+    }
+    this.mode = 'dir';
+    this.identity = identity;
+    // Watch before listing: a file written between the two is then either listed or evented.
+    if (!this.watcher) {
+      await this.startWatcher();
+      if (this.stopped) {
+        await this.closeWatcher();
+        return;
+      }
+      names = await this.fs.readdir(this.dir).catch(() => names);
+    }
+    const seen = new Set<string>();
+    const updates: SourceUpdate[] = [];
+    for (const name of names.sort()) {
+      if (isIgnoredManifestName(name)) continue;
+      const path = join(this.dir, name);
+      const u = await this.look(path);
+      if (u !== 'not-a-manifest') seen.add(path);
+      if (u && u !== 'not-a-manifest') updates.push(u);
+    }
+    this.forgetUnseen(seen, updates);
+    this.emit({ updates, full: true });
+  }
+
+  /** The path is one manifest, reported under its own name. */
+  private async listFile(identity: string): Promise<void> {
+    if (this.mode !== 'file') this.opts.logger.info({ path: this.dir }, 'static pod path is a file; reading it as one manifest');
+    // A directory watch has nothing to say about a file: the path check follows its size and times.
     await this.closeWatcher();
-    // The kubelet reports an empty set for a missing directory: its pods are no longer desired.
+    this.mode = 'file';
+    const u = await this.look(this.dir);
+    const gone = u === 'not-a-manifest' || (u !== undefined && 'deleted' in u);
+    // Gone or replaced since the stat: forgetting the identity makes the next check look again.
+    this.identity = gone ? undefined : identity;
+    const updates: SourceUpdate[] = u && u !== 'not-a-manifest' ? [u] : [];
+    this.forgetUnseen(new Set(gone ? [] : [this.dir]), updates);
+    this.emit({ updates, full: true });
+  }
+
+  /** Every manifest reported earlier that this listing did not see is deleted. */
+  private forgetUnseen(seen: ReadonlySet<string>, updates: SourceUpdate[]): void {
+    for (const path of [...this.known.keys()]) {
+      if (!seen.has(path)) {
+        this.known.delete(path);
+        updates.push({ location: path, deleted: true });
+      }
+    }
+  }
+
+  private async missing(reason: string): Promise<void> {
+    if (this.mode !== undefined || !this.warnedMissing) {
+      this.warnedMissing = true;
+      this.opts.logger.warn({ path: this.dir, err: reason }, 'static pod path does not exist; waiting for it to appear');
+    }
+    this.mode = undefined;
+    this.identity = undefined;
+    this.failure = undefined;
+    await this.closeWatcher();
+    // The kubelet reports an empty set for a missing path: its pods are no longer desired.
     const updates: SourceUpdate[] = [...this.known.keys()].map((location) => ({ location, deleted: true as const }));
     this.known.clear();
     this.emit({ updates, full: true });
   }
 
-  /** Resyncs when the directory appeared, disappeared or is another one than the watched. */
-  private async checkDirectory(): Promise<void> {
-    let identity: string | undefined;
-    try {
-      const st = await stat(this.dir);
-      if (st.isDirectory()) identity = `${st.dev}:${st.ino}`;
-    } catch {
-      // Missing: identity stays undefined.
+  /**
+   * The path could not be looked at (an exhausted fd table, an LSM denial, a disk error). That
+   * is no evidence that the manifests are gone, so nothing is reported: the last listing stands,
+   * a first listing stays missing (the source is not synced), and the path check retries.
+   */
+  private unreadable(reason: string): void {
+    if (reason !== this.failure) {
+      const msg = this.mode ? 'cannot read the static pod path; keeping its last listed manifests and retrying' : 'cannot read the static pod path; retrying';
+      this.opts.logger.warn({ path: this.dir, err: reason }, msg);
     }
-    const watched = this.present ? this.watchedIdentity : undefined;
-    if (identity !== watched && !this.stopped) await this.resync();
+    this.failure = reason;
+  }
+
+  /**
+   * Resyncs when the path appeared, disappeared, is another one than listed or (a file) changed,
+   * and on every period while it cannot be read.
+   */
+  private async checkDirectory(): Promise<void> {
+    // A stat that hangs (a stuck network mount) must not queue a resync per period behind it.
+    if (this.checking) return;
+    this.checking = true;
+    try {
+      let identity: string | undefined;
+      try {
+        identity = identityOf(await this.fs.stat(this.dir));
+      } catch {
+        // Missing or unreadable: identity stays undefined and the resync tells which.
+      }
+      if (this.stopped) return;
+      if (this.failure !== undefined || identity !== this.identity) await this.resync();
+      else await this.rereadUnreadable();
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  /**
+   * Files whose last read failed are read again every check: a transient EMFILE or EACCES on one
+   * file then clears within a period, not at the next rescan. (An oversize file is re-read too;
+   * that costs an open and an fstat, as readLimited stops at the size.)
+   */
+  private rereadUnreadable(): Promise<void> {
+    const paths = [...this.known].filter(([, k]) => k.error !== undefined).map(([p]) => p);
+    if (paths.length === 0) return Promise.resolve();
+    return this.serialize(async () => {
+      const updates = await this.readPaths(paths);
+      if (updates.length > 0) this.emit({ updates, full: false });
+    });
   }
 
   private async startWatcher(): Promise<void> {
@@ -236,17 +374,24 @@ export class DirectorySource implements ManifestSource {
         else this.due.delete(p);
       }
       this.arm();
-      const updates: SourceUpdate[] = [];
-      for (const path of ready.sort()) {
-        const u = await this.look(path);
-        if (u === 'not-a-manifest') {
-          if (this.known.delete(path)) updates.push({ location: path, deleted: true });
-        } else if (u) {
-          updates.push(u);
-        }
-      }
+      const updates = await this.readPaths(ready.sort());
       if (updates.length > 0) this.emit({ updates, full: false });
     });
+  }
+
+  /** Reads paths outside a full listing: one that is no longer a manifest is deleted. */
+  private async readPaths(paths: readonly string[]): Promise<SourceUpdate[]> {
+    const updates: SourceUpdate[] = [];
+    for (const path of paths) {
+      if (this.stopped) break;
+      const u = await this.look(path);
+      if (u === 'not-a-manifest') {
+        if (this.known.delete(path)) updates.push({ location: path, deleted: true });
+      } else if (u) {
+        updates.push(u);
+      }
+    }
+    return updates;
   }
 
   /**
@@ -254,7 +399,7 @@ export class DirectorySource implements ManifestSource {
    * undefined when nothing changed, or 'not-a-manifest' for subdirectories and other non-files.
    */
   private async look(path: string): Promise<SourceUpdate | undefined | 'not-a-manifest'> {
-    const r = await readLimited(path, this.opts.maxBytes);
+    const r = await readLimited(path, this.opts.maxBytes, this.fs.open);
     const before = this.known.get(path);
     if ('missing' in r) {
       if (!before) return 'not-a-manifest';

@@ -1,17 +1,20 @@
 import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 
 export type ReadOutcome = { content: Uint8Array } | { missing: true } | { notFile: true } | { error: string };
+
+/** How a file is opened; the directory source passes its own so tests can fail single opens. */
+export type OpenFile = (path: string, flags: number) => Promise<FileHandle>;
 
 /**
  * Reads a regular file (following symlinks) without ever holding more than `maxBytes` + 1 in
  * memory: a runaway file is reported, not loaded.
  */
-export async function readLimited(path: string, maxBytes: number): Promise<ReadOutcome> {
+export async function readLimited(path: string, maxBytes: number, openFile: OpenFile = open): Promise<ReadOutcome> {
   let fh;
   try {
     // O_NONBLOCK: a FIFO dropped into the directory must not block the source forever.
-    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    fh = await openFile(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return { missing: true };

@@ -20,7 +20,7 @@ import { connectRuntime, ImageManager, KeyedBackoff, type RuntimeClient } from '
 import { StatusSocketServer } from '../server/index.js';
 import { formatAmounts, nodeLabels, PodAdmitter, readNodeResources, type NodeAdmissionSummary } from '../admission/index.js';
 import type { RejectionView, StatusProvider } from '../server/types.js';
-import { DirectorySource } from '../sources/directory.js';
+import { DirectorySource, type DirectoryFs } from '../sources/directory.js';
 import { secureStateDirs } from '../volumes/paths.js';
 import { UrlSource } from '../sources/url.js';
 import type { ManifestSource } from '../sources/types.js';
@@ -34,6 +34,8 @@ export interface SupervisorOptions {
   logRotationPeriodMs?: number;
   /** Serve the local status socket (default true). */
   statusSocket?: boolean;
+  /** Test hook: file system calls of the --pod-manifest-path source, to inject read failures. */
+  testManifestPathFs?: Partial<DirectoryFs>;
 }
 
 /** How long to wait between attempts to reach a runtime that is not up yet. */
@@ -65,7 +67,15 @@ export class Supervisor implements StatusProvider {
     private readonly options: SupervisorOptions = {},
   ) {
     if (settings.staticPodPath) {
-      this.sources.push(new DirectorySource({ path: settings.staticPodPath, logger, maxBytes: settings.maxManifestBytes, rescanMs: settings.fileCheckFrequencyMs }));
+      this.sources.push(
+        new DirectorySource({
+          path: settings.staticPodPath,
+          logger,
+          maxBytes: settings.maxManifestBytes,
+          rescanMs: settings.fileCheckFrequencyMs,
+          ...(options.testManifestPathFs ? { fs: options.testManifestPathFs } : {}),
+        }),
+      );
     }
     if (settings.staticPodURL) {
       this.sources.push(
@@ -151,6 +161,15 @@ export class Supervisor implements StatusProvider {
   private async connectAndRun(): Promise<void> {
     const runtime = this.options.runtime ?? (await this.connect());
     if (!runtime || this.stopping) return;
+    // The pod manager adopts what the runtime runs and stops what is not desired: a manifest
+    // path that could not be read yet (EACCES, EMFILE) must not make every running pod an orphan.
+    if (!this.state.ready()) {
+      this.logger.warn('a manifest source has not listed yet; running pods are left alone until it has');
+      const stopped = new Promise<void>((r) => this.stopSignal.signal.addEventListener('abort', () => r(), { once: true }));
+      await Promise.race([this.state.whenReady(), stopped]);
+      if (this.stopping) return;
+      this.logger.info('every manifest source has listed; adopting running pods');
+    }
     this.runtime = runtime;
     const s = this.settings;
     const version = await runtime.version().catch(() => undefined);

@@ -13,6 +13,7 @@ import type { Pod } from '../../src/api/generated/core-v1.js';
 import { resolveSettings, type Settings } from '../../src/config/settings.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { CriClient, managedSelector, POD_UID_LABEL, type Container, type PodSandbox, type RuntimeClient } from '../../src/runtime/index.js';
+import type { DirectoryFs } from '../../src/sources/directory.js';
 import { Supervisor } from '../../src/supervisor/supervisor.js';
 import { startContainerd, type ContainerdEnv } from './containerd.js';
 import { eventually } from './manifests.js';
@@ -51,6 +52,8 @@ export interface HarnessOptions {
   settings?: Partial<Settings>;
   /** Wraps the runtime the supervisor uses (to count or fail calls). */
   wrapRuntime?: (runtime: RuntimeClient) => RuntimeClient;
+  /** File system calls of the manifest path source (to fail reads). */
+  manifestPathFs?: Partial<DirectoryFs>;
 }
 
 let seq = 0;
@@ -74,7 +77,7 @@ export async function startSupervisor(env: ContainerdEnv, opts: HarnessOptions =
   Object.assign(settings, opts.settings ?? {});
   const logger = process.env.STATICLET_TEST_LOG ? createLogger({ format: 'json', verbosity: 1 }) : createLogger({ level: 'silent' });
   const runtime = new CriClient({ endpoint: env.endpoint });
-  const sup = new Supervisor(settings, logger, { runtime: opts.wrapRuntime ? opts.wrapRuntime(runtime) : runtime, relistPeriodMs: opts.relistPeriodMs ?? 250, ...(opts.logRotationPeriodMs ? { logRotationPeriodMs: opts.logRotationPeriodMs } : {}) });
+  const sup = new Supervisor(settings, logger, { runtime: opts.wrapRuntime ? opts.wrapRuntime(runtime) : runtime, relistPeriodMs: opts.relistPeriodMs ?? 250, ...(opts.logRotationPeriodMs ? { logRotationPeriodMs: opts.logRotationPeriodMs } : {}), ...(opts.manifestPathFs ? { testManifestPathFs: opts.manifestPathFs } : {}) });
   await sup.start();
   let stopped = false;
   const pod = (name: string, namespace = 'default'): Pod | undefined => sup.getPod(namespace, `${name}-${NODE}`);

@@ -23,7 +23,7 @@ describe('staticlet run (manifest side)', () => {
     ]);
     try {
       await p.waitFor((l) => l.msg === 'cgroupDriver: accepted for kubelet compatibility but ignored by staticlet');
-      await p.waitFor((l) => l.msg === 'static pod directory is not available; waiting for it to appear');
+      await p.waitFor((l) => l.msg === 'static pod path does not exist; waiting for it to appear');
       await p.waitFor((l) => l.msg === 'connecting to the container runtime');
       await mkdir(manifests);
       await writeFile(join(manifests, 'web.yaml'), podYaml('web'));

@@ -114,6 +114,18 @@ test('ready() waits for every expected source', () => {
   assert.equal(s.ready(), true);
 });
 
+test('whenReady() resolves once the last expected source has synced', async () => {
+  const s = new DesiredState(['file:/m', 'http:x']);
+  let resolved = false;
+  const ready = s.whenReady().then(() => (resolved = true));
+  s.markSourceSynced('file:/m');
+  await new Promise((r) => setImmediate(r));
+  assert.equal(resolved, false);
+  s.markSourceSynced('http:x');
+  await ready;
+  await new DesiredState().whenReady();
+});
+
 const labelled = (labels: string, annotations = '') =>
   `apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  labels: {${labels}}\n  annotations: {${annotations}}\nspec:\n  containers: [{name: main, image: busybox}]\n`;
 

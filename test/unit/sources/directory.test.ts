@@ -1,11 +1,15 @@
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, rename, rm, symlink, unlink, writeFile, appendFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, symlink, unlink, writeFile, appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { silentLogger } from '../../../src/logging/logger.js';
-import { DirectorySource, type DirectorySourceOptions } from '../../../src/sources/directory.js';
+import { ConfigPipeline } from '../../../src/config/pipeline.js';
+import { DesiredState } from '../../../src/config/desired-state.js';
+import { ManifestLoader } from '../../../src/config/manifest.js';
+import { createLogger, silentLogger } from '../../../src/logging/logger.js';
+import { DirectorySource, type DirectoryFs, type DirectorySourceOptions } from '../../../src/sources/directory.js';
 import type { SourceBatch } from '../../../src/sources/types.js';
-import { eventually, tempDir } from '../../helpers/manifests.js';
+import { eventually, podYaml, tempDir } from '../../helpers/manifests.js';
+import { textSink } from '../../helpers/streams.js';
 
 /** Applies batches the way the config pipeline does, so the test sees the source's view. */
 class Mirror {
@@ -32,6 +36,30 @@ class Mirror {
     return [...this.files.keys()].map((p) => p.slice(p.lastIndexOf('/') + 1)).sort();
   }
 }
+
+/**
+ * The real file system with failures switched on per call: `fail.readdir = 'EACCES'` makes every
+ * readdir fail until it is cleared. Calls are counted so a test can see the retries.
+ */
+function faultyFs(): { fs: DirectoryFs; fail: { stat?: string; readdir?: string; open?: (path: string) => string | undefined }; calls: { stat: number; readdir: number } } {
+  const fail: { stat?: string; readdir?: string; open?: (path: string) => string | undefined } = {};
+  const calls = { stat: 0, readdir: 0 };
+  const injected = (code: string, syscall: string, path: string) => Object.assign(new Error(`${code}: injected failure, ${syscall} '${path}'`), { code, syscall, path });
+  return {
+    fail,
+    calls,
+    fs: {
+      stat: (p) => (calls.stat++, fail.stat ? Promise.reject(injected(fail.stat, 'stat', p)) : stat(p)),
+      readdir: (p) => (calls.readdir++, fail.readdir ? Promise.reject(injected(fail.readdir, 'scandir', p)) : readdir(p)),
+      open: (p, flags) => {
+        const code = fail.open?.(p);
+        return code ? Promise.reject(injected(code, 'open', p)) : open(p, flags);
+      },
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('directory source', () => {
   let dir: { path: string; cleanup(): Promise<void> };
@@ -227,5 +255,169 @@ describe('directory source', () => {
     await s.resync();
     assert.equal(m.batches.length, before + 1);
     assert.equal(m.batches.at(-1)!.updates.length, 0);
+  });
+
+  for (const code of ['EACCES', 'EMFILE']) {
+    test(`readdir failing with ${code} on a rescan keeps every manifest; after it clears, changes are seen`, async () => {
+      await writeFile(f('a.yaml'), 'a');
+      await writeFile(f('b.yaml'), 'b');
+      const faults = faultyFs();
+      const s = await start({ fs: faults.fs });
+      assert.deepEqual(m.names(), ['a.yaml', 'b.yaml']);
+      faults.fail.readdir = code;
+      await s.resync();
+      await sleep(200); // several check periods, each of which retries
+      assert.ok(faults.calls.readdir > 3, `retried while failing (${faults.calls.readdir} readdir calls)`);
+      assert.equal(m.deletions, 0);
+      assert.deepEqual(m.names(), ['a.yaml', 'b.yaml']);
+      delete faults.fail.readdir;
+      await s.resync();
+      await writeFile(f('c.yaml'), 'c');
+      await unlink(f('a.yaml'));
+      await eventually(() => m.names().join() === 'b.yaml,c.yaml', { what: 'changes after recovery' });
+    });
+  }
+
+  test('stat failing with EIO keeps every manifest until it clears', async () => {
+    await writeFile(f('a.yaml'), 'a');
+    const faults = faultyFs();
+    const s = await start({ fs: faults.fs });
+    faults.fail.stat = 'EIO';
+    await s.resync();
+    await sleep(200);
+    assert.equal(m.deletions, 0);
+    assert.deepEqual(m.names(), ['a.yaml']);
+    delete faults.fail.stat;
+    await writeFile(f('a.yaml'), 'a2');
+    await eventually(() => m.files.get(f('a.yaml')) === 'a2', { what: 'an edit after recovery' });
+  });
+
+  test('a first listing that fails reports nothing (the source stays unsynced) and lists within the check period once it can', async () => {
+    await writeFile(f('a.yaml'), 'a');
+    const faults = faultyFs();
+    faults.fail.readdir = 'EACCES';
+    // The rescan is a minute away: only the one-second path check can retry.
+    await start({ fs: faults.fs, missingPollMs: 1000 });
+    assert.equal(m.batches.length, 0, 'no listing, not an empty one');
+    delete faults.fail.readdir;
+    const cleared = Date.now();
+    await eventually(() => m.batches.length === 1, { what: 'the first listing', timeoutMs: 2500 });
+    assert.ok(Date.now() - cleared < 2000);
+    assert.equal(m.batches[0]!.full, true);
+    assert.deepEqual(m.names(), ['a.yaml']);
+  });
+
+  test('ENOENT and ENOTDIR still mean no manifests', async () => {
+    const parent = join(dir.path, 'etc');
+    const live = join(parent, 'manifests');
+    await mkdir(live, { recursive: true });
+    await writeFile(join(live, 'a.yaml'), 'a');
+    const faults = faultyFs();
+    const s = await start({ fs: faults.fs }, live);
+    faults.fail.stat = 'ENOENT';
+    await s.resync();
+    assert.equal(m.files.size, 0, 'an injected ENOENT empties the listing');
+    delete faults.fail.stat;
+    await eventually(() => m.files.size === 1, { what: 'the directory back' });
+    // A parent that is a file: stat says ENOTDIR.
+    await rm(parent, { recursive: true });
+    await writeFile(parent, 'not a directory');
+    await eventually(() => m.files.size === 0, { what: 'ENOTDIR as missing' });
+  });
+
+  test('a file that cannot be opened (EMFILE) keeps its last content and is re-read within the check period', async () => {
+    await writeFile(f('web.yaml'), podYaml('web'));
+    const faults = faultyFs();
+    const state = new DesiredState(['file:' + dir.path]);
+    const pipeline = new ConfigPipeline(new ManifestLoader({ nodeName: 'n1' }), state, silentLogger());
+    source = new DirectorySource({ path: dir.path, logger: silentLogger(), maxBytes: 1 << 20, rescanMs: 60_000, missingPollMs: 50, fs: faults.fs });
+    await pipeline.add(source);
+    const [pod] = state.pods();
+    assert.equal(pod?.fullName, 'default/web-n1');
+    faults.fail.open = (p) => (p.endsWith('web.yaml') ? 'EMFILE' : undefined);
+    await source.resync();
+    assert.deepEqual(
+      state.pods().map((p) => p.uid),
+      [pod.uid],
+      'the pod stays desired',
+    );
+    assert.deepEqual(state.rejections()[0]?.keptPods, [pod.uid]);
+    assert.match(state.rejections()[0]!.errors[0]!.message, /EMFILE/);
+    delete faults.fail.open;
+    await eventually(() => state.rejections().length === 0, { what: 're-read after the failure', timeoutMs: 1000 });
+    assert.deepEqual(
+      state.pods().map((p) => p.uid),
+      [pod.uid],
+    );
+  });
+
+  test('a failure is logged once, again when its error changes, and its end once', async () => {
+    await writeFile(f('a.yaml'), 'a');
+    const sink = textSink();
+    const faults = faultyFs();
+    const s = await start({ fs: faults.fs, logger: createLogger({ format: 'json', destination: sink.stream }) });
+    const lines = () =>
+      sink
+        .text()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { level: number; msg: string; err?: string });
+    const warnings = () => lines().filter((l) => l.level === 40);
+    faults.fail.readdir = 'EACCES';
+    for (let i = 0; i < 3; i++) await s.resync();
+    await sleep(200);
+    assert.equal(warnings().length, 1, JSON.stringify(warnings()));
+    assert.match(warnings()[0]!.err!, /EACCES/);
+    faults.fail.readdir = 'EMFILE';
+    await s.resync();
+    await sleep(200);
+    assert.equal(warnings().length, 2);
+    assert.match(warnings()[1]!.err!, /EMFILE/);
+    delete faults.fail.readdir;
+    await s.resync();
+    await sleep(200);
+    assert.equal(lines().filter((l) => l.level === 30 && /again/.test(l.msg)).length, 1, JSON.stringify(lines()));
+    assert.equal(warnings().length, 2);
+    assert.equal(m.deletions, 0);
+  });
+
+  test('a regular file as the path is one manifest, reported under its own path, and followed', async () => {
+    const web = f('web.yaml');
+    await writeFile(web, 'v1');
+    await writeFile(f('other.yaml'), 'not part of it');
+    // The default one-second path check is what notices edits to a file.
+    await start({ missingPollMs: 1000 }, web);
+    assert.equal(m.batches.length, 1);
+    assert.equal(m.batches[0]!.full, true);
+    assert.deepEqual([...m.files], [[web, 'v1']]);
+    // Same size, new content: the modification time tells.
+    await sleep(20);
+    await writeFile(web, 'v2');
+    await eventually(() => m.files.get(web) === 'v2', { what: 'an edit in place', timeoutMs: 2500 });
+    await writeFile(f('.web.yaml.tmp'), 'v3, renamed over it');
+    await rename(f('.web.yaml.tmp'), web);
+    await eventually(() => m.files.get(web) === 'v3, renamed over it', { what: 'a replacement', timeoutMs: 2500 });
+    assert.equal(m.deletions, 0);
+    await unlink(web);
+    await eventually(() => m.files.size === 0, { what: 'the file removed', timeoutMs: 2500 });
+  });
+
+  test('the path switching between a file and a directory is followed both ways', async () => {
+    const live = join(dir.path, 'manifests');
+    await writeFile(live, 'single');
+    await start({}, live);
+    assert.deepEqual([...m.files], [[live, 'single']]);
+    const next = join(dir.path, 'manifests.next');
+    await mkdir(next);
+    await writeFile(join(next, 'a.yaml'), 'a');
+    // rename(2) cannot put a directory over a file.
+    await unlink(live);
+    await rename(next, live);
+    await eventually(() => m.files.size === 1 && m.files.get(join(live, 'a.yaml')) === 'a', { what: 'the directory in place of the file' });
+    await writeFile(join(live, 'b.yaml'), 'b');
+    await eventually(() => m.names().join() === 'a.yaml,b.yaml', { what: 'the new directory watched' });
+    await rm(live, { recursive: true });
+    await writeFile(live, 'single again');
+    await eventually(() => m.files.size === 1 && m.files.get(live) === 'single again', { what: 'the file in place of the directory' });
   });
 });
