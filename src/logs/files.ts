@@ -1,6 +1,6 @@
 import { open, readdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LineSplitter, LOG_CHUNK_BYTES, readRange } from './scan.js';
+import { LineSplitter, LOG_CHUNK_BYTES, readRange, type Backpressure } from './scan.js';
 
 /**
  * A container's log files in the CRI layout: `<podLogDir>/<container>/<restartCount>.log`,
@@ -47,10 +47,14 @@ export class LogCursor {
   private readonly lines: LineSplitter;
   private readonly buf = Buffer.allocUnsafe(LOG_CHUNK_BYTES);
 
-  /** `offset`: the next byte to read; the bytes before it are lines handed out or held. */
+  /**
+   * `offset`: the next byte to read; the bytes before it are lines handed out or held.
+   * `wait`: see Backpressure.
+   */
   constructor(
     public offset: number,
     onLine: (text: string) => void,
+    private readonly wait?: Backpressure,
   ) {
     this.lines = new LineSplitter(onLine);
   }
@@ -62,7 +66,7 @@ export class LogCursor {
 
   /** Reads `[offset, to)` of an open file; returns how many bytes there were. */
   async readFrom(fh: FileHandle, to: number): Promise<number> {
-    const n = await readRange(fh, this.offset, to, this.lines, this.buf);
+    const n = await readRange(fh, this.offset, to, this.lines, this.buf, this.wait);
     this.offset += n;
     return n;
   }

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LineAssembler, parseCriLine, type LineFilter, type LogLine } from './cri-format.js';
 import { FOLLOW_READ_BYTES, LogCursor, logFile, restartCounts } from './files.js';
 import { rotatedLogs } from './rotation.js';
-import { LineSplitter, readRange, tailStart } from './scan.js';
+import { LineSplitter, readRange, tailStart, type Backpressure } from './scan.js';
 
 export interface ReadLogsOptions extends LineFilter {
   /** The container's directory under the pod log directory. */
@@ -17,6 +17,8 @@ export interface ReadLogsOptions extends LineFilter {
   /** How often `done` is asked, at most. */
   doneCheckMs?: number;
   signal?: AbortSignal;
+  /** Holds reading while the lines emitted so far are still being written out. */
+  backpressure?: Backpressure;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function readLogs(opts: ReadLogsOptions, emit: (line: LogLine) => v
     const e = parseCriLine(text);
     const line = e && assembler.push(e);
     if (line) out(line);
-  });
+  }, opts.backpressure);
   let n = opts.instance;
   const path = (): string => logFile(opts.containerDir, n);
 

@@ -102,17 +102,21 @@ export class LineSplitter {
   }
 }
 
+/** Asked after each chunk; a promise holds reading until it settles (whoever prints the lines is behind). */
+export type Backpressure = () => Promise<void> | undefined;
+
 /**
  * Feeds bytes `[from, to)` of `fh` to `lines`, chunk by chunk; returns how many there were
  * (fewer if the file is shorter).
  */
-export async function readRange(fh: FileHandle, from: number, to: number, lines: LineSplitter, buf: Buffer = Buffer.allocUnsafe(LOG_CHUNK_BYTES)): Promise<number> {
+export async function readRange(fh: FileHandle, from: number, to: number, lines: LineSplitter, buf: Buffer = Buffer.allocUnsafe(LOG_CHUNK_BYTES), wait?: Backpressure): Promise<number> {
   let pos = from;
   while (pos < to) {
     const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, to - pos), pos);
     if (bytesRead === 0) break;
     lines.push(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
     pos += bytesRead;
+    await wait?.();
   }
   return pos - from;
 }

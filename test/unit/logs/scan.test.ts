@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { lineWriter } from '../../../src/cli/commands/logs.js';
 import { LineAssembler, parseCriLine, parseCriLog, selectLines, type LineFilter, type LogLine } from '../../../src/logs/cri-format.js';
 import { LogCursor, readCompleteLines } from '../../../src/logs/files.js';
 import { readLogs } from '../../../src/logs/follow.js';
@@ -182,5 +184,43 @@ describe('bounded log reading', () => {
     const r = await readCompleteLines(file, 0, 1000);
     assert.equal(r.text, line.repeat(Math.floor(1000 / line.length)));
     assert.equal(r.next, line.length * Math.floor(1000 / line.length));
+  });
+
+  test('a slow output holds the reader instead of queueing the whole log', async () => {
+    const c = join(dir.path, 'slow');
+    await mkdir(c);
+    const line = `${ts(0)} stdout F ${'w'.repeat(100)}\n`;
+    await writeFile(join(c, '0.log'), line.repeat(40_000));
+    let lines = 0;
+    let queued = 0;
+    const slow = new Writable({
+      highWaterMark: 16 * 1024,
+      write(_chunk: Buffer, _enc, done) {
+        lines++;
+        queued = Math.max(queued, slow.writableLength);
+        setImmediate(done);
+      },
+    });
+    const w = lineWriter(slow, false);
+    await readLogs({ containerDir: c, instance: 0, follow: false, backpressure: w.backpressure }, w.emit);
+    await new Promise<void>((r) => slow.end(r));
+    assert.equal(lines, 40_000);
+    // About one chunk's worth of lines beyond the high-water mark; without the hold, all 5.6 MB.
+    assert.ok(queued < 2 * LOG_CHUNK_BYTES, `${queued} bytes queued`);
+  });
+
+  test('an output that fails stops the reader', async () => {
+    const c = join(dir.path, 'broken');
+    await mkdir(c);
+    await writeFile(join(c, '0.log'), `${ts(0)} stdout F ${'v'.repeat(100)}\n`.repeat(10_000));
+    const broken = new Writable({
+      highWaterMark: 1024,
+      write(_chunk, _enc, done) {
+        setImmediate(() => done(new Error('EPIPE')));
+      },
+    });
+    broken.on('error', () => undefined);
+    const w = lineWriter(broken, false);
+    await assert.rejects(readLogs({ containerDir: c, instance: 0, follow: false, backpressure: w.backpressure }, w.emit), /EPIPE|closed/);
   });
 });
