@@ -53,6 +53,13 @@ export function parseCriLine(line: string): CriLogEntry | undefined {
 }
 
 /**
+ * Characters of a line joined from partial entries beyond which it is handed out as it is and
+ * the entries after it start a new line: a container that never ends its line must not make
+ * the reader hold all of it.
+ */
+export const MAX_JOINED_LENGTH = 1024 * 1024;
+
+/**
  * Joins partial entries into lines, per stream, since stdout and stderr entries interleave.
  * Feed entries in file order; `flush` hands out what is still open (a container that died in
  * the middle of a line).
@@ -60,10 +67,12 @@ export function parseCriLine(line: string): CriLogEntry | undefined {
 export class LineAssembler {
   private open = new Map<LogStream, LogLine>();
 
+  constructor(private readonly maxLength = MAX_JOINED_LENGTH) {}
+
   push(e: CriLogEntry): LogLine | undefined {
     const pending = this.open.get(e.stream);
     const line = pending ? { ...pending, text: pending.text + e.text } : { timestamp: e.timestamp, timeMs: e.timeMs, stream: e.stream, text: e.text };
-    if (e.partial) {
+    if (e.partial && line.text.length < this.maxLength) {
       this.open.set(e.stream, line);
       return undefined;
     }
@@ -99,7 +108,10 @@ export interface LineFilter {
   sinceMs?: number;
 }
 
-/** As the kubelet: the tail is taken first, then lines older than --since are dropped. */
+/**
+ * As the kubelet: the tail is taken first, then lines older than --since are dropped. (readLogs
+ * applies the same rule while it streams a file.)
+ */
 export function selectLines(lines: readonly LogLine[], f: LineFilter): LogLine[] {
   let out = f.tail !== undefined && f.tail >= 0 ? lines.slice(Math.max(0, lines.length - f.tail)) : [...lines];
   if (f.sinceMs !== undefined) out = out.filter((l) => l.timeMs >= f.sinceMs!);

@@ -1,5 +1,6 @@
-import { open, readdir } from 'node:fs/promises';
+import { open, readdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { LineSplitter, LOG_CHUNK_BYTES, readRange, type Backpressure } from './scan.js';
 
 /**
  * A container's log files in the CRI layout: `<podLogDir>/<container>/<restartCount>.log`,
@@ -31,46 +32,95 @@ export function pickInstance(counts: readonly number[], previous: boolean): numb
 }
 
 /**
- * Bytes of `path` from `offset` up to its last complete line, and the offset after them. A
- * line still being written stays for the next read. A file shorter than `offset` was
- * truncated and is read from its start.
+ * What a follower reads per call at most, so that one far behind still gets to notice
+ * rotations and restarts (and an abort) along the way. Larger than MAX_LINE_BYTES, so that a
+ * one-shot read from the start of a line always gets past it.
  */
-export async function readCompleteLines(path: string, offset: number): Promise<{ text: string; next: number }> {
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch {
-    return { text: '', next: offset };
+export const FOLLOW_READ_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A reading position in a log file that is still being written: complete lines are handed to
+ * `onLine` as they are read, an unfinished one is held (bounded, see LineSplitter) until its
+ * newline comes or the writer is known to be gone.
+ */
+export class LogCursor {
+  private readonly lines: LineSplitter;
+  private readonly buf = Buffer.allocUnsafe(LOG_CHUNK_BYTES);
+
+  /**
+   * `offset`: the next byte to read; the bytes before it are lines handed out or held.
+   * `wait`: see Backpressure.
+   */
+  constructor(
+    public offset: number,
+    onLine: (text: string) => void,
+    private readonly wait?: Backpressure,
+  ) {
+    this.lines = new LineSplitter(onLine);
   }
-  try {
-    const size = (await fh.stat()).size;
-    const from = size < offset ? 0 : offset;
-    if (size === from) return { text: '', next: from };
-    const buf = Buffer.alloc(size - from);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, from);
-    const end = buf.subarray(0, bytesRead).lastIndexOf(10);
-    if (end < 0) return { text: '', next: from };
-    return { text: buf.subarray(0, end + 1).toString('utf8'), next: from + end + 1 };
-  } finally {
-    await fh.close();
+
+  /** Where the held unfinished line begins (`offset` when none is held). */
+  get lineStart(): number {
+    return this.offset - this.lines.pending;
+  }
+
+  /** Reads `[offset, to)` of an open file; returns how many bytes there were. */
+  async readFrom(fh: FileHandle, to: number): Promise<number> {
+    const n = await readRange(fh, this.offset, to, this.lines, this.buf, this.wait);
+    this.offset += n;
+    return n;
+  }
+
+  /**
+   * Reads at most `limit` bytes that `path` has past the cursor; returns how many. A file
+   * shorter than the cursor was truncated and is read from its start; a missing one reads as
+   * empty.
+   */
+  async read(path: string, limit = Infinity): Promise<number> {
+    let fh;
+    try {
+      fh = await open(path, 'r');
+    } catch {
+      return 0;
+    }
+    try {
+      const size = (await fh.stat()).size;
+      if (size < this.offset) this.reset(0);
+      return await this.readFrom(fh, Math.min(size, this.offset + limit));
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** The writer is gone: the unterminated rest is a last line. */
+  end(): void {
+    this.lines.end();
+  }
+
+  /** The writer is gone: reads what `path` still has, then the unterminated rest is a last line. */
+  async finish(path: string): Promise<void> {
+    await this.read(path);
+    this.end();
+  }
+
+  /** Starts over at `offset` of another file, dropping a held line. */
+  reset(offset: number): void {
+    this.offset = offset;
+    this.lines.reset();
   }
 }
 
-/** The unterminated rest of a file after `offset` (a container that died mid-line). */
-export async function readRest(path: string, offset: number): Promise<string> {
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch {
-    return '';
-  }
-  try {
-    const size = (await fh.stat()).size;
-    if (size <= offset) return '';
-    const buf = Buffer.alloc(size - offset);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-    return buf.subarray(0, bytesRead).toString('utf8');
-  } finally {
-    await fh.close();
-  }
+/**
+ * Complete lines of `path` from `offset`, at most `limit` bytes of them, and the offset after
+ * them. A line still being written stays for the next read. A file shorter than `offset` was
+ * truncated and is read from its start. A line longer than MAX_LINE_BYTES comes back cut, with
+ * `next` inside it; a follower uses a LogCursor, which also drops the rest of such a line.
+ */
+export async function readCompleteLines(path: string, offset: number, limit = FOLLOW_READ_BYTES): Promise<{ text: string; next: number }> {
+  let text = '';
+  const cursor = new LogCursor(offset, (line) => {
+    text += `${line}\n`;
+  });
+  await cursor.read(path, limit);
+  return { text, next: cursor.lineStart };
 }

@@ -2,9 +2,10 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Pod } from '../../api/generated/core-v1.js';
 import { parseDuration } from '../../config/duration.js';
-import { formatLine } from '../../logs/cri-format.js';
+import { formatLine, type LogLine } from '../../logs/cri-format.js';
 import { pickInstance, restartCounts } from '../../logs/files.js';
 import { readLogs } from '../../logs/follow.js';
+import type { Backpressure } from '../../logs/scan.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, setExitCode } from '../exit.js';
 import { processOutput, type Output } from '../io.js';
 import { fetchStatus, StatusRequestError } from '../status-client.js';
@@ -83,6 +84,38 @@ function parseFilters(opts: LogsCommandOptions, now: number): Parsed | string {
   return out;
 }
 
+/**
+ * Prints lines to `stream`, and holds the reader while the stream has more queued than it
+ * wants: stdout to a pipe is asynchronous, and a pager or a slow consumer would otherwise make
+ * a whole log pile up in memory. The output closing or failing stops the reader.
+ */
+export function lineWriter(stream: NodeJS.WritableStream, timestamps: boolean): { emit: (line: LogLine) => void; backpressure: Backpressure } {
+  let full = false;
+  return {
+    emit: (line) => {
+      if (!stream.write(formatLine(line, timestamps))) full = true;
+    },
+    backpressure: () => {
+      if (!full) return undefined;
+      full = false;
+      return new Promise<void>((resolve, reject) => {
+        const settle = (err?: Error): void => {
+          stream.removeListener('drain', onDrain);
+          stream.removeListener('close', onClose);
+          stream.removeListener('error', settle);
+          if (err) reject(err);
+          else resolve();
+        };
+        const onDrain = (): void => settle();
+        const onClose = (): void => settle(new Error('the output was closed'));
+        stream.on('drain', onDrain);
+        stream.on('close', onClose);
+        stream.on('error', settle);
+      });
+    },
+  };
+}
+
 /** The `logs` action, with injectable streams, clock and abort signal for tests. */
 export async function logsCommand(podArg: string, opts: LogsCommandOptions, out: Output = processOutput(), now: () => number = Date.now, signal?: AbortSignal): Promise<number> {
   const fail = (code: number, msg: string): number => {
@@ -118,10 +151,8 @@ export async function logsCommand(podArg: string, opts: LogsCommandOptions, out:
         return err instanceof StatusRequestError && err.code === 404;
       }
     };
-    await readLogs(
-      { containerDir, instance, follow: opts.follow === true && !opts.previous, done, ...filters, ...(signal ? { signal } : {}) },
-      (line) => out.stdout.write(formatLine(line, opts.timestamps === true)),
-    );
+    const writer = lineWriter(out.stdout, opts.timestamps === true);
+    await readLogs({ containerDir, instance, follow: opts.follow === true && !opts.previous, done, backpressure: writer.backpressure, ...filters, ...(signal ? { signal } : {}) }, writer.emit);
     return EXIT_OK;
   } catch (err) {
     return fail(EXIT_FAILURE, (err as Error).message);
