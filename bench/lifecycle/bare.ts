@@ -6,7 +6,7 @@ import type { Pod } from '../../src/api/generated/core-v1.js';
 import { containerConfig, DEFAULT_TERMINATION_MESSAGE_PATH } from '../../src/pods/container-config.js';
 import { podManagedMounts } from '../../src/pods/hosts.js';
 import { prepareTerminationMessageFile } from '../../src/pods/termination.js';
-import type { NodeContext } from '../../src/pods/context.js';
+import type { NodeContext } from '../../src/node/context.js';
 import { podDnsConfig, readHostResolver } from '../../src/pods/dns.js';
 import { ensurePodLogDir, podLogDir } from '../../src/pods/log-paths.js';
 import { sandboxConfig } from '../../src/pods/sandbox-config.js';

@@ -1,7 +1,7 @@
 import type { Container, Pod } from '../api/generated/core-v1.js';
 import { containerAnnotations, containerLabels, type ContainerConfig, type ImageUser, type Mount } from '../runtime/index.js';
 import { containerMounts, podDir, type PodVolumes } from '../volumes/index.js';
-import type { NodeContext } from './context.js';
+import type { NodeContext } from '../node/context.js';
 import { containerEnv, expandAll } from './env.js';
 import { containerHash } from './hash.js';
 import { containerLogPath } from './log-paths.js';

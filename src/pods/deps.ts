@@ -3,7 +3,7 @@ import type { EventRecorder } from '../events/types.js';
 import type { EnsureImageRequest, EnsureImageResult, KeyedBackoff, Runtime } from '../runtime/index.js';
 import type { ProbedContainer } from '../probes/manager.js';
 import type { ProbeVerdicts } from '../status/types.js';
-import type { NodeContext } from './context.js';
+import type { NodeContext } from '../node/context.js';
 import type { HostResolver } from './dns.js';
 import type { PodAdmitter } from '../admission/index.js';
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isIPv6 } from 'node:net';
 import type { Pod } from '../api/generated/core-v1.js';
 import type { DnsConfig } from '../runtime/index.js';
-import type { NodeContext } from './context.js';
+import type { NodeContext } from '../node/context.js';
 import { PodSandboxConfigError } from './hostname.js';
 
 /**

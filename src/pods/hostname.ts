@@ -1,6 +1,6 @@
 import type { Pod } from '../api/generated/core-v1.js';
 import { dns1123Label } from '../validation/names.js';
-import type { NodeContext } from './context.js';
+import type { NodeContext } from '../node/context.js';
 
 /**
  * A pod's hostname and domain, the kubelet's way. The hostname is spec.hostname or the pod

@@ -4,7 +4,7 @@ import type { HostAlias, Pod } from '../api/generated/core-v1.js';
 import type { Mount } from '../runtime/index.js';
 import { podDir } from '../volumes/paths.js';
 import { ContainerConfigError } from './container-config.js';
-import type { NodeContext } from './context.js';
+import type { NodeContext } from '../node/context.js';
 import { podHostnameAndDomain, PodSandboxConfigError } from './hostname.js';
 import { readRegularFile } from '../safepath/index.js';
 import { ensurePodSubdir } from '../volumes/paths.js';

@@ -1,6 +1,6 @@
 import type { Pod } from '../api/generated/core-v1.js';
 import { sandboxLabels, type DnsConfig, type NamespaceOptions, type PodSandboxConfig, type PortMapping } from '../runtime/index.js';
-import type { NodeContext } from './context.js';
+import type { NodeContext } from '../node/context.js';
 import { podLogDir } from './log-paths.js';
 import { hasPrivilegedContainer, podSupplementalGroups, podSysctls } from './security.js';
 import { podHostname } from './hostname.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseCriLog } from '../logs/cri-format.js';
 import { CONTAINER_TERMINATION_MESSAGE_PATH_ANNOTATION, CONTAINER_TERMINATION_MESSAGE_POLICY_ANNOTATION, type ContainerStatus } from '../runtime/index.js';
 import { podDir } from '../volumes/paths.js';
-import type { NodeContext } from './context.js';
+import type { NodeContext } from '../node/context.js';
 import { readRegularFile, using } from '../safepath/index.js';
 import { ensurePodSubdir } from '../volumes/paths.js';
 

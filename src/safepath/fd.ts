@@ -13,7 +13,7 @@ import { chmod, chown, lchown, lstat, mkdir, open, rename, rmdir, unlink, type F
 
 /** Linux's O_PATH: an fd that names an inode without opening it (no FIFO blocking, no device side effects). */
 export const O_PATH = 0o10000000;
-const { O_NOFOLLOW, O_DIRECTORY, O_RDONLY } = constants;
+const { O_NOFOLLOW, O_DIRECTORY } = constants;
 
 /** An fd held by this process, as a path the kernel resolves to exactly that inode. */
 export function fdPath(fh: FileHandle, name?: string): string {
@@ -71,20 +71,6 @@ export function openAt(dir: FileHandle, name: string): Promise<FileHandle> {
 /** The directory `name` in `dir`; ENOTDIR when it is anything else, a symlink included. */
 export function openDirAt(dir: FileHandle, name: string): Promise<FileHandle> {
   return open(fdPath(dir, name), O_PATH | O_NOFOLLOW | O_DIRECTORY);
-}
-
-/** A regular file `name` in `dir` opened for reading, never through a symlink, never blocking. */
-export async function openFileForReadAt(dir: FileHandle, name: string): Promise<FileHandle> {
-  const fh = await open(fdPath(dir, name), O_RDONLY | O_NOFOLLOW | constants.O_NONBLOCK);
-  const st = await fh.stat().catch(async (err: unknown) => {
-    await fh.close();
-    throw err;
-  });
-  if (!st.isFile()) {
-    await fh.close();
-    throw new UnsafePathError(`${name} is not a regular file`);
-  }
-  return fh;
 }
 
 export function lstatAt(dir: FileHandle, name: string): Promise<Stats> {

@@ -4,7 +4,7 @@
  * made on descriptors, removal that stays on one filesystem, bounded reads. See the README's
  * Security section for which paths go through here and why.
  */
-export { checkName, chmodFd, chownFd, components, fdPath, fdPathForChildren, mkdirAt, O_PATH, openAt, openDirAt, openDirNoFollow, openTrustedDir, UnsafePathError, using } from './fd.js';
+export { checkName, chmodFd, components, fdPathForChildren, mkdirAt, openDirNoFollow, openTrustedDir, UnsafePathError, using } from './fd.js';
 export { chmodEntry, chownEntry, openBeneath, removeTree, walkTree, type WalkEntry } from './tree.js';
 export { readRegularFile } from './read.js';
 export { ensurePrivateDir } from './private-dir.js';

@@ -1,7 +1,7 @@
 import { chmod, realpath, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pod, Volume } from '../api/generated/core-v1.js';
-import type { NodeContext } from '../pods/context.js';
+import type { NodeContext } from '../node/context.js';
 import { VolumeError } from './errors.js';
 import { emptyDirMemorySize } from './memory-size.js';
 import { mountAt, mountTmpfs, readMounts } from './mountinfo.js';

@@ -1,6 +1,6 @@
 import type { Quantity as QuantityText } from '../api/generated/core-v1.js';
 import { formatAmounts, readCapacity } from '../admission/index.js';
-import type { NodeContext } from '../pods/context.js';
+import type { NodeContext } from '../node/context.js';
 
 /** Node allocatable as a ResourceList (cpu, memory, ephemeral-storage). */
 export type Allocatable = Record<string, QuantityText>;

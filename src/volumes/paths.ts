@@ -2,7 +2,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertSafeUid } from '../lib/path-component.js';
 import { ensurePrivateDir, mkdirAt, openTrustedDir } from '../safepath/index.js';
-import type { NodeContext } from '../pods/context.js';
+import type { NodeContext } from '../node/context.js';
 
 /** <rootDir>/pods: where the per-pod directories live. */
 export function podsDir(node: Pick<NodeContext, 'rootDir'>): string {

@@ -1,7 +1,7 @@
 import { lstat, readdir, realpath } from 'node:fs/promises';
 import type { Pod, Volume } from '../api/generated/core-v1.js';
 import { isSafePathComponent } from '../lib/path-component.js';
-import type { NodeContext } from '../pods/context.js';
+import type { NodeContext } from '../node/context.js';
 import { writeAtomic, type FilePayload } from './atomic-writer.js';
 import { downwardApiPayload } from './downward-api.js';
 import { setupEmptyDir } from './emptydir.js';

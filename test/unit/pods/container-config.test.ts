@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Pod } from '../../../src/api/generated/core-v1.js';
 import { containerConfig, ContainerConfigError } from '../../../src/pods/container-config.js';
-import type { NodeContext } from '../../../src/pods/context.js';
+import type { NodeContext } from '../../../src/node/context.js';
 
 const node: NodeContext = {
   nodeName: 'node-1', hostIP: '10.0.0.5', rootDir: '/var/lib/staticlet', podLogsDir: '/var/log/pods',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { hostAliasesSection, hostNetworkHostsContent, podManagedMounts, podNetworkHostsContent } from '../../../src/pods/hosts.js';
 import { ContainerConfigError } from '../../../src/pods/container-config.js';
-import type { NodeContext } from '../../../src/pods/context.js';
+import type { NodeContext } from '../../../src/node/context.js';
 import { pod } from './fakes.js';
 
 const LOCAL = [

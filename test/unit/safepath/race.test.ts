@@ -4,33 +4,20 @@
  * Each test runs a bounded number of rounds (a few seconds) and checks that nothing outside
  * was deleted, created, chmod-ed, re-grouped or mounted. Needs root, like the supervisor.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, lstat, mkdir, mkdtemp, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, lstat, mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removePodDir } from '../../../src/volumes/prepare.js';
 import { bindSubPath, unbindAt } from '../../../src/volumes/subpath.js';
 import { checkHostPathType } from '../../../src/volumes/hostpath.js';
 import { setVolumeOwnership } from '../../../src/volumes/ownership.js';
-import { mountsUnder, readMounts, unmount } from '../../../src/volumes/mountinfo.js';
+import { mountsUnder, readMounts } from '../../../src/volumes/mountinfo.js';
+import { tempDirsWithMounts } from '../../helpers/temp-mounts.js';
 import { startRacer } from '../../helpers/racer.js';
 
-const dirs: string[] = [];
-after(async () => {
-  for (const d of dirs) {
-    for (const m of mountsUnder(await readMounts(), d)) await unmount(m.mountPoint);
-    await rm(d, { recursive: true, force: true });
-  }
-});
-
-/** A temp dir that `nobody` can traverse (mkdtemp makes 0700). */
-async function temp(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'staticlet-race-'));
-  await chmod(d, 0o755);
-  dirs.push(d);
-  return d;
-}
+/** Temp dirs `nobody` can traverse (mkdtemp makes 0700). */
+const temp = tempDirsWithMounts('staticlet-race-', 0o755);
 
 /** A root-owned directory with files, outside everything the racer may touch. */
 async function victim(base: string, files = 30, mode = 0o600): Promise<string> {

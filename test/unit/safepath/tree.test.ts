@@ -1,24 +1,14 @@
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, lstat, mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, lstat, mkdir, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openBeneath, openTrustedDir, readRegularFile, removeTree, using } from '../../../src/safepath/index.js';
-import { mountTmpfs, mountsUnder, readMounts, unmount } from '../../../src/volumes/mountinfo.js';
+import { mountTmpfs, unmount } from '../../../src/volumes/mountinfo.js';
 import { secureStateDirs } from '../../../src/volumes/paths.js';
+import { tempDirsWithMounts } from '../../helpers/temp-mounts.js';
 
-const dirs: string[] = [];
-after(async () => {
-  for (const d of dirs) {
-    for (const m of mountsUnder(await readMounts(), d)) await unmount(m.mountPoint);
-    await rm(d, { recursive: true, force: true });
-  }
-});
-async function temp(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'staticlet-safepath-'));
-  dirs.push(d);
-  return d;
-}
+/** Temp dirs; what is mounted in them comes off afterwards. */
+const temp = tempDirsWithMounts('staticlet-safepath-');
 
 test('removeTree: deep trees with bounded descriptors, links removed not followed, missing is fine', async () => {
   const d = await temp();

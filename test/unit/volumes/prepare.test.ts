@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod, Volume } from '../../../src/api/generated/core-v1.js';
-import type { NodeContext } from '../../../src/pods/context.js';
+import type { NodeContext } from '../../../src/node/context.js';
 import { cleanupOrphanedPodDirs, prepareVolumes, refreshVolumes, removePodDir, VolumeError } from '../../../src/volumes/index.js';
 import { checkHostPathType } from '../../../src/volumes/hostpath.js';
 import { readMounts, mountAt } from '../../../src/volumes/mountinfo.js';

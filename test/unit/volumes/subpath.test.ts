@@ -1,26 +1,16 @@
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, chmod, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, readdir, stat, symlink, chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bindSubPath, expandSubPathExpr, unbindAt } from '../../../src/volumes/subpath.js';
-import { mountsUnder, readMounts, unmount } from '../../../src/volumes/mountinfo.js';
+import { mountsUnder, readMounts } from '../../../src/volumes/mountinfo.js';
 import { containerMounts } from '../../../src/volumes/mounts.js';
 import { VolumeError } from '../../../src/volumes/errors.js';
+import { tempDirsWithMounts } from '../../helpers/temp-mounts.js';
 
 const env = new Map([['POD', 'web'], ['NS', 'default'], ['EMPTY', '']]);
-const dirs: string[] = [];
-after(async () => {
-  for (const d of dirs) {
-    for (const m of mountsUnder(await readMounts(), d)) await unmount(m.mountPoint);
-    await rm(d, { recursive: true, force: true });
-  }
-});
-async function temp(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'staticlet-subpath-'));
-  dirs.push(d);
-  return d;
-}
+/** Temp dirs; what is mounted in them comes off afterwards. */
+const temp = tempDirsWithMounts('staticlet-subpath-');
 
 test('subPathExpr expansion: $(VAR), $$ escape, literals', () => {
   const x = (s: string) => expandSubPathExpr(s, env);

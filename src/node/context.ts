@@ -1,4 +1,7 @@
-/** Node facts the pod workers need to turn a Pod into CRI configs. */
+/**
+ * Node facts that several concerns share (pod workers, volumes, admission fallbacks): the node's
+ * name and addresses, its directories and resources. They belong to no single consumer.
+ */
 export interface NodeContext {
   nodeName: string;
   /**
