@@ -11,7 +11,7 @@ import { after, before } from 'node:test';
 import { join } from 'node:path';
 import type { Pod } from '../../src/api/generated/core-v1.js';
 import { resolveSettings, type Settings } from '../../src/config/settings.js';
-import { createLogger } from '../../src/logging/logger.js';
+import { createLogger, type Logger } from '../../src/logging/logger.js';
 import { CriClient, managedSelector, POD_UID_LABEL, type Container, type PodSandbox, type RuntimeClient } from '../../src/runtime/index.js';
 import type { DirectoryFs } from '../../src/sources/directory.js';
 import { Supervisor } from '../../src/supervisor/supervisor.js';
@@ -50,6 +50,8 @@ export interface HarnessOptions {
   dir?: string;
   /** Applied over the resolved settings (maxPods, clusterDNS, ...). */
   settings?: Partial<Settings>;
+  /** The supervisor's logger (default: silent, or JSON on stderr with STATICLET_TEST_LOG set). */
+  logger?: Logger;
   /** Wraps the runtime the supervisor uses (to count or fail calls). */
   wrapRuntime?: (runtime: RuntimeClient) => RuntimeClient;
   /** File system calls of the manifest path source (to fail reads). */
@@ -75,7 +77,7 @@ export async function startSupervisor(env: ContainerdEnv, opts: HarnessOptions =
   if (opts.crashBackoffBaseMs) settings.crashLoopBackoffBaseMs = opts.crashBackoffBaseMs;
   if (opts.crashBackoffMaxMs) settings.crashLoopBackoffMaxMs = opts.crashBackoffMaxMs;
   Object.assign(settings, opts.settings ?? {});
-  const logger = process.env.STATICLET_TEST_LOG ? createLogger({ format: 'json', verbosity: 1 }) : createLogger({ level: 'silent' });
+  const logger = opts.logger ?? (process.env.STATICLET_TEST_LOG ? createLogger({ format: 'json', verbosity: 1 }) : createLogger({ level: 'silent' }));
   const runtime = new CriClient({ endpoint: env.endpoint });
   const sup = new Supervisor(settings, logger, { runtime: opts.wrapRuntime ? opts.wrapRuntime(runtime) : runtime, relistPeriodMs: opts.relistPeriodMs ?? 250, ...(opts.logRotationPeriodMs ? { logRotationPeriodMs: opts.logRotationPeriodMs } : {}), ...(opts.manifestPathFs ? { testManifestPathFs: opts.manifestPathFs } : {}) });
   await sup.start();
