@@ -1,3 +1,5 @@
+import { domainToASCII } from 'node:url';
+
 /**
  * The host parts of a probe request, checked and encoded as Go's net/http and net/url do, so
  * that whatever the manifest holds, the request line and the Host line stay one line each.
@@ -69,85 +71,12 @@ function splitHostPort(v: string): [string, string] | undefined {
   return [host, v.slice(colon + 1)];
 }
 
-// RFC 3492 parameters.
-const BASE = 36;
-const TMIN = 1;
-const TMAX = 26;
-const SKEW = 38;
-const DAMP = 700;
-const MAX_INT32 = 0x7fffffff;
-
 /**
- * idna.ToASCII as Go's PunycodeHostPort calls it (the bare Punycode profile): each label with
- * a non-ASCII character becomes "xn--" and its RFC 3492 encoding, with no case mapping or
- * other IDNA processing, as in Go. Unlike Go, labels already in "xn--" form are not decoded to
- * be checked: they are ASCII, so they cannot break the line either way.
+ * Go's PunycodeHostPort: a name with non-ASCII characters in its IDNA ASCII form, by Node's
+ * own WHATWG/UTS 46 implementation (which, unlike Go's bare Punycode profile, also lower-cases
+ * and normalizes: the same host either way once DNS compares it).
  */
 function toPunycode(host: string): string | { error: string } {
-  const labels = host.split('.');
-  for (const [i, label] of labels.entries()) {
-    if (!/[^\x00-\x7f]/.test(label)) continue;
-    const encoded = encodeLabel(label);
-    if (encoded === undefined) return { error: `idna: invalid label ${JSON.stringify(label)}` };
-    labels[i] = `xn--${encoded}`;
-  }
-  return labels.join('.');
-}
-
-function encodeLabel(label: string): string | undefined {
-  // A lone surrogate is what Go's decoders turn into U+FFFD.
-  const cps = [...label].map((c) => {
-    const cp = c.codePointAt(0)!;
-    return cp >= 0xd800 && cp <= 0xdfff ? 0xfffd : cp;
-  });
-  let out = cps
-    .filter((cp) => cp < 0x80)
-    .map((cp) => String.fromCharCode(cp))
-    .join('');
-  const basic = out.length;
-  let handled = basic;
-  if (basic > 0) out += '-';
-  let n = 0x80;
-  let delta = 0;
-  let bias = 72;
-  while (handled < cps.length) {
-    let m = MAX_INT32;
-    for (const cp of cps) if (cp >= n && cp < m) m = cp;
-    delta += (m - n) * (handled + 1);
-    if (delta > MAX_INT32) return undefined;
-    n = m;
-    for (const cp of cps) {
-      if (cp < n && ++delta > MAX_INT32) return undefined;
-      if (cp !== n) continue;
-      let q = delta;
-      for (let k = BASE; ; k += BASE) {
-        const t = k <= bias ? TMIN : k >= bias + TMAX ? TMAX : k - bias;
-        if (q < t) break;
-        out += digit(t + ((q - t) % (BASE - t)));
-        q = Math.floor((q - t) / (BASE - t));
-      }
-      out += digit(q);
-      bias = adapt(delta, handled + 1, handled === basic);
-      delta = 0;
-      handled++;
-    }
-    delta++;
-    n++;
-  }
-  return out;
-}
-
-function digit(d: number): string {
-  return String.fromCharCode(d < 26 ? 0x61 + d : 0x30 + d - 26);
-}
-
-function adapt(delta: number, points: number, first: boolean): number {
-  let d = first ? Math.floor(delta / DAMP) : Math.floor(delta / 2);
-  d += Math.floor(d / points);
-  let k = 0;
-  while (d > ((BASE - TMIN) * TMAX) / 2) {
-    d = Math.floor(d / (BASE - TMIN));
-    k += BASE;
-  }
-  return k + Math.floor(((BASE - TMIN + 1) * d) / (d + SKEW));
+  const ascii = domainToASCII(host);
+  return ascii === '' ? { error: `idna: invalid host ${JSON.stringify(host)}` } : ascii;
 }
