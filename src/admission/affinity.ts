@@ -3,27 +3,12 @@
  * affinity must match this node's labels (and name, for matchFields). Preferred affinity, pod
  * (anti-)affinity and topology spread are the scheduler's business and mean nothing here.
  */
-import { arch } from 'node:os';
 import type { NodeSelectorRequirement, NodeSelectorTerm, PodSpec } from '../api/generated/core-v1.js';
 
 export const NODE_AFFINITY = 'NodeAffinity';
 export const NODE_AFFINITY_MESSAGE = `Predicate ${NODE_AFFINITY} failed: node(s) didn't match Pod's node affinity/selector`;
 
-/** Go's GOARCH names for Node's, as in the kubernetes.io/arch label. */
-const GOARCH: Readonly<Record<string, string>> = { x64: 'amd64', ia32: '386', arm: 'arm', arm64: 'arm64', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64' };
-
-/** The labels the kubelet gives its node, then the user's (--node-labels), which win. */
-export function nodeLabels(nodeName: string, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
-  const a = GOARCH[arch()] ?? arch();
-  return {
-    'beta.kubernetes.io/arch': a,
-    'beta.kubernetes.io/os': 'linux',
-    'kubernetes.io/arch': a,
-    'kubernetes.io/hostname': nodeName,
-    'kubernetes.io/os': 'linux',
-    ...extra,
-  };
-}
+export { nodeLabels } from '../node/labels.js';
 
 function requirementMatches(r: NodeSelectorRequirement, value: string | undefined): boolean {
   const values = r.values ?? [];
