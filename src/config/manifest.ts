@@ -1,5 +1,6 @@
 import type { Pod } from '../api/generated/core-v1.js';
-import { decodeDocuments } from '../sources/decode.js';
+import { runSteps, type Steps } from '../lib/steps.js';
+import { decodeSteps } from '../sources/decode.js';
 import { comparePaths, overlaps, schemaErrors, semanticErrors, stripNulls, type ValidationOptions } from '../validation/index.js';
 import type { FieldError } from '../validation/types.js';
 import { applyStaticIdentity, type SourceRef } from './identity.js';
@@ -12,6 +13,8 @@ export interface ManifestError {
   /** JSON path inside the document (`spec.containers[1].name`); '' for the document itself. */
   path: string;
   message: string;
+  /** Set on the last entry of a cut list ("and N more errors"): how many errors it stands for. */
+  omitted?: number;
 }
 
 /** A pod accepted from a manifest, with the static identity applied. */
@@ -24,6 +27,16 @@ export interface LoadedPod {
 }
 
 export type ManifestResult = { ok: true; pods: LoadedPod[] } | { ok: false; errors: ManifestError[] };
+
+/**
+ * A refusal keeps the first errors only, then one "and N more" entry: it is held for as long as
+ * the file stays broken, logged and served on the status socket, so its size must not follow
+ * the input's (a 380,000-document file once made 380,000 errors and a 42 MB log line).
+ */
+export const MAX_KEPT_ERRORS = 50;
+/** Paths and messages can quote the input (map keys, values); the start of one says enough. */
+export const MAX_ERROR_PATH_CHARS = 256;
+export const MAX_ERROR_MESSAGE_CHARS = 512;
 
 export interface ManifestLoaderOptions {
   nodeName: string;
@@ -44,22 +57,28 @@ export class ManifestLoader {
   }
 
   load(source: SourceRef, bytes: Uint8Array): ManifestResult {
-    const decoded = decodeDocuments(bytes, this.opts.maxBytes === undefined ? {} : { maxBytes: this.opts.maxBytes });
+    return runSteps(this.loadSteps(source, bytes));
+  }
+
+  /** load() as resumable work (lib/steps.ts): it yields between documents and inside the decoder. */
+  *loadSteps(source: SourceRef, bytes: Uint8Array): Steps<ManifestResult> {
+    const decoded = yield* decodeSteps(bytes, this.opts.maxBytes === undefined ? {} : { maxBytes: this.opts.maxBytes });
+    const errors = new ErrorSummary();
     if (!decoded.ok) {
-      return { ok: false, errors: decoded.problems.map((p) => ({ source, ...p, path: '' })) };
+      for (const p of decoded.problems) errors.add({ source, ...p, path: '' });
+      return { ok: false, errors: errors.list(source) };
     }
-    const errors: ManifestError[] = [];
     const pods: LoadedPod[] = [];
-    decoded.documents.forEach((doc, index) => {
+    for (let index = 0; index < decoded.documents.length; index++) {
+      yield;
       const document = decoded.multiDocument ? index : undefined;
-      const where = (e: FieldError): ManifestError => ({ source, ...(document === undefined ? {} : { document }), ...e });
       // JSON nulls mean "absent" to the Kubernetes decoder; dropping them before hashing keeps the
       // UID the same whether a tool wrote `creationTimestamp: null` or left it out.
-      const result = this.loadDocument(stripNulls(doc), source);
-      if (result.errors.length > 0) errors.push(...result.errors.map(where));
-      for (const pod of result.pods) pods.push(document === undefined ? pod : { ...pod, document });
-    });
-    return errors.length > 0 ? { ok: false, errors } : { ok: true, pods };
+      const result = this.loadDocument(stripNulls(decoded.documents[index]), source);
+      for (const e of result.errors) errors.add({ source, ...(document === undefined ? {} : { document }), ...e });
+      if (errors.total === 0) for (const pod of result.pods) pods.push(document === undefined ? pod : { ...pod, document });
+    }
+    return errors.total > 0 ? { ok: false, errors: errors.list(source) } : { ok: true, pods };
   }
 
   private loadDocument(doc: unknown, source: SourceRef): { pods: LoadedPod[]; errors: FieldError[] } {
@@ -113,6 +132,43 @@ export class ManifestLoader {
     });
     return errors.length > 0 ? { pods: [], errors: errors.sort((a, b) => comparePaths(a.path, b.path)) } : { pods, errors };
   }
+}
+
+/** The first MAX_KEPT_ERRORS errors, cut to size and copied off the input, and a count of the rest. */
+class ErrorSummary {
+  total = 0;
+  private readonly kept: ManifestError[] = [];
+
+  add(e: ManifestError): void {
+    this.total++;
+    if (this.kept.length >= MAX_KEPT_ERRORS) return;
+    const { source, document, path, message } = e;
+    this.kept.push({ source, ...(document === undefined ? {} : { document }), path: clip(path, MAX_ERROR_PATH_CHARS), message: clip(message, MAX_ERROR_MESSAGE_CHARS) });
+  }
+
+  list(source: SourceRef): ManifestError[] {
+    const more = this.total - this.kept.length;
+    return more > 0 ? [...this.kept, { source, path: '', message: `and ${more} more error${more === 1 ? '' : 's'}`, omitted: more }] : this.kept;
+  }
+}
+
+/**
+ * Cuts a string to `max` characters and copies it: V8 keeps a substring as a view of its
+ * parent, so a value taken from a parsed file (a key, a name quoted in a message) would keep
+ * the whole file's text alive for as long as the error is held.
+ */
+export function clip(s: string, max: number): string {
+  const cut = s.length > max ? `${s.slice(0, max - 3)}...` : s;
+  // Control characters (from a key or a value) would break the one-line form, and a JSON log
+  // writes each as six bytes.
+  return Buffer.from(cut.replace(/[\u0000-\u001f\u007f]/g, '\ufffd'), 'utf8').toString('utf8');
+}
+
+/** How many errors a list stands for, counting the ones a cut list left out. */
+export function errorCount(errors: readonly ManifestError[]): number {
+  let n = 0;
+  for (const e of errors) n += e.omitted ?? 1;
+  return n;
 }
 
 function join(prefix: string, path: string): string {

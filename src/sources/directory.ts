@@ -29,6 +29,14 @@ export interface DirectorySourceOptions {
   /** A file written continuously is still read at least this often. */
   maxDelayMs?: number;
   /**
+   * A file modified less than this long ago, or whose size or time moved while it was read, is
+   * taken as still being written: it is read again once it has been quiet this long, instead of
+   * parsing a partial copy. The first listing reads files as they are.
+   */
+  settleMs?: number;
+  /** A file still being written after this long is read anyway (an endless writer, a wrong clock). */
+  maxSettleMs?: number;
+  /**
    * How often the path itself is checked: appeared, gone, replaced by another one, changed (a
    * file given as the path) or, while it cannot be read, whether it can be again.
    */
@@ -112,6 +120,12 @@ export class DirectorySource implements ManifestSource {
   private readonly deleteGraceMs: number;
   private readonly maxDelayMs: number;
   private readonly missingPollMs: number;
+  private readonly settleMs: number;
+  private readonly maxSettleMs: number;
+  /** Files put off as still being written, and since when. */
+  private readonly unsettled = new Map<string, number>();
+  /** Set once the first listing was reported: files are read as they are until then. */
+  private listed = false;
   private readonly fs: DirectoryFs;
 
   constructor(private readonly opts: DirectorySourceOptions) {
@@ -121,6 +135,8 @@ export class DirectorySource implements ManifestSource {
     this.deleteGraceMs = opts.deleteGraceMs ?? 150;
     this.maxDelayMs = opts.maxDelayMs ?? 500;
     this.missingPollMs = opts.missingPollMs ?? 1000;
+    this.settleMs = opts.settleMs ?? 100;
+    this.maxSettleMs = opts.maxSettleMs ?? 5000;
     this.fs = { stat, readdir, open, ...opts.fs };
     this.stopping = new Promise((r) => (this.signalStop = r));
   }
@@ -218,7 +234,7 @@ export class DirectorySource implements ManifestSource {
       const path = join(this.dir, name);
       const u = await this.look(path);
       if (u !== 'not-a-manifest') seen.add(path);
-      if (u && u !== 'not-a-manifest') updates.push(u);
+      if (u && u !== 'not-a-manifest' && u !== 'unsettled') updates.push(u);
     }
     this.forgetUnseen(seen, updates);
     this.emit({ updates, full: true });
@@ -231,10 +247,10 @@ export class DirectorySource implements ManifestSource {
     await this.closeWatcher();
     this.mode = 'file';
     const u = await this.look(this.dir);
-    const gone = u === 'not-a-manifest' || (u !== undefined && 'deleted' in u);
+    const gone = u === 'not-a-manifest' || (typeof u === 'object' && 'deleted' in u);
     // Gone or replaced since the stat: forgetting the identity makes the next check look again.
     this.identity = gone ? undefined : identity;
-    const updates: SourceUpdate[] = u && u !== 'not-a-manifest' ? [u] : [];
+    const updates: SourceUpdate[] = typeof u === 'object' ? [u] : [];
     this.forgetUnseen(new Set(gone ? [] : [this.dir]), updates);
     this.emit({ updates, full: true });
   }
@@ -387,7 +403,7 @@ export class DirectorySource implements ManifestSource {
       const u = await this.look(path);
       if (u === 'not-a-manifest') {
         if (this.known.delete(path)) updates.push({ location: path, deleted: true });
-      } else if (u) {
+      } else if (typeof u === 'object') {
         updates.push(u);
       }
     }
@@ -396,10 +412,15 @@ export class DirectorySource implements ManifestSource {
 
   /**
    * Reads one path and compares it with what was last reported. Returns the update to report,
-   * undefined when nothing changed, or 'not-a-manifest' for subdirectories and other non-files.
+   * undefined when nothing changed, 'not-a-manifest' for subdirectories and other non-files, or
+   * 'unsettled' for a file still being written (put off; what was reported for it stands).
    */
-  private async look(path: string): Promise<SourceUpdate | undefined | 'not-a-manifest'> {
+  private async look(path: string): Promise<SourceUpdate | undefined | 'not-a-manifest' | 'unsettled'> {
     const r = await readLimited(path, this.opts.maxBytes, this.fs.open);
+    if ('content' in r && this.putOff(path, r.mtimeMs, r.changed)) return 'unsettled';
+    // A file growing past the limit is refused once it stops, with its final size.
+    if ('error' in r && r.mtimeMs !== undefined && this.putOff(path, r.mtimeMs, false)) return 'unsettled';
+    this.unsettled.delete(path);
     const before = this.known.get(path);
     if ('missing' in r) {
       if (!before) return 'not-a-manifest';
@@ -418,8 +439,32 @@ export class DirectorySource implements ManifestSource {
     return { location: path, content: r.content };
   }
 
+  /**
+   * Whether a file just read looks half-written, in which case a read is scheduled for when it
+   * has been quiet for settleMs. A copy taken mid-write is mostly a parse error or a pod that
+   * is about to change again; a large one costs a full parse for nothing.
+   */
+  private putOff(path: string, mtimeMs: number, changed: boolean): boolean {
+    if (!this.listed) return false;
+    const now = Date.now();
+    const age = now - mtimeMs;
+    // A modification time in the future (a clock step, touch -d) says nothing about writing.
+    if (!changed && !(age >= 0 && age < this.settleMs)) return false;
+    const since = this.unsettled.get(path) ?? now;
+    if (now - since >= this.maxSettleMs) return false;
+    this.unsettled.set(path, since);
+    const at = now + (changed ? this.settleMs : this.settleMs - age);
+    const d = this.due.get(path);
+    if (!d || d.at > at) {
+      this.due.set(path, { at, first: at, recheck: Math.max(d?.recheck ?? 0, at) });
+      this.arm();
+    }
+    return true;
+  }
+
   private emit(batch: SourceBatch): void {
     if (this.stopped || !this.onBatch) return;
+    this.listed = true;
     this.onBatch(batch);
   }
 

@@ -1,7 +1,18 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 
-export type ReadOutcome = { content: Uint8Array } | { missing: true } | { notFile: true } | { error: string };
+export type ReadOutcome =
+  | {
+      content: Uint8Array;
+      /** Modification time when the read began. */
+      mtimeMs: number;
+      /** The file's size or modification time moved while it was read: it is being written. */
+      changed: boolean;
+    }
+  | { missing: true }
+  | { notFile: true }
+  /** `mtimeMs` when the file was too large: one still growing is still being written. */
+  | { error: string; mtimeMs?: number };
 
 /** How a file is opened; the directory source passes its own so tests can fail single opens. */
 export type OpenFile = (path: string, flags: number) => Promise<FileHandle>;
@@ -24,7 +35,7 @@ export async function readLimited(path: string, maxBytes: number, openFile: Open
   try {
     const st = await fh.stat();
     if (!st.isFile()) return { notFile: true };
-    if (st.size > maxBytes) return { error: `file is ${st.size} bytes, over the limit of ${maxBytes} bytes` };
+    if (st.size > maxBytes) return { error: `file is ${st.size} bytes, over the limit of ${maxBytes} bytes`, mtimeMs: st.mtimeMs };
     // The file may grow between stat and read: read until EOF, stopping one byte past the limit.
     // The first buffer is the stat size plus one, so a file as large as fstat said (every rescan
     // re-reads them all) takes a single read: one that comes up short of its buffer once the
@@ -42,7 +53,10 @@ export async function readLimited(path: string, maxBytes: number, openFile: Open
       if (bytesRead < chunk.length && total >= st.size) break;
       want = Math.min(64 * 1024, maxBytes + 1 - total);
     }
-    return { content: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total) };
+    const after = await fh.stat();
+    // Sizes are compared with the first fstat, not with what was read: procfs and the like say 0.
+    const changed = after.size !== st.size || after.mtimeMs !== st.mtimeMs;
+    return { content: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total), mtimeMs: st.mtimeMs, changed };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EISDIR') return { notFile: true };

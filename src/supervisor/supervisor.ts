@@ -23,6 +23,7 @@ import type { RejectionView, StatusProvider } from '../server/types.js';
 import { DirectorySource, type DirectoryFs } from '../sources/directory.js';
 import { secureStateDirs } from '../volumes/paths.js';
 import { UrlSource } from '../sources/url.js';
+import { RejectionLog } from './rejection-log.js';
 import type { ManifestSource } from '../sources/types.js';
 
 export interface SupervisorOptions {
@@ -60,6 +61,7 @@ export class Supervisor implements StatusProvider {
   private connecting: Promise<void> | undefined;
   private stopping = false;
   private readonly stopSignal = new AbortController();
+  private readonly rejectionLog: RejectionLog;
 
   constructor(
     private readonly settings: Settings,
@@ -86,6 +88,7 @@ export class Supervisor implements StatusProvider {
     this.desired = this.state;
     this.eventLog = new EventLog({ host: settings.nodeName, logger });
     this.pipeline = new ConfigPipeline(new ManifestLoader({ nodeName: settings.nodeName, maxBytes: settings.maxManifestBytes, validation: { allowedUnsafeSysctls: settings.allowedUnsafeSysctls, appArmorEnabled: hostAppArmorEnabled() } }), this.state, logger);
+    this.rejectionLog = new RejectionLog(logger);
     this.state.subscribe((changes) => changes.forEach((c) => this.logChange(c)));
     this.statusServer = new StatusSocketServer(this, logger);
   }
@@ -265,10 +268,7 @@ export class Supervisor implements StatusProvider {
         l.info({ pod: c.pod.fullName, uid: c.pod.uid, source: c.pod.source.location }, 'pod removed');
         break;
       case 'rejected':
-        l.error(
-          { source: c.rejection.source.location, errors: c.rejection.errors.map(formatManifestError), keptPods: c.rejection.keptPods },
-          c.rejection.keptPods.length > 0 ? 'manifest rejected; its last accepted pods keep running' : 'manifest rejected',
-        );
+        this.rejectionLog.rejected(c.rejection);
         break;
       case 'recovered':
         l.info({ source: c.source.location }, 'manifest accepted again');

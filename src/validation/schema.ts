@@ -90,29 +90,53 @@ function compile(): Compiled {
 // null handling
 // ---------------------------------------------------------------------------------------------
 
-function containsNullProperty(v: unknown): boolean {
-  if (Array.isArray(v)) {
-    for (const x of v) if (x !== null && typeof x === 'object' && containsNullProperty(x)) return true;
-    return false;
-  }
-  if (v !== null && typeof v === 'object') {
-    for (const k in v) {
-      const x = (v as Record<string, unknown>)[k];
-      if (x === null) return true;
-      if (typeof x === 'object' && containsNullProperty(x)) return true;
+/**
+ * Walks keep their own stack and visit each object once: the nesting of a document is the
+ * author's to choose, and YAML aliases make shared (and, unless decode refused them, cyclic)
+ * structures, which a recursive walk would follow forever or expand once per reference.
+ */
+function containsNullProperty(root: unknown): boolean {
+  if (root === null || typeof root !== 'object') return false;
+  const seen = new Set<object>([root]);
+  const stack: object[] = [root];
+  while (stack.length > 0) {
+    const v = stack.pop()!;
+    const values: unknown[] = Array.isArray(v) ? v : Object.values(v);
+    for (const x of values) {
+      if (x === null) {
+        if (!Array.isArray(v)) return true;
+      } else if (typeof x === 'object' && !seen.has(x)) {
+        seen.add(x);
+        stack.push(x);
+      }
     }
   }
   return false;
 }
 
-function copyWithoutNulls(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(copyWithoutNulls);
-  if (v !== null && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = copyWithoutNulls(x);
-    return out;
+/** A copy keeps the input's shape: a shared object is copied once, and a cycle stays a cycle. */
+function copyWithoutNulls(root: unknown): unknown {
+  if (root === null || typeof root !== 'object') return root;
+  const copies = new Map<object, unknown[] | Record<string, unknown>>();
+  const pending: object[] = [];
+  const copyOf = (x: unknown): unknown => {
+    if (x === null || typeof x !== 'object') return x;
+    let c = copies.get(x);
+    if (c === undefined) {
+      c = Array.isArray(x) ? [] : {};
+      copies.set(x, c);
+      pending.push(x);
+    }
+    return c;
+  };
+  const out = copyOf(root);
+  while (pending.length > 0) {
+    const src = pending.pop()!;
+    const dst = copies.get(src)!;
+    if (Array.isArray(src)) for (const x of src) (dst as unknown[]).push(copyOf(x));
+    else for (const [k, x] of Object.entries(src)) if (x !== null) (dst as Record<string, unknown>)[k] = copyOf(x);
   }
-  return v;
+  return out;
 }
 
 /**

@@ -73,10 +73,10 @@ test('invalid UTF-8 is refused with the offset of the bad byte', () => {
 test('pathological nesting is refused, not a crash', () => {
   // Thousands of flow levels abort V8 inside the YAML composer; the lexer guard must stop them.
   const deep = `a: ${'['.repeat(100_000)}${']'.repeat(100_000)}`;
-  assert.match(problems(decodeDocuments(Buffer.from(deep)))[0]!, /nesting deeper than 256 levels/);
+  assert.match(problems(decodeDocuments(Buffer.from(deep)))[0]!, /nesting deeper than 100 levels/);
   let block = '';
   for (let i = 0; i < 2000; i++) block += `${' '.repeat(i)}k:\n`;
-  assert.match(problems(decodeDocuments(Buffer.from(block)))[0]!, /nesting too deep/);
+  assert.match(problems(decodeDocuments(Buffer.from(block)))[0]!, /nesting deeper than 100 levels/);
 });
 
 test('syntax errors name the line', () => {
@@ -90,4 +90,42 @@ test('errors in one document of a stream name its index', () => {
 test('empty and comment-only content is refused as holding no documents', () => {
   assert.deepEqual(problems(decodeDocuments(Buffer.from(''))), ['contains no documents']);
   assert.deepEqual(problems(decodeDocuments(Buffer.from('# nothing\n---\n'))), ['contains no documents']);
+});
+
+test('limits are checked before parsing and name themselves', () => {
+  const started = Date.now();
+  assert.deepEqual(problems(decodeDocuments(Buffer.from('a: 1\n---\n'.repeat(501)))), ['more than 500 YAML documents (the limit per file)']);
+  assert.deepEqual(problems(decodeDocuments(Buffer.from(`a: [${'1,'.repeat(20_001)}]`))), ['more than 20000 YAML nodes in document 0 (the limit per document)']);
+  const docs = Array.from({ length: 6 }, () => `a: [${'1,'.repeat(19_000)}]`).join('\n---\n');
+  assert.deepEqual(problems(decodeDocuments(Buffer.from(docs))), ['more than 100000 YAML nodes (the limit per file)']);
+  assert.deepEqual(problems(decodeDocuments(Buffer.from(`a: "${'x'.repeat(300_000)}"`))), ['a scalar of 300002 characters, over the limit of 262144 per scalar']);
+  assert.deepEqual(problems(decodeDocuments(Buffer.from('a: 1\n---\n'.repeat(3)), { limits: { documents: 2 } })), ['more than 2 YAML documents (the limit per file)']);
+  assert.ok(Date.now() - started < 2000);
+});
+
+test('block nesting is measured from indentation, compact sequences included', () => {
+  let ok = 'a:\n';
+  for (let i = 1; i < 48; i++) ok += `${'  '.repeat(i)}- k${i}:\n`;
+  assert.equal(decodeDocuments(Buffer.from(ok)).ok, true, 'about 95 levels');
+  const seqs = `${'- '.repeat(101)}x\n`;
+  assert.deepEqual(problems(decodeDocuments(Buffer.from(seqs))), ['nesting deeper than 100 levels (the limit)']);
+  // A real pod: mappings and compact sequences at the same column do not count twice.
+  const pod = 'spec:\n  containers:\n  - name: a\n    env:\n    - name: X\n      value: z\n  - name: b\n';
+  assert.deepEqual(decodeDocuments(Buffer.from(pod)), { ok: true, documents: [{ spec: { containers: [{ name: 'a', env: [{ name: 'X', value: 'z' }] }, { name: 'b' }] } }], multiDocument: false });
+});
+
+test('duplicate keys are found in linear time', () => {
+  const keys = Array.from({ length: 9_000 }, (_, i) => `k${i}: 1`);
+  const started = Date.now();
+  assert.equal(decodeDocuments(Buffer.from(`m:\n${keys.map((k) => `  ${k}`).join('\n')}\n`)).ok, true);
+  assert.deepEqual(problems(decodeDocuments(Buffer.from(`m:\n${[...keys, 'k7: 2'].map((k) => `  ${k}`).join('\n')}\n`))), ['duplicate key at line 9002, column 3']);
+  // yaml's own check compared each key with every earlier one: this took seconds.
+  assert.ok(Date.now() - started < 2000, `${Date.now() - started} ms`);
+});
+
+test('an alias inside its own anchor is refused; shared anchors are fine', () => {
+  assert.deepEqual(problems(decodeDocuments(Buffer.from('key: &a [*a]\n'))), ['YAML alias *a is inside its own anchor (a cyclic structure) at line 1, column 10']);
+  assert.match(problems(decodeDocuments(Buffer.from('spec: &s\n  x:\n    y: *s\n')))[0]!, /alias \*s is inside its own anchor/);
+  const r = decodeDocuments(Buffer.from('a: &x {p: 1}\nb: *x\nc: [*x, *x]\n'));
+  assert.deepEqual(r.ok && r.documents[0], { a: { p: 1 }, b: { p: 1 }, c: [{ p: 1 }, { p: 1 }] });
 });

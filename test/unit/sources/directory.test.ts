@@ -156,6 +156,38 @@ describe('directory source', () => {
     await eventually(() => m.files.get(f('p.yaml')) === 'first half, second half', { what: 'complete content' });
   });
 
+  test('a file written slowly is reported once, complete, not as partial copies', async () => {
+    await start();
+    const full = Array.from({ length: 12 }, (_, i) => `line ${i}\n`).join('');
+    const fh = await open(f('slow.yaml'), 'w');
+    for (let i = 0; i < 12; i++) {
+      await fh.write(`line ${i}\n`);
+      await sleep(30);
+    }
+    await fh.close();
+    await eventually(() => m.files.get(f('slow.yaml')) === full, { what: 'complete content', timeoutMs: 3000 });
+    await sleep(200);
+    const reported = m.batches.flatMap((b) => b.updates).filter((u) => u.location === f('slow.yaml') && 'content' in u);
+    assert.deepEqual(reported.map((u) => ('content' in u ? Buffer.from(u.content).toString() : '')), [full]);
+  });
+
+  test('a file that never stops changing is still read after maxSettleMs', async () => {
+    await start({ maxSettleMs: 300 });
+    const fh = await open(f('endless.yaml'), 'w');
+    let first: number | undefined;
+    const began = Date.now();
+    try {
+      for (let i = 0; i < 60 && first === undefined; i++) {
+        await fh.write(`${i}\n`);
+        await sleep(20);
+        if (m.files.has(f('endless.yaml'))) first = Date.now() - began;
+      }
+    } finally {
+      await fh.close();
+    }
+    assert.ok(first !== undefined && first < 1000, `first read after ${first} ms`);
+  });
+
   test('a burst of 200 files arrives completely and in few batches', async () => {
     await start();
     await Promise.all(Array.from({ length: 200 }, (_, i) => writeFile(f(`pod-${String(i).padStart(3, '0')}.yaml`), `n${i}`)));

@@ -47,7 +47,8 @@ describe('readLimited', () => {
   it('refuses a file one byte over the limit', async () => {
     const f = join(dir, 'big');
     await writeFile(f, Buffer.alloc(1001, 'b'));
-    assert.deepEqual(await readLimited(f, 1000), { error: 'file is 1001 bytes, over the limit of 1000 bytes' });
+    const r = await readLimited(f, 1000);
+    assert.equal('error' in r ? r.error : r, 'file is 1001 bytes, over the limit of 1000 bytes');
     assert.equal(content(await readLimited(f, 1001)).length, 1001);
   });
 
