@@ -42,6 +42,7 @@ export interface RequestRecord {
   query: Record<string, string>;
   /** Authenticated user name; undefined for a request that failed authentication. */
   user?: string;
+  groups?: string[];
   /** HTTP status; 0 while a request has not answered yet. */
   status: number;
   /** Start of the request, ms since the epoch. */
@@ -150,6 +151,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     const user = authenticate(req, tokens);
     if (!user) throw unauthorized();
     record.user = user.username;
+    record.groups = user.groups;
     if (active?.status) throw faultStatus(active.status, active.retryAfterSeconds);
 
     const info = parseResourcePath(record.method, path, url.searchParams);
