@@ -105,7 +105,7 @@ function openWatch(api: ApiServer, ca: string, path: string, token: string) {
 
 const TOKEN = 'admin-token';
 
-describe('kube-apiserver emulator over HTTPS', () => {
+describe('kube-apiserver emulator over HTTPS', { timeout: 60_000 }, () => {
   let api: ApiServer;
   let ca: string;
   const req = (method: string, path: string, o: CallOptions = {}) => call(api, ca, method, path, { token: TOKEN, ...o });

@@ -56,7 +56,7 @@ const NODE_STATUS = {
   },
 };
 
-describe('kube-apiserver emulator with kubectl', { skip: HAVE_KUBECTL ? false : 'kubectl is not installed' }, () => {
+describe('kube-apiserver emulator with kubectl', { timeout: 60_000, skip: HAVE_KUBECTL ? false : 'kubectl is not installed' }, () => {
   let api: ApiServer;
   let admin: string;
   let cache: string;

@@ -143,6 +143,8 @@ function watch(def: ResourceDef, info: ResourceRequest, q: URLSearchParams, ctx:
   // An empty or "0" resourceVersion means: start with the current state as ADDED events.
   const fromRV = initial || rvParam === '' || rvParam === '0' ? undefined : Number(rvParam);
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+  // Clients wait for the headers before they read events; a quiet watch must still send them.
+  res.flushHeaders();
   const write = (e: { type: string; object: unknown }) => {
     if (!res.writableEnded) res.write(`${JSON.stringify(e)}\n`);
   };

@@ -53,6 +53,24 @@ function nameCauses(d: ResourceDef, name: string): StatusCause[] {
   return [{ reason: 'FieldValueInvalid', message: `Invalid value: "${name}": ${what}`, field: 'metadata.name' }];
 }
 
+const RFC3339_MICRO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(Z|[+-]\d\d:\d\d)$/;
+
+/** What decoding the body into the kind's Go type would refuse: MicroTime values of another shape. */
+function checkDecodable(d: ResourceDef, o: KubeObject): void {
+  for (const path of d.microTimes) {
+    let v: Json | undefined = o as unknown as Json;
+    for (const p of path) v = isObject(v) ? v[p] : undefined;
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'string' || !RFC3339_MICRO.test(v)) {
+      const text = typeof v === 'string' ? v : JSON.stringify(v);
+      const frac = typeof v === 'string' ? v.slice(19) : text;
+      throw badRequest(
+        `${d.kind} in version "${d.version}" cannot be handled as a ${d.kind}: parsing time "${text}" as "2006-01-02T15:04:05.000000Z07:00": cannot parse "${frac}" as ".000000"`,
+      );
+    }
+  }
+}
+
 export class Registry {
   constructor(private readonly store: Store) {}
 
@@ -88,6 +106,7 @@ export class Registry {
   create(d: ResourceDef, namespace: string, input: KubeObject, user: UserInfo, opts: WriteOptions = {}): KubeObject {
     if (!isObject(input as unknown as Json) || !isObject(input.metadata as unknown as Json)) throw badRequest('the body of the request must be an object with metadata');
     this.checkKind(d, input);
+    checkDecodable(d, input);
     const o = clone(input);
     o.apiVersion = apiVersionOf(d);
     o.kind = d.kind;
@@ -121,6 +140,7 @@ export class Registry {
   update(d: ResourceDef, namespace: string, name: string, subresource: string, input: KubeObject, opts: WriteOptions = {}): KubeObject {
     if (!isObject(input as unknown as Json) || !isObject(input.metadata as unknown as Json)) throw badRequest('the body of the request must be an object with metadata');
     this.checkKind(d, input);
+    checkDecodable(d, input);
     if (input.metadata.name !== undefined && input.metadata.name !== name) {
       throw badRequest(`the name of the object (${input.metadata.name}) does not match the name on the URL (${name})`);
     }
@@ -140,6 +160,7 @@ export class Registry {
       throw badRequest(`the namespace of the object (${String(patched.metadata.namespace)}) does not match the namespace on the request (${namespace})`);
     }
     this.checkKind(d, patched);
+    checkDecodable(d, patched);
     return this.commitUpdate(d, current, patched, subresource, opts);
   }
 

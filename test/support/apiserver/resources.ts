@@ -26,6 +26,11 @@ export interface ResourceDef {
   schemaType: string;
   /** metadata.generation is kept and bumped on spec changes. */
   generation: boolean;
+  /**
+   * Paths of metav1.MicroTime fields. The server decodes them with RFC 3339 and exactly six
+   * fractional digits, so a millisecond timestamp (a plain JavaScript Date) does not decode.
+   */
+  microTimes: string[][];
   /** Field-selector fields and their values. */
   fieldSet(o: KubeObject): Record<string, string>;
   prepareForCreate(o: KubeObject, ctx: CreateContext): void;
@@ -72,6 +77,7 @@ function base(d: Pick<ResourceDef, 'group' | 'version' | 'resource' | 'singular'
     verbs: VERBS,
     subresources: [],
     generation: false,
+    microTimes: [],
     fieldSet: (o) => metaFields(o, d.namespaced),
     prepareForCreate: () => {},
     prepareForUpdate: (next) => next,
@@ -193,6 +199,7 @@ const events = base({
   namespaced: true,
   shortNames: ['ev'],
   schemaType: `${CORE}Event`,
+  microTimes: [['eventTime'], ['series', 'lastObservedTime']],
   fieldSet(o) {
     const inv = obj(o['involvedObject'] as Json);
     const src = obj(o['source'] as Json);
@@ -222,6 +229,7 @@ const leases = base({
   kind: 'Lease',
   namespaced: true,
   schemaType: 'io.k8s.api.coordination.v1.Lease',
+  microTimes: [['spec', 'acquireTime'], ['spec', 'renewTime']],
   validate(o) {
     const d = obj(o['spec'] as Json)['leaseDurationSeconds'];
     return typeof d === 'number' && d <= 0
