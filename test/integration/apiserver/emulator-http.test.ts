@@ -2,11 +2,13 @@
 // streams (resume, filters, bookmarks, 410), pagination, Table output, discovery, CSR subresources,
 // injected faults and the request log.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import { startApiServer, type ApiServer } from '../../support/apiserver/index.js';
 import { createPki } from '../../support/apiserver/pki.js';
 
@@ -175,6 +177,9 @@ describe('kube-apiserver emulator over HTTPS', { timeout: 60_000 }, () => {
     assert.equal(unknown.status, 404);
     assert.equal(unknown.text, '404 page not found\n');
     assert.equal((await req('GET', '/api/v1/services')).json<{ reason: string }>().reason, 'NotFound');
+    assert.equal((await req('GET', '/api/v1/pods/p1')).status, 404, 'a namespaced object has no cluster-wide path');
+    assert.equal((await req('POST', '/api/v1/pods', { body: { metadata: { name: 'x' } } })).status, 405);
+    assert.equal((await req('GET', '/api/v1/nodes/n1/proxy')).status, 404, 'subresources not served are 404');
     assert.equal((await req('GET', '/openapi/v2')).status, 404);
     const v3 = (await req('GET', '/openapi/v3')).json<{ paths: Record<string, { serverRelativeURL: string }> }>();
     assert.ok((await req('GET', v3.paths['api/v1']!.serverRelativeURL)).json<{ paths: Record<string, unknown> }>().paths['/api/v1/nodes/{name}/status']);
@@ -258,6 +263,16 @@ describe('kube-apiserver emulator over HTTPS', { timeout: 60_000 }, () => {
     assert.deepEqual(issued.json<{ status: unknown }>().status, { conditions: [{ type: 'Approved', status: 'True', reason: 'AutoApproved' }], certificate: 'Y2VydA==' });
     const r = await req('GET', '/apis/certificates.k8s.io/v1/certificatesigningrequests', { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
     assert.equal(r.json<{ rows: Array<{ cells: string[] }> }>().rows[0]!.cells[5], 'Approved,Issued');
+  });
+
+  test('the CA signs a certificate request as a CSR signer would, and the result authenticates', async () => {
+    const key = join(api.dir, 'kubelet-client.key');
+    const csr = join(api.dir, 'kubelet-client.csr');
+    await promisify(execFile)('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', csr, '-subj', '/O=system:nodes/CN=system:node:n9']);
+    const certPem = await api.pki.signRequest(await readFile(csr, 'utf8'), { clientAuth: true });
+    const r = await call(api, ca, 'GET', '/api/v1/nodes', { cert: { certPem, keyPem: await readFile(key, 'utf8') } });
+    assert.equal(r.status, 200);
+    assert.deepEqual([api.requests.at(-1)?.user, api.requests.at(-1)?.groups], ['system:node:n9', ['system:nodes', 'system:authenticated']]);
   });
 
   test('faults: 503 with Retry-After for matching requests only, as many times as asked; 429; latency', async () => {

@@ -5,7 +5,7 @@ import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from
 import type { Registry, DeleteOptions } from './registry.js';
 import type { ResourceRequest } from './request-info.js';
 import { apiVersionOf, storageKey, type ResourceDef } from './resources.js';
-import { ApiError, badRequest, methodNotAllowed, statusBody, unsupportedMediaType } from './status.js';
+import { ApiError, badRequest, methodNotAllowed, resourceNotFound, statusBody, unsupportedMediaType } from './status.js';
 import type { Store, WatchEvent } from './storage.js';
 import { asTable, DEFAULT_PRINTER, PRINTERS } from './tables.js';
 import { isObject, type Json, type JsonObject, type KubeObject, type UserInfo } from './types.js';
@@ -187,12 +187,10 @@ export function serveResource(def: ResourceDef, info: ResourceRequest, q: URLSea
     sendJson(res, 406, statusBody(406, 'NotAcceptable', `only the following media types are accepted: application/json, ${TABLE_TYPE}`));
     return;
   }
-  if (info.subresource && !def.subresources.includes(info.subresource)) {
-    sendJson(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource', {}));
-    return;
-  }
+  if (info.subresource && !def.subresources.includes(info.subresource)) throw resourceNotFound();
   const ns = def.namespaced ? info.namespace : '';
-  if (def.namespaced && !ns && info.name) throw badRequest('the server could not find the requested resource: a namespace is required');
+  // A namespaced resource outside a namespace has only the cluster-wide list and watch paths.
+  if (def.namespaced && !ns && info.name) throw resourceNotFound();
   const dry = isDryRun(q);
   switch (info.verb) {
     case 'get': {
@@ -206,8 +204,7 @@ export function serveResource(def: ResourceDef, info: ResourceRequest, q: URLSea
     case 'watch':
       return watch(def, { ...info, namespace: ns }, q, ctx, req, res);
     case 'create':
-      if (info.name || info.subresource) throw methodNotAllowed('create');
-      if (def.namespaced && !ns) throw badRequest('the server could not find the requested resource: a namespace is required');
+      if (info.name || info.subresource || (def.namespaced && !ns)) throw methodNotAllowed('create');
       sendJson(res, 201, ctx.registry.create(def, ns, parseBody(body, req.headers['content-type']), ctx.user, { dryRun: dry }));
       return;
     case 'update':

@@ -73,7 +73,9 @@ export class Store {
   list(resource: string, namespace?: string): KubeObject[] {
     const out: KubeObject[] = [];
     for (const o of this.bucket(resource).objects.values()) if (namespace === undefined || o.metadata.namespace === namespace) out.push(clone(o));
-    return out.sort((a, b) => keyOf(a.metadata.namespace, a.metadata.name!).localeCompare(keyOf(b.metadata.namespace, b.metadata.name!)));
+    // Byte order of the keys, as etcd ranges return them (not the locale's collation).
+    const k = (o: KubeObject) => keyOf(o.metadata.namespace, o.metadata.name!);
+    return out.sort((a, b) => (k(a) < k(b) ? -1 : k(a) > k(b) ? 1 : 0));
   }
 
   resources(): string[] {
