@@ -1,5 +1,7 @@
-// Discovery documents: /version, the legacy /api, /api/v1, /apis, /apis/<group>[/<version>], and
-// the aggregated form (apidiscovery.k8s.io/v2) that kubectl asks for first, built from one table.
+// Discovery documents: /version, the legacy /api, /api/v1, /apis, /apis/<group>[/<version>], the
+// aggregated form (apidiscovery.k8s.io/v2) that kubectl asks for first, and OpenAPI v3, all built
+// from the resource table.
+import { openapiDocument, openapiRoot } from './openapi.js';
 import { RESOURCES, type ResourceDef } from './resources.js';
 import type { Json, JsonObject } from './types.js';
 
@@ -102,4 +104,24 @@ function aggregatedGroup(group: string, defs: ResourceDef[]): JsonObject {
 export function aggregated(core: boolean): JsonObject {
   const items = [...groups()].filter(([g]) => (g === '') === core).map(([g, defs]) => aggregatedGroup(g, defs));
   return { kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {}, items };
+}
+
+export interface Document {
+  body: JsonObject;
+  contentType: string;
+}
+
+/** The discovery document a GET of `path` answers with, or undefined when the path is none. */
+export function discoveryDocument(path: string, accept: string | undefined, serverAddress: string, version: VersionInfo): Document | undefined {
+  const json = (body: JsonObject | undefined, contentType = 'application/json') => (body ? { body, contentType } : undefined);
+  const parts = path.split('/').filter(Boolean);
+  if (path === '/version') return json(versionDocument(version));
+  if (path === '/api') return wantsAggregated(accept) ? json(aggregated(true), AGGREGATED) : json(coreVersions(serverAddress));
+  if (path === '/apis') return wantsAggregated(accept) ? json(aggregated(false), AGGREGATED) : json(groupList());
+  if (parts[0] === 'api' && parts.length === 2) return json(resourceList('', parts[1]!));
+  if (parts[0] === 'apis' && parts.length === 2) return json(groupDocument(parts[1]!));
+  if (parts[0] === 'apis' && parts.length === 3) return json(resourceList(parts[1]!, parts[2]!));
+  if (path === '/openapi/v3') return json(openapiRoot(version.gitVersion));
+  if (path.startsWith('/openapi/v3/')) return json(openapiDocument(path.slice('/openapi/v3/'.length), version.gitVersion));
+  return undefined;
 }

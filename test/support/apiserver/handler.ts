@@ -104,6 +104,8 @@ function listOf(def: ResourceDef, items: KubeObject[], meta: JsonObject): JsonOb
   return { kind: `${def.kind}List`, apiVersion: apiVersionOf(def), metadata: meta, items: bare };
 }
 
+const objectKey = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name!}`;
+
 function list(def: ResourceDef, info: ResourceRequest, q: URLSearchParams, ctx: HandlerContext, req: IncomingMessage, res: ServerResponse): void {
   const filter = filterFrom(def, q, '');
   let items = ctx.registry.list(def, info.namespace).filter((o) => filter.matches(o));
@@ -118,12 +120,11 @@ function list(def: ResourceDef, info: ResourceRequest, q: URLSearchParams, ctx: 
     } catch {
       throw badRequest(`continue key is not valid: ${cont}`);
     }
-    items = items.filter((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name!}` > start);
+    items = items.filter((o) => objectKey(o) > start);
   }
   const limit = intParam(q, 'limit');
   if (limit !== undefined && limit > 0 && items.length > limit) {
-    const last = items[limit - 1]!;
-    meta['continue'] = Buffer.from(JSON.stringify({ start: `${last.metadata.namespace ?? ''}/${last.metadata.name!}` })).toString('base64url');
+    meta['continue'] = Buffer.from(JSON.stringify({ start: objectKey(items[limit - 1]!) })).toString('base64url');
     meta['remainingItemCount'] = items.length - limit;
     items = items.slice(0, limit);
   }
@@ -140,6 +141,7 @@ function watch(def: ResourceDef, info: ResourceRequest, q: URLSearchParams, ctx:
   if (rvParam !== '' && !/^\d+$/.test(rvParam)) throw badRequest(`invalid resource version: ${rvParam}`);
   const initial = q.get('sendInitialEvents') === 'true';
   const bookmarks = q.get('allowWatchBookmarks') === 'true';
+  const timeout = intParam(q, 'timeoutSeconds');
   // An empty or "0" resourceVersion means: start with the current state as ADDED events.
   const fromRV = initial || rvParam === '' || rvParam === '0' ? undefined : Number(rvParam);
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
@@ -168,7 +170,6 @@ function watch(def: ResourceDef, info: ResourceRequest, q: URLSearchParams, ctx:
   if (initial && bookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });
   const timers: NodeJS.Timeout[] = [];
   if (bookmarks) timers.push(setInterval(() => bookmark(), ctx.bookmarkIntervalMs));
-  const timeout = intParam(q, 'timeoutSeconds');
   let untrack: () => void = () => {};
   const end = () => {
     stop();

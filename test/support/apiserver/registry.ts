@@ -35,7 +35,8 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 // generateName suffixes use consonants and digits that cannot spell words, as the server's do.
 const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
 
-export const now = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** metav1.Time's wire form: RFC 3339 in whole seconds. */
+const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export const groupResource = (d: ResourceDef): GroupResource => ({ group: d.group, resource: d.resource });
 
@@ -127,7 +128,7 @@ export class Registry {
     // Whatever the client sent for server-owned metadata is replaced.
     for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'selfLink'] as const) delete o.metadata[k];
     o.metadata.uid = randomUUID();
-    o.metadata.creationTimestamp = now();
+    o.metadata.creationTimestamp = rfc3339(Date.now());
     if (d.generation) o.metadata.generation = 1;
     d.prepareForCreate(o, { user });
     const causes = [...nameCauses(d, name), ...d.validate(o)];
@@ -216,7 +217,7 @@ export class Registry {
     }
     const key = this.key(d);
     const ns = current.metadata.namespace;
-    let grace = d.gracePeriod ? d.gracePeriod(current, options.gracePeriodSeconds) : 0;
+    const grace = d.gracePeriod ? d.gracePeriod(current, options.gracePeriodSeconds) : 0;
     const marked = current.metadata.deletionTimestamp !== undefined;
     if (marked) {
       // A second DELETE may only shorten the grace period already granted.
@@ -227,11 +228,9 @@ export class Registry {
     if (grace === 0 && !waits) {
       return { object: opts.dryRun ? current : this.store.remove(key, ns, name)!, deleted: !opts.dryRun };
     }
-    if (waits && !d.gracePeriod) grace = 0;
     const next = clone(current);
-    const at = new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     if (!marked || grace < (current.metadata.deletionGracePeriodSeconds ?? 0)) {
-      next.metadata.deletionTimestamp = at;
+      next.metadata.deletionTimestamp = rfc3339(Date.now() + grace * 1000);
       next.metadata.deletionGracePeriodSeconds = grace;
     }
     if (!marked && next.metadata.generation !== undefined) next.metadata.generation += 1;

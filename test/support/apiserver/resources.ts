@@ -182,8 +182,7 @@ const pods = base({
       if (out.metadata.ownerReferences === undefined) delete out.metadata.ownerReferences;
       return out;
     }
-    const out = statusSplit(next, old, sub);
-    return out;
+    return statusSplit(next, old, sub);
   },
   validate: validatePod,
   validateUpdate: validatePodUpdate,

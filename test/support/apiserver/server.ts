@@ -8,10 +8,9 @@ import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { allowAll, authenticate, forbiddenReason, type Attributes, type Authorizer, type TokenUser } from './auth.js';
-import { aggregated, AGGREGATED, coreVersions, groupDocument, groupList, resourceList, versionDocument, wantsAggregated } from './discovery.js';
+import { discoveryDocument, resourceList } from './discovery.js';
 import { sendError, sendJson, serveResource } from './handler.js';
 import { writeKubeconfig } from './kubeconfig.js';
-import { openapiDocument, openapiRoot } from './openapi.js';
 import { createPki, type Pki } from './pki.js';
 import { Registry } from './registry.js';
 import { parseResourcePath } from './request-info.js';
@@ -181,23 +180,13 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       return;
     }
     if (record.method !== 'GET') throw new ApiError(statusBody(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'));
-    const accept = req.headers.accept;
-    const parts = path.split('/').filter(Boolean);
-    if (path === '/version') return sendJson(res, 200, versionDocument({ major, minor, gitVersion }));
-    if (['healthz', 'livez', 'readyz'].includes(parts[0] ?? '')) {
+    if (['healthz', 'livez', 'readyz'].includes(path.split('/')[1] ?? '')) {
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
       res.end('ok');
       return;
     }
-    if (path === '/api') return wantsAggregated(accept) ? sendJson(res, 200, aggregated(true), AGGREGATED) : sendJson(res, 200, coreVersions(`${host}:${port}`));
-    if (path === '/apis') return wantsAggregated(accept) ? sendJson(res, 200, aggregated(false), AGGREGATED) : sendJson(res, 200, groupList());
-    const doc = parts[0] === 'api' && parts.length === 2 ? resourceList('', parts[1]!) : parts[0] === 'apis' && parts.length === 2 ? groupDocument(parts[1]!) : parts[0] === 'apis' && parts.length === 3 ? resourceList(parts[1]!, parts[2]!) : undefined;
-    if (doc) return sendJson(res, 200, doc);
-    if (path === '/openapi/v3') return sendJson(res, 200, openapiRoot(gitVersion));
-    if (path.startsWith('/openapi/v3/')) {
-      const spec = openapiDocument(path.slice('/openapi/v3/'.length), gitVersion);
-      if (spec) return sendJson(res, 200, spec);
-    }
+    const doc = discoveryDocument(path, req.headers.accept, `${host}:${port}`, { major, minor, gitVersion });
+    if (doc) return sendJson(res, 200, doc.body, doc.contentType);
     return notFoundPage(res);
   }
 
