@@ -122,3 +122,38 @@ export function podGracePeriod(pod: KubeObject, requested: number | undefined): 
   const own = typeof spec['terminationGracePeriodSeconds'] === 'number' ? spec['terminationGracePeriodSeconds'] : 30;
   return Math.max(0, requested ?? own);
 }
+
+const MIRROR = 'kubernetes.io/config.mirror';
+const SECRET_REF_VOLUMES = ['cephfs', 'cinder', 'flexVolume', 'rbd', 'scaleIO', 'iscsi', 'storageos'];
+
+function referencesSecret(spec: JsonObject): boolean {
+  if (list(spec['imagePullSecrets']).length) return true;
+  const containers = [...list(spec['containers']), ...list(spec['initContainers']), ...list(spec['ephemeralContainers'])];
+  for (const c of containers) {
+    if (list(c['envFrom']).some((e) => isObject(e['secretRef']))) return true;
+    if (list(c['env']).some((e) => isObject(obj(e['valueFrom'])['secretKeyRef']))) return true;
+  }
+  for (const v of list(spec['volumes'])) {
+    if (isObject(v['secret']) || isObject(v['azureFile'])) return true;
+    if (SECRET_REF_VOLUMES.some((k) => isObject(obj(v[k])['secretRef']))) return true;
+    if (isObject(obj(v['csi'])['nodePublishSecretRef'])) return true;
+    if (list(obj(v['projected'])['sources']).some((s) => isObject(s['secret']))) return true;
+  }
+  return false;
+}
+
+/**
+ * The ServiceAccount admission plugin's rule for mirror pods (annotation kubernetes.io/config.mirror):
+ * they may not name a service account, reference a secret, or project a service account token.
+ * Returns the reason a create is forbidden, if it is.
+ */
+export function mirrorPodForbidden(pod: KubeObject): string | undefined {
+  if (pod.metadata.annotations?.[MIRROR] === undefined) return undefined;
+  const spec = obj(pod['spec'] as Json);
+  if (spec['serviceAccountName']) return 'a mirror pod may not reference service accounts';
+  if (referencesSecret(spec)) return 'a mirror pod may not reference secrets';
+  if (list(spec['volumes']).some((v) => list(obj(v['projected'])['sources']).some((s) => isObject(s['serviceAccountToken'])))) {
+    return 'a mirror pod may not use ServiceAccountToken volume projections';
+  }
+  return undefined;
+}

@@ -133,6 +133,8 @@ export class Registry {
     d.prepareForCreate(o, { user });
     const causes = [...nameCauses(d, name), ...d.validate(o)];
     if (causes.length) throw invalid(d.group, d.kind, name, causes);
+    const refused = d.admitCreate(o);
+    if (refused) throw forbidden(groupResource(d), name, refused);
     if (this.store.get(this.key(d), o.metadata.namespace, name)) throw alreadyExists(groupResource(d), name);
     return opts.dryRun ? o : this.store.put(this.key(d), o);
   }

@@ -1,7 +1,7 @@
 // The resources the emulator serves and how each kind's storage strategy behaves: scope,
 // subresources, the fields a field selector may use, create/update preparation (which parts of an
 // object each endpoint may change), generation, validation and graceful deletion.
-import { defaultPod, podGracePeriod, qosClass, validatePod, validatePodUpdate } from './pod-rules.js';
+import { defaultPod, mirrorPodForbidden, podGracePeriod, qosClass, validatePod, validatePodUpdate } from './pod-rules.js';
 import type { StatusCause } from './status.js';
 import { clone, isObject, jsonEqual, type Json, type JsonObject, type KubeObject, type UserInfo } from './types.js';
 
@@ -37,6 +37,8 @@ export interface ResourceDef {
   /** Keeps from `old` what the endpoint (main resource or a subresource) may not change. */
   prepareForUpdate(next: KubeObject, old: KubeObject, subresource: string): KubeObject;
   validate(o: KubeObject): StatusCause[];
+  /** Validating admission on create: the reason the object is forbidden, if it is. */
+  admitCreate(o: KubeObject): string | undefined;
   validateUpdate(next: KubeObject, old: KubeObject): StatusCause[];
   /** Grace period for a DELETE, undefined when the kind has no graceful deletion. */
   gracePeriod?(o: KubeObject, requested: number | undefined): number;
@@ -82,6 +84,7 @@ function base(d: Pick<ResourceDef, 'group' | 'version' | 'resource' | 'singular'
     prepareForCreate: () => {},
     prepareForUpdate: (next) => next,
     validate: none,
+    admitCreate: () => undefined,
     validateUpdate: none,
     ...d,
   };
@@ -185,6 +188,7 @@ const pods = base({
     return statusSplit(next, old, sub);
   },
   validate: validatePod,
+  admitCreate: mirrorPodForbidden,
   validateUpdate: validatePodUpdate,
   gracePeriod: podGracePeriod,
 });

@@ -113,6 +113,31 @@ describe('emulator storage: metadata, conflicts and status shapes', () => {
   });
 });
 
+describe('emulator admission: mirror pods', () => {
+  const mirror = (spec: Record<string, unknown>): KubeObject =>
+    pod('static-n1', { metadata: { name: 'static-n1', annotations: { 'kubernetes.io/config.mirror': 'abc', 'kubernetes.io/config.hash': 'abc' } }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'x' }], ...spec } as KubeObject['spec'] });
+
+  test('a mirror pod is created as any pod; one naming a service account, a secret or a token projection is forbidden', () => {
+    const { reg } = setup();
+    assert.ok(reg.create(PODS, 'default', mirror({}), admin).metadata.uid);
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ serviceAccountName: 'default' }, 'a mirror pod may not reference service accounts'],
+      [{ volumes: [{ name: 's', secret: { secretName: 'x' } }] }, 'a mirror pod may not reference secrets'],
+      [{ imagePullSecrets: [{ name: 'regcred' }] }, 'a mirror pod may not reference secrets'],
+      [{ containers: [{ name: 'c', image: 'x', env: [{ name: 'A', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }] }] }, 'a mirror pod may not reference secrets'],
+      [{ volumes: [{ name: 't', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } }] }, 'a mirror pod may not use ServiceAccountToken volume projections'],
+    ];
+    for (const [spec, why] of cases) {
+      assert.throws(() => reg.create(PODS, 'default', { ...mirror(spec), metadata: { ...mirror(spec).metadata, name: 'other-n1' } }, admin), (e: unknown) => {
+        assert.ok(failsWith(403, 'Forbidden')(e), JSON.stringify(spec));
+        assert.equal((e as ApiError).status.message, `pods "other-n1" is forbidden: ${why}`);
+        return true;
+      });
+    }
+    assert.ok(reg.create(PODS, 'default', pod('plain', { spec: { containers: [{ name: 'c', image: 'x' }], serviceAccountName: 'default' } }), admin), 'other pods are not held to it');
+  });
+});
+
 describe('emulator storage: deletion', () => {
   test('a scheduled pod is deleted gracefully: marked with deletionTimestamp, kept until a grace-0 delete', () => {
     const { reg } = setup();
