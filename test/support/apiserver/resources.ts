@@ -117,7 +117,10 @@ const namespaces = base({
     return out;
   },
   // Without a namespace controller nothing removes the `kubernetes` finalizer: the namespace stays Terminating.
-  keepsOnDelete: (o) => (obj(o['spec'] as Json)['finalizers'] as Json[] | undefined)?.length !== 0,
+  keepsOnDelete: (o) => {
+    const f = obj(o['spec'] as Json)['finalizers'];
+    return Array.isArray(f) && f.length > 0;
+  },
   onDeleteRequested(o) {
     o['status'] = { ...obj(o['status'] as Json), phase: 'Terminating' };
   },
@@ -134,7 +137,7 @@ const nodes = base({
   subresources: ['status'],
   schemaType: `${CORE}Node`,
   fieldSet: (o) => ({ ...metaFields(o, false), 'spec.unschedulable': String(obj(o['spec'] as Json)['unschedulable'] === true) }),
-  // A registering kubelet sends its status with the create, and the server keeps it.
+  // Create keeps the status a registering kubelet sends; afterwards spec and status are written apart.
   prepareForUpdate(next, old, sub) {
     if (sub === 'status') {
       const out = clone(next);
