@@ -1,6 +1,10 @@
 // What the API server does to a pod beyond generic storage: the defaults it fills in (defaulting
 // functions plus the Priority and DefaultTolerationSeconds admission plugins), the QoS class it
-// records, the fields of a pod that may change, and which pods are deleted gracefully.
+// records, the fields of a pod that may change, which pods are deleted gracefully, and what mirror
+// pods may not reference. Pull-policy defaulting and QoS use staticlet's own copies of those rules.
+import type { PodSpec } from '../../../src/api/generated/core-v1.js';
+import { defaultPullPolicy } from '../../../src/runtime/pull-policy.js';
+import { qosClass as podQos } from '../../../src/status/qos.js';
 import type { StatusCause } from './status.js';
 import { clone, isObject, jsonEqual, type Json, type JsonObject, type KubeObject } from './types.js';
 
@@ -10,13 +14,7 @@ const list = (v: Json | undefined): JsonObject[] => (Array.isArray(v) ? v.filter
 function defaultContainer(c: JsonObject): void {
   c['terminationMessagePath'] ??= '/dev/termination-log';
   c['terminationMessagePolicy'] ??= 'File';
-  if (c['imagePullPolicy'] === undefined && typeof c['image'] === 'string') {
-    // The tag is what follows the last ':' after the last '/'; a digest or a non-latest tag means IfNotPresent.
-    const image = c['image'];
-    const last = image.slice(image.lastIndexOf('/') + 1);
-    const tag = image.includes('@') ? 'digest' : last.includes(':') ? last.slice(last.lastIndexOf(':') + 1) : 'latest';
-    c['imagePullPolicy'] = tag === 'latest' ? 'Always' : 'IfNotPresent';
-  }
+  if (c['imagePullPolicy'] === undefined && typeof c['image'] === 'string') c['imagePullPolicy'] = defaultPullPolicy(c['image']);
   c['resources'] ??= {};
   for (const p of list(c['ports'])) p['protocol'] ??= 'TCP';
 }
@@ -46,34 +44,9 @@ export function defaultPod(pod: KubeObject): void {
   spec['tolerations'] = tolerations;
 }
 
-function quantity(q: Json | undefined): number | undefined {
-  if (typeof q === 'number') return q;
-  if (typeof q !== 'string') return undefined;
-  const m = /^([0-9.]+)([a-zA-Z]*)$/.exec(q);
-  if (!m) return undefined;
-  const scale: Record<string, number> = { '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
-  return Number(m[1]) * (scale[m[2]!] ?? 1);
-}
-
-/** Guaranteed when every container has equal cpu and memory limits and requests, BestEffort when none has any. */
+/** The QoS class the server records at create, by the same rules the kubelet applies. */
 export function qosClass(pod: KubeObject): string {
-  const spec = obj(pod['spec'] as Json);
-  const containers = [...list(spec['containers']), ...list(spec['initContainers'])];
-  let any = false;
-  let guaranteed = true;
-  for (const c of containers) {
-    const r = obj(c['resources']);
-    const req = obj(r['requests']);
-    const lim = obj(r['limits']);
-    for (const res of ['cpu', 'memory']) {
-      const rq = quantity(req[res] ?? lim[res]);
-      const lm = quantity(lim[res]);
-      if (rq !== undefined || lm !== undefined) any = true;
-      if (lm === undefined || rq !== lm) guaranteed = false;
-    }
-  }
-  if (!any) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
+  return podQos(obj(pod['spec'] as Json) as unknown as PodSpec);
 }
 
 export function validatePod(pod: KubeObject): StatusCause[] {

@@ -1,6 +1,10 @@
 // Server-side printing: kubectl asks for `application/json;as=Table;g=meta.k8s.io;v=v1` and prints
 // the columns the server returns. Columns and cell rules are those of the API server's printers for
-// these kinds (priority 1 columns appear with -o wide).
+// these kinds (priority 1 columns appear with -o wide). Durations and the pod row come from the
+// staticlet CLI's own copies of those printer rules.
+import type { Pod } from '../../../src/api/generated/core-v1.js';
+import { humanDuration, since as sinceTime } from '../../../src/cli/human-duration.js';
+import { summarizePod } from '../../../src/cli/pod-status.js';
 import { isObject, type Json, type JsonObject, type KubeObject } from './types.js';
 
 export interface Column {
@@ -24,28 +28,8 @@ const o = (v: Json | undefined): JsonObject => (isObject(v) ? v : {});
 const l = (v: Json | undefined): JsonObject[] => (Array.isArray(v) ? v.filter(isObject) : []);
 const s = (v: Json | undefined, dflt = ''): string => (typeof v === 'string' && v !== '' ? v : dflt);
 
-/** The API machinery's short human duration ("45s", "3m20s", "5h", "12d"). */
-export function humanDuration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  if (seconds < -1) return '<invalid>';
-  if (seconds < 0) return '0s';
-  if (seconds < 120) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 10) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
-  if (minutes < 180) return `${minutes}m`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
-  if (hours < 48) return `${hours}h`;
-  if (hours < 24 * 8) return hours % 24 === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${hours % 24}h`;
-  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
-  const days = Math.floor(hours / 24);
-  if (hours < 24 * 365 * 8) return days % 365 === 0 ? `${Math.floor(days / 365)}y` : `${Math.floor(days / 365)}y${days % 365}d`;
-  return `${Math.floor(days / 365)}y`;
-}
-
 function since(ts: Json | undefined, now: number): string {
-  if (typeof ts !== 'string' || !ts) return '<unknown>';
-  return humanDuration(now - Date.parse(ts));
+  return sinceTime(typeof ts === 'string' ? ts : undefined, now);
 }
 
 function age(x: KubeObject, now: number): string {
@@ -92,37 +76,6 @@ const node: Printer = {
   },
 };
 
-function podStatusReason(p: KubeObject): string {
-  const status = o(p['status'] as Json);
-  let reason = s(status['reason'], s(status['phase']));
-  const inits = l(status['initContainerStatuses']);
-  let initializing = false;
-  inits.forEach((c, i) => {
-    if (initializing) return;
-    const term = o(o(c['state'])['terminated']);
-    const wait = o(o(c['state'])['waiting']);
-    if (Object.keys(term).length && term['exitCode'] === 0) return;
-    if (Object.keys(term).length) reason = `Init:${s(term['reason'], term['signal'] ? `Signal:${String(term['signal'])}` : `ExitCode:${String(term['exitCode'])}`)}`;
-    else if (s(wait['reason']) && wait['reason'] !== 'PodInitializing') reason = `Init:${s(wait['reason'])}`;
-    else reason = `Init:${i}/${l(o(p['spec'] as Json)['initContainers']).length}`;
-    initializing = true;
-  });
-  if (!initializing) {
-    let running = false;
-    for (const c of [...l(status['containerStatuses'])].reverse()) {
-      const st = o(c['state']);
-      const wait = o(st['waiting']);
-      const term = o(st['terminated']);
-      if (s(wait['reason'])) reason = s(wait['reason']);
-      else if (Object.keys(term).length) reason = s(term['reason'], term['signal'] ? `Signal:${String(term['signal'])}` : `ExitCode:${String(term['exitCode'])}`);
-      else if (st['running'] && c['ready'] === true) running = true;
-    }
-    if (reason === 'Completed' && running) reason = l(status['conditions']).some((c) => c['type'] === 'Ready' && c['status'] === 'True') ? 'Running' : 'NotReady';
-  }
-  if (p.metadata.deletionTimestamp) reason = status['reason'] === 'NodeLost' ? 'Unknown' : 'Terminating';
-  return reason;
-}
-
 const pod: Printer = {
   columns: [
     NAME,
@@ -138,28 +91,10 @@ const pod: Printer = {
   cells(p, now) {
     const spec = o(p['spec'] as Json);
     const status = o(p['status'] as Json);
-    const statuses = l(status['containerStatuses']);
-    const ready = statuses.filter((c) => c['ready'] === true).length;
-    let restarts = 0;
-    let lastRestart = 0;
-    for (const c of statuses) {
-      restarts += typeof c['restartCount'] === 'number' ? c['restartCount'] : 0;
-      const finished = o(o(c['lastState'])['terminated'])['finishedAt'];
-      if (typeof finished === 'string') lastRestart = Math.max(lastRestart, Date.parse(finished));
-    }
+    const row = summarizePod(p as unknown as Pod, now);
     const gates = l(spec['readinessGates']);
     const gatesTrue = gates.filter((g) => l(status['conditions']).some((c) => c['type'] === g['conditionType'] && c['status'] === 'True')).length;
-    return [
-      p.metadata.name!,
-      `${ready}/${l(spec['containers']).length}`,
-      podStatusReason(p),
-      restarts > 0 && lastRestart ? `${restarts} (${humanDuration(now - lastRestart)} ago)` : String(restarts),
-      age(p, now),
-      s(status['podIP'], '<none>'),
-      s(spec['nodeName'], '<none>'),
-      s(status['nominatedNodeName'], '<none>'),
-      gates.length ? `${gatesTrue}/${gates.length}` : '<none>',
-    ];
+    return [row.name, row.ready, row.status, row.restarts, row.age, row.ip, row.node, s(status['nominatedNodeName'], '<none>'), gates.length ? `${gatesTrue}/${gates.length}` : '<none>'];
   },
 };
 
