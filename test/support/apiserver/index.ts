@@ -1,0 +1,21 @@
+// kube-apiserver emulator for control-plane tests. Every behaviour it has is one kube-apiserver has.
+// Not emulated: protobuf and YAML encodings, server-side apply, managedFields, admission beyond pod
+// defaults/tolerations and the mirror-pod rules (no service-account defaulting or token volumes,
+// no NodeRestriction, PodSecurity or DefaultStorageClass), field validation against
+// schemas (fieldValidation=Strict is accepted, unknown fields are kept), events.k8s.io, pods/log,
+// exec, binding and eviction, watch in Table form, consistent snapshots for paginated lists, and the
+// controllers (namespace finalization, garbage collection, CSR signing) that run beside the server.
+//
+//   const api = await startApiServer({ tokens: { 't0k': { user: 'admin', groups: ['system:masters'] } } });
+//   const kc = await api.kubeconfig('admin');                        // token user → token in the file
+//   const node = await api.kubeconfig({ user: 'system:node:n1', groups: ['system:nodes'] }); // client cert
+//   api.create({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } });  // seed as cluster admin
+//   api.get('Node', undefined, 'n1'); api.list('pods', 'default'); api.objects;
+//   api.requests.filter((r) => r.method === 'PATCH' && r.path === '/api/v1/nodes/n1/status').length;
+//   await api.fault({ status: 503, retryAfterSeconds: 2, match: { method: 'PATCH' }, times: 3 });
+//   await api.fault({ latencyMs: 500 }); await api.fault({ down: true }); await api.fault(null);
+//   api.compact();                                                    // older watches now get 410
+//   await api.stop();
+export { startApiServer, type ApiServer, type ApiServerOptions, type Fault, type RequestRecord, type Who } from './server.js';
+export type { Attributes, Authorizer, Decision, TokenUser } from './auth.js';
+export type { KubeObject, UserInfo } from './types.js';
