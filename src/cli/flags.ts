@@ -17,6 +17,13 @@ export function sizeArg(value: string): number {
   return Number(m[1]) * mult;
 }
 
+/** `--flag`, `--flag=true|false`, as Go's boolean flags take them. */
+export function boolArg(value: string | undefined): boolean {
+  if (value === undefined || value === 'true') return true;
+  if (value === 'false') return false;
+  throw new InvalidArgumentError('must be true or false');
+}
+
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
@@ -57,5 +64,7 @@ export function addRunFlags(cmd: Command): Command {
     .option('--status-socket <path>', 'unix socket of the local status API (default <root-dir>/staticlet.sock)')
     .option('--node-ip <ip>', 'node IP reported as hostIP (default: first non-loopback IPv4 address)')
     .option('--max-pods <n>', 'maximum number of pods on this node (default 110)', intArg(1))
-    .option('--node-labels <key=value,...>', "labels added to the node's own (kubernetes.io/hostname, os, arch), for nodeSelector and node affinity");
+    .option('--node-labels <key=value,...>', "labels added to the node's own (kubernetes.io/hostname, os, arch), for nodeSelector and node affinity")
+    .option('--register-node [bool]', 'with --kubeconfig: register the Node with the API server (default true)', boolArg)
+    .option('--register-with-taints <key=value:Effect,...>', 'taints the Node is registered with (registerWithTaints)');
 }

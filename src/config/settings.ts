@@ -52,6 +52,23 @@ export interface Settings {
   /** Sysctls (names or `prefix*`) pods may set beyond the safe set (kubelet allowedUnsafeSysctls). */
   allowedUnsafeSysctls: string[];
   logging: { format?: LogFormat; verbosity: number };
+  /** Client-side rate limit of API requests other than the heartbeat (kubelet kubeAPIQPS/kubeAPIBurst). */
+  kubeAPIQPS: number;
+  kubeAPIBurst: number;
+  nodeStatusUpdateFrequencyMs: number;
+  nodeStatusReportFrequencyMs: number;
+  nodeLeaseDurationSeconds: number;
+  registerNode: boolean;
+  registerWithTaints: Taint[];
+  /** Images listed in the Node status; -1 means all, 0 none. */
+  nodeStatusMaxImages: number;
+}
+
+export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: TaintEffect;
 }
 
 /** Command-line values; every one is optional and wins over the config file when given. */
@@ -82,6 +99,9 @@ export interface FlagValues {
   maxManifestSize?: number;
   loggingFormat?: LogFormat;
   v?: number;
+  registerNode?: boolean;
+  /** `key=value:Effect,...`, as the kubelet's --register-with-taints. */
+  registerWithTaints?: string;
 }
 
 export const DEFAULTS = {
@@ -105,6 +125,12 @@ export const DEFAULTS = {
   containerLogMaxSize: '10Mi',
   containerLogMaxFiles: 5,
   resolvConf: '/etc/resolv.conf',
+  kubeAPIQPS: 50,
+  kubeAPIBurst: 100,
+  nodeStatusUpdateFrequency: '10s',
+  nodeStatusReportFrequency: '5m',
+  nodeLeaseDurationSeconds: 40,
+  nodeStatusMaxImages: 50,
 } as const;
 
 /** Name of the status socket under the root directory (`staticlet pods` looks there). */
@@ -152,6 +178,9 @@ export function resolveSettings(flags: FlagValues, file?: LoadedKubeletConfig): 
       throw new Error(`${name}: ${(err as Error).message}`);
     }
   };
+  const updateFrequency = duration('nodeStatusUpdateFrequency', undefined, c.nodeStatusUpdateFrequency, DEFAULTS.nodeStatusUpdateFrequency);
+  // The kubelet: an explicitly set update frequency is also the report frequency's default.
+  const reportFrequency = duration('nodeStatusReportFrequency', undefined, c.nodeStatusReportFrequency ?? c.nodeStatusUpdateFrequency, DEFAULTS.nodeStatusReportFrequency);
   const staticPodPath = flags.podManifestPath ?? c.staticPodPath;
   const staticPodURL = flags.manifestUrl ?? c.staticPodURL;
   const settings: Settings = {
@@ -185,6 +214,14 @@ export function resolveSettings(flags: FlagValues, file?: LoadedKubeletConfig): 
     resolvConf: c.resolvConf ?? DEFAULTS.resolvConf,
     maxManifestBytes: flags.maxManifestSize ?? DEFAULT_MAX_MANIFEST_BYTES,
     allowedUnsafeSysctls: c.allowedUnsafeSysctls ?? [],
+    kubeAPIQPS: c.kubeAPIQPS ?? DEFAULTS.kubeAPIQPS,
+    kubeAPIBurst: c.kubeAPIBurst ?? DEFAULTS.kubeAPIBurst,
+    nodeStatusUpdateFrequencyMs: updateFrequency,
+    nodeStatusReportFrequencyMs: reportFrequency,
+    nodeLeaseDurationSeconds: c.nodeLeaseDurationSeconds ?? DEFAULTS.nodeLeaseDurationSeconds,
+    registerNode: pick(flags.registerNode, c.registerNode, true),
+    registerWithTaints: flags.registerWithTaints !== undefined ? parseTaints(flags.registerWithTaints) : (c.registerWithTaints ?? []).map((t) => ({ ...t })),
+    nodeStatusMaxImages: c.nodeStatusMaxImages ?? DEFAULTS.nodeStatusMaxImages,
     logging: {
       verbosity: flags.v ?? c.logging?.verbosity ?? 0,
       ...((flags.loggingFormat ?? c.logging?.format) ? { format: flags.loggingFormat ?? c.logging?.format } : {}),
@@ -213,6 +250,26 @@ export function parseNodeLabels(text: string): Record<string, string> {
     const errors = [...qualifiedName(key), ...labelValue(value)];
     if (eq < 0 || errors.length > 0) throw new Error(`--node-labels: invalid label "${part}"${errors.length ? `: ${errors.join('; ')}` : ': expected key=value'}`);
     out[key] = value;
+  }
+  return out;
+}
+
+const EFFECTS: readonly string[] = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+
+/** `key=value:Effect,key:Effect` (the kubelet's --register-with-taints), key and value checked as label parts. */
+export function parseTaints(text: string): Taint[] {
+  const out: Taint[] = [];
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const colon = part.lastIndexOf(':');
+    const effect = colon < 0 ? '' : part.slice(colon + 1);
+    const kv = colon < 0 ? part : part.slice(0, colon);
+    const eq = kv.indexOf('=');
+    const key = eq < 0 ? kv : kv.slice(0, eq);
+    const value = eq < 0 ? undefined : kv.slice(eq + 1);
+    const errors = [...qualifiedName(key), ...(value !== undefined ? labelValue(value) : [])];
+    if (!EFFECTS.includes(effect)) errors.push(`effect must be one of ${EFFECTS.join(', ')}`);
+    if (errors.length > 0) throw new Error(`--register-with-taints: invalid taint "${part}": ${errors.join('; ')}`);
+    out.push({ key, ...(value !== undefined ? { value } : {}), effect: effect as TaintEffect });
   }
   return out;
 }

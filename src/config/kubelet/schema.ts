@@ -51,6 +51,9 @@ export const SUPPORTED_PROPERTIES = {
   kubeReserved: quantityMap,
   systemReserved: quantityMap,
   registerNode: { type: 'boolean' },
+  kubeAPIQPS: { type: 'number', exclusiveMinimum: 0 },
+  kubeAPIBurst: { type: 'integer', minimum: 1 },
+  nodeStatusMaxImages: { type: 'integer', minimum: -1 },
   registerWithTaints: {
     type: 'array',
     items: {
@@ -92,9 +95,9 @@ export const IGNORED_FIELDS: readonly string[] = [
   'evictionPressureTransitionPeriod', 'evictionSoft', 'evictionSoftGracePeriod', 'failCgroupV1', 'failSwapOn',
   'featureGates', 'hairpinMode', 'imageGCHighThresholdPercent', 'imageGCLowThresholdPercent', 'imageMaximumGCAge',
   'imageMinimumGCAge', 'imagePullCredentialsVerificationPolicy', 'iptablesDropBit', 'iptablesMasqueradeBit',
-  'kernelMemcgNotification', 'kubeAPIBurst', 'kubeAPIQPS', 'kubeReservedCgroup', 'kubeletCgroups',
+  'kernelMemcgNotification', 'kubeReservedCgroup', 'kubeletCgroups',
   'localStorageCapacityIsolation', 'makeIPTablesUtilChains', 'maxOpenFiles', 'memoryManagerPolicy', 'memorySwap',
-  'memoryThrottlingFactor', 'mergeDefaultEvictionSettings', 'nodeStatusMaxImages', 'oomScoreAdj', 'podCIDR',
+  'memoryThrottlingFactor', 'mergeDefaultEvictionSettings', 'oomScoreAdj', 'podCIDR',
   'podPidsLimit', 'podsPerCore', 'preloadedImagesVerificationAllowlist', 'protectKernelDefaults', 'providerID',
   'qosReserved', 'registryBurst', 'registryPullQPS', 'reservedMemory', 'reservedSystemCPUs', 'rotateCertificates',
   'runOnce', 'seccompDefault', 'serverTLSBootstrap', 'shutdownGracePeriodByPodPriority',

@@ -33,6 +33,9 @@ export interface KubeletConfigFile {
   kubeReserved?: Record<string, string | number>;
   systemReserved?: Record<string, string | number>;
   registerNode?: boolean;
+  kubeAPIQPS?: number;
+  kubeAPIBurst?: number;
+  nodeStatusMaxImages?: number;
   registerWithTaints?: Array<{ key: string; value?: string; effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }>;
   containerRuntimeEndpoint?: string;
   imageServiceEndpoint?: string;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KubeletConfigError, parseKubeletConfig } from '../../../src/config/kubelet/load.js';
-import { parseHeaderFlags, resolveSettings } from '../../../src/config/settings.js';
+import { parseHeaderFlags, parseTaints, resolveSettings } from '../../../src/config/settings.js';
 
 const head = 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n';
 const parse = (body: string) => parseKubeletConfig(Buffer.from(head + body), 'kubelet.yaml');
@@ -97,4 +97,36 @@ test('apiVersion and kind are checked', () => {
 test('--manifest-url-header accepts comma lists and repeats', () => {
   assert.deepEqual(parseHeaderFlags(['a:hello,b:again', 'a:world']), { a: ['hello', 'world'], b: ['again'] });
   assert.throws(() => parseHeaderFlags(['novalue']), /expected key:value/);
+});
+
+test('control-plane settings: kubelet defaults, file values, flags over the file', () => {
+  const d = resolveSettings({});
+  assert.equal(d.kubeAPIQPS, 50);
+  assert.equal(d.kubeAPIBurst, 100);
+  assert.equal(d.nodeStatusUpdateFrequencyMs, 10_000);
+  assert.equal(d.nodeStatusReportFrequencyMs, 300_000);
+  assert.equal(d.nodeLeaseDurationSeconds, 40);
+  assert.equal(d.registerNode, true);
+  assert.deepEqual(d.registerWithTaints, []);
+  assert.equal(d.nodeStatusMaxImages, 50);
+  const file = parse('kubeAPIQPS: 5\nkubeAPIBurst: 10\nnodeStatusUpdateFrequency: 2s\nnodeLeaseDurationSeconds: 20\nregisterNode: false\nnodeStatusMaxImages: -1\nregisterWithTaints: [{ key: a, value: b, effect: NoSchedule }]\n');
+  assert.deepEqual(file.warnings, []);
+  const s = resolveSettings({}, file);
+  assert.equal(s.kubeAPIQPS, 5);
+  assert.equal(s.kubeAPIBurst, 10);
+  assert.equal(s.nodeStatusUpdateFrequencyMs, 2_000);
+  assert.equal(s.nodeStatusReportFrequencyMs, 2_000, 'an explicit update frequency is the report default');
+  assert.equal(s.nodeLeaseDurationSeconds, 20);
+  assert.equal(s.registerNode, false);
+  assert.equal(s.nodeStatusMaxImages, -1);
+  assert.deepEqual(s.registerWithTaints, [{ key: 'a', value: 'b', effect: 'NoSchedule' }]);
+  const f = resolveSettings({ registerNode: true, registerWithTaints: 'x=y:NoExecute,dedicated:PreferNoSchedule' }, file);
+  assert.equal(f.registerNode, true);
+  assert.deepEqual(f.registerWithTaints, [{ key: 'x', value: 'y', effect: 'NoExecute' }, { key: 'dedicated', effect: 'PreferNoSchedule' }]);
+});
+
+test('--register-with-taints refuses bad effects and keys', () => {
+  assert.throws(() => parseTaints('a=b'), /invalid taint "a=b": effect must be one of/);
+  assert.throws(() => parseTaints('a=b:Never'), /effect must be one of/);
+  assert.throws(() => parseTaints('-bad=b:NoSchedule'), /invalid taint "-bad=b:NoSchedule"/);
 });
