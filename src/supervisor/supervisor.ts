@@ -25,6 +25,7 @@ import { secureStateDirs } from '../volumes/paths.js';
 import { UrlSource } from '../sources/url.js';
 import { RejectionLog } from './rejection-log.js';
 import type { ManifestSource } from '../sources/types.js';
+import { createControlPlane, type ControlPlane, type ControlPlaneView } from '../controlplane/index.js';
 
 export interface SupervisorOptions {
   /** A runtime to use instead of connecting to settings.containerRuntimeEndpoint (tests). */
@@ -62,6 +63,8 @@ export class Supervisor implements StatusProvider {
   private stopping = false;
   private readonly stopSignal = new AbortController();
   private readonly rejectionLog: RejectionLog;
+  private controlPlane: ControlPlane | undefined;
+  private controlPlaneStarting: Promise<void> | undefined;
 
   constructor(
     private readonly settings: Settings,
@@ -119,6 +122,8 @@ export class Supervisor implements StatusProvider {
     this.stopSignal.abort();
     await this.pipeline.stop();
     await this.connecting;
+    await this.controlPlaneStarting;
+    await this.controlPlane?.stop();
     await this.manager?.stop();
     this.prober?.stop();
     if (!this.options.runtime) this.runtime?.close();
@@ -150,6 +155,16 @@ export class Supervisor implements StatusProvider {
   /** Node capacity, allocatable and what admitted pods request; undefined until the runtime is up. */
   node(): NodeAdmissionSummary | undefined {
     return this.admission?.summary();
+  }
+
+  /** The API-server side (registration, Lease, node status); standalone until the runtime is up. */
+  controlPlaneView(): ControlPlaneView {
+    return this.controlPlane?.view() ?? { mode: this.settings.kubeconfig ? 'api-server' : 'standalone' };
+  }
+
+  /** The control plane itself, once created (tests read its counters). */
+  get controlPlaneInstance(): ControlPlane | undefined {
+    return this.controlPlane;
   }
 
   rejections(): RejectionView[] {
@@ -187,6 +202,8 @@ export class Supervisor implements StatusProvider {
       nodeName: s.nodeName,
       nodeLabels: nodeLabels(s.nodeName, s.nodeLabels),
     });
+    // The control plane needs the runtime's answers for Ready, and nothing of the pod core waits for it.
+    this.controlPlaneStarting = this.startControlPlane(runtime, nodeResources);
     this.prober = new ProberManager({
       runtime,
       run: runProbe,
@@ -229,6 +246,17 @@ export class Supervisor implements StatusProvider {
     );
     await this.manager.start();
     this.logger.info({ pods: this.state.pods().length }, 'pod manager started');
+  }
+
+  private async startControlPlane(runtime: RuntimeClient, resources: Awaited<ReturnType<typeof readNodeResources>>): Promise<void> {
+    try {
+      const cp = await createControlPlane({ settings: this.settings, logger: this.logger, runtime, resources });
+      if (this.stopping) return;
+      this.controlPlane = cp;
+      await cp.start();
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message }, 'control plane failed to start; static pods run regardless');
+    }
   }
 
   /** Retries until the runtime answers or staticlet stops; logs once per distinct failure. */

@@ -1,0 +1,87 @@
+/**
+ * API clients from --kubeconfig. Two sets, as the kubelet has: the main one rate-limited by
+ * kubeAPIQPS / kubeAPIBurst, and a heartbeat one (Lease, node status) that is never throttled,
+ * so a burst of other requests cannot make the node look dead.
+ */
+import {
+  CoordinationV1Api,
+  CoreV1Api,
+  createConfiguration,
+  KubeConfig,
+  ServerConfiguration,
+  type Middleware as PromiseMiddleware,
+  type RequestContext,
+  type ResponseContext,
+} from '@kubernetes/client-node';
+import { TokenBucket } from './rate-limit.js';
+import { userAgent } from './version.js';
+
+export interface ApiClients {
+  server: string;
+  /** Registration and everything else: rate-limited. */
+  core: CoreV1Api;
+  /** Lease and node status: unthrottled, with a deadline per request. */
+  heartbeatCore: CoreV1Api;
+  heartbeatCoordination: CoordinationV1Api;
+}
+
+export interface ClientOptions {
+  kubeconfig: string;
+  qps: number;
+  burst: number;
+  /** Deadline of heartbeat requests: the kubelet's min(nodeStatusUpdateFrequency, lease duration). */
+  heartbeatTimeoutMs: number;
+  /** Deadline of other requests. */
+  timeoutMs?: number;
+}
+
+function middleware(opts: { limiter?: TokenBucket; timeoutMs: number }): PromiseMiddleware {
+  const ua = userAgent();
+  return {
+    pre: async (ctx: RequestContext): Promise<RequestContext> => {
+      ctx.setHeaderParam('User-Agent', ua);
+      if (opts.limiter) await opts.limiter.take();
+      // node-fetch's AbortSignal type is its own; the platform signal is what it accepts at run time.
+      ctx.setSignal(AbortSignal.timeout(opts.timeoutMs) as unknown as Parameters<RequestContext['setSignal']>[0]);
+      return ctx;
+    },
+    post: async (ctx: ResponseContext): Promise<ResponseContext> => ctx,
+  };
+}
+
+export function loadClients(o: ClientOptions): ApiClients {
+  const kc = new KubeConfig();
+  kc.loadFromFile(o.kubeconfig);
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error(`${o.kubeconfig}: no current cluster`);
+  const make = (m: PromiseMiddleware) =>
+    createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: kc }, promiseMiddleware: [m] });
+  const limited = make(middleware({ limiter: new TokenBucket(o.qps, o.burst), timeoutMs: o.timeoutMs ?? 60_000 }));
+  const heartbeat = make(middleware({ timeoutMs: o.heartbeatTimeoutMs }));
+  return {
+    server: cluster.server,
+    core: new CoreV1Api(limited),
+    heartbeatCore: new CoreV1Api(heartbeat),
+    heartbeatCoordination: new CoordinationV1Api(heartbeat),
+  };
+}
+
+/** HTTP status of a failed API call (0 when the server did not answer). */
+export function statusCode(err: unknown): number {
+  const c = (err as { code?: unknown } | null)?.code;
+  return typeof c === 'number' ? c : 0;
+}
+
+export function errorText(err: unknown): string {
+  const code = statusCode(err);
+  const body = (err as { body?: unknown } | null)?.body;
+  if (code && typeof body === 'string') {
+    try {
+      const m = (JSON.parse(body) as { message?: unknown }).message;
+      if (typeof m === 'string') return `${code}: ${m}`;
+    } catch {
+      /* not a Status body */
+    }
+  }
+  return code ? `HTTP ${code}` : ((err as Error)?.message ?? String(err));
+}

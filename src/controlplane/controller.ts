@@ -1,0 +1,136 @@
+/**
+ * The API-server side of staticlet, loaded only with --kubeconfig: registration, then the node
+ * status loop; the Lease heartbeat beside them. None of it can hold back a pod: each loop runs
+ * on its own, every request has a deadline, failures are retried forever.
+ */
+import type { ControlPlane, ControlPlaneDeps, ControlPlaneView } from './index.js';
+import { nodeLabels } from '../node/labels.js';
+import { readMachineInfo } from '../node/machine.js';
+import { jitterUntil, OnceLogger } from './backoff.js';
+import { errorText, loadClients, statusCode, type ApiClients } from './client.js';
+import { initialNode, toJson, type NodeFacts, type RuntimeFacts } from './node-object.js';
+import { LeaseController } from './lease.js';
+import { NodeStatusReporter } from './node-status.js';
+import { registerNode } from './registration.js';
+import { sleep } from '../pods/hooks.js';
+import { Backoff, registrationBackoff } from './backoff.js';
+
+export class ApiServerControlPlane implements ControlPlane {
+  private readonly stopSignal = new AbortController();
+  private loops: Array<Promise<void>> = [];
+  private clients: ApiClients | undefined;
+  private lease: LeaseController | undefined;
+  private status: NodeStatusReporter | undefined;
+  private registration: { registered: boolean; error?: string; since?: string } = { registered: false, error: 'not attempted yet' };
+  private startError: string | undefined;
+
+  constructor(private readonly deps: ControlPlaneDeps) {}
+
+  async start(): Promise<void> {
+    const { settings: s, logger } = this.deps;
+    try {
+      this.clients = loadClients({
+        kubeconfig: s.kubeconfig!,
+        qps: s.kubeAPIQPS,
+        burst: s.kubeAPIBurst,
+        heartbeatTimeoutMs: Math.min(s.nodeStatusUpdateFrequencyMs, s.nodeLeaseDurationSeconds * 1000),
+      });
+    } catch (err) {
+      this.startError = (err as Error).message;
+      logger.error({ kubeconfig: s.kubeconfig, err: this.startError }, 'cannot load kubeconfig; the node is not registered (static pods run regardless)');
+      return;
+    }
+    const machine = await readMachineInfo();
+    const facts: NodeFacts = {
+      nodeName: s.nodeName,
+      nodeIP: s.nodeIP,
+      port: s.port,
+      labels: nodeLabels(s.nodeName, s.nodeLabels),
+      taints: s.registerWithTaints,
+      machine,
+      resources: this.deps.resources,
+      maxImages: s.nodeStatusMaxImages,
+    };
+    const clients = this.clients;
+    const signal = this.stopSignal.signal;
+    logger.info({ server: clients.server, node: s.nodeName }, 'control plane: registering with the API server');
+    this.status = new NodeStatusReporter({ core: clients.heartbeatCore, facts, probe: () => this.probe(), reportFrequencyMs: s.nodeStatusReportFrequencyMs, log: new OnceLogger(logger) });
+    this.lease = new LeaseController({ coordination: clients.heartbeatCoordination, core: clients.heartbeatCore, nodeName: s.nodeName, leaseDurationSeconds: s.nodeLeaseDurationSeconds, log: new OnceLogger(logger) });
+    const status = this.status;
+    this.loops.push(this.lease.run(signal));
+    this.loops.push(
+      (async () => {
+        const node = s.registerNode
+          ? await registerNode({
+              core: clients.core,
+              build: async () => initialNode(facts, await this.probe(), Date.now()),
+              log: new OnceLogger(logger),
+              signal,
+              onAttempt: (error) => this.noteRegistration(error),
+            })
+          : await this.awaitExisting(clients, signal);
+        if (!node || signal.aborted) return;
+        status.node = node;
+        status.lastReport = Date.now();
+        await status.fastUpdate(signal);
+        await jitterUntil(() => status.sync(), s.nodeStatusUpdateFrequencyMs, signal);
+      })(),
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.stopSignal.abort();
+    await Promise.allSettled(this.loops);
+  }
+
+  view(): ControlPlaneView {
+    const v: ControlPlaneView = { mode: 'api-server' };
+    if (this.clients) v.server = this.clients.server;
+    v.registration = this.startError ? { registered: false, error: this.startError } : { ...this.registration };
+    if (this.lease) v.lease = { ...(this.lease.lastRenewal ? { lastRenewal: new Date(this.lease.lastRenewal).toISOString() } : {}) };
+    if (this.status) {
+      v.status = { ready: this.status.ready, ...(this.status.lastReport ? { lastPatch: new Date(this.status.lastReport).toISOString() } : {}), ...(this.status.lastResult ? { lastResult: this.status.lastResult } : {}) };
+    }
+    return v;
+  }
+
+  /** Test and `staticlet node` hook: how many status patches were sent. */
+  get statusPatches(): number {
+    return this.status?.patches ?? 0;
+  }
+
+  private noteRegistration(error: string | undefined): void {
+    const registered = error === undefined;
+    if (registered !== this.registration.registered || error !== this.registration.error) {
+      this.registration = { registered, ...(error ? { error } : {}), since: new Date().toISOString() };
+    }
+  }
+
+  /** registerNode=false: someone else creates the Node; wait for it with the registration back-off. */
+  private async awaitExisting(clients: ApiClients, signal: AbortSignal) {
+    const backoff: Backoff = registrationBackoff();
+    while (!signal.aborted) {
+      await sleep(backoff.next(), signal);
+      try {
+        const node = toJson(await clients.core.readNode({ name: this.deps.settings.nodeName }));
+        this.noteRegistration(undefined);
+        return node;
+      } catch (err) {
+        this.noteRegistration(statusCode(err) === 404 ? 'node does not exist and registerNode is false' : errorText(err));
+      }
+    }
+    return undefined;
+  }
+
+  /** The runtime as the status setters see it: version, status conditions, images. */
+  private async probe(): Promise<RuntimeFacts> {
+    const rt = this.deps.runtime;
+    const opts = { timeoutMs: 5_000 };
+    const [version, status, images] = await Promise.all([
+      rt.version(opts).catch(() => undefined),
+      rt.status(false, opts).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))),
+      rt.listImages(undefined, opts).catch(() => undefined),
+    ]);
+    return { ...(version ? { version } : {}), status, ...(images ? { images } : {}) };
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * The pod core's only door to an API server. Standalone (no --kubeconfig) gets a no-op and this
+ * file is all that loads: the real control plane and @kubernetes/client-node come in through a
+ * dynamic import, so a node without a cluster starts no timers and parses no client code.
+ */
+import type { NodeResources } from '../admission/index.js';
+import type { Settings } from '../config/settings.js';
+import type { Logger } from '../logging/logger.js';
+import type { RuntimeClient } from '../runtime/index.js';
+
+/** What `staticlet node` shows of the API-server side. */
+export interface ControlPlaneView {
+  mode: 'standalone' | 'api-server';
+  server?: string;
+  /** 'registered', or why not yet. */
+  registration?: { registered: boolean; error?: string; since?: string };
+  lease?: { lastRenewal?: string; error?: string };
+  status?: { lastPatch?: string; lastResult?: string; ready?: boolean };
+}
+
+export interface ControlPlane {
+  /** Starts the background loops; never waits for the API server. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  view(): ControlPlaneView;
+}
+
+export interface ControlPlaneDeps {
+  settings: Settings;
+  logger: Logger;
+  runtime: RuntimeClient;
+  /** The figures admission uses: capacity and allocatable come from one computation. */
+  resources: NodeResources;
+}
+
+const STANDALONE: ControlPlane = {
+  start: async () => undefined,
+  stop: async () => undefined,
+  view: () => ({ mode: 'standalone' }),
+};
+
+export async function createControlPlane(deps: ControlPlaneDeps): Promise<ControlPlane> {
+  if (!deps.settings.kubeconfig) return STANDALONE;
+  const { ApiServerControlPlane } = await import('./controller.js');
+  return new ApiServerControlPlane(deps);
+}
