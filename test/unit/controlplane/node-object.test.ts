@@ -135,11 +135,13 @@ test('status reporter: no PATCH while only heartbeats change; PATCH on change or
   const core = {
     patchNodeStatus: async ({ body }: { body: Record<string, unknown> }) => {
       bodies.push(body);
-      return { ...current, status: { ...current.status, ...(body.status as object) } };
+      // What the server holds after the patch: the status the reporter computed.
+      current = { ...current, status: nodeStatus(facts, rt, current.status, now) };
+      return current;
     },
     readNode: async () => current,
   } as unknown as CoreV1Api;
-  const current = initialNode(facts, up, now);
+  let current = initialNode(facts, up, now);
   const silent = { warn: () => undefined, info: () => undefined };
   const r = new NodeStatusReporter({ core, facts, probe: async () => rt, reportFrequencyMs: 60_000, log: new OnceLogger(silent), now: () => now, random: () => 0.5 });
   r.node = current;
