@@ -158,3 +158,13 @@ test('status reporter: no PATCH while only heartbeats change; PATCH on change or
   now += 61_000;
   assert.equal(await r.tryUpdate(0), 'patched', 'report frequency passed');
 });
+
+test('token bucket take(): waiters beyond the burst are spaced by 1/qps, in order', async () => {
+  const b = new TokenBucket(20, 2);
+  const start = Date.now();
+  const done: Array<[number, number]> = [];
+  await Promise.all([0, 1, 2, 3].map((i) => b.take().then(() => done.push([i, Date.now() - start]))));
+  assert.deepEqual(done.map(([i]) => i), [0, 1, 2, 3]);
+  assert.ok(done[1]![1] < 30, 'the burst goes at once');
+  assert.ok(done[3]![1] >= 90, `two beyond the burst wait ~100 ms (${done[3]![1]} ms)`);
+});
