@@ -30,7 +30,7 @@ export class TokenBucket {
   take(): Promise<void> {
     const next = this.queue.then(() => {
       const wait = this.reserve();
-      return wait > 0 ? new Promise<void>((r) => setTimeout(r, wait).unref()) : undefined;
+      return wait > 0 ? new Promise<void>((r) => setTimeout(r, wait)) : undefined;
     });
     this.queue = next;
     return next;
