@@ -85,10 +85,17 @@ describe('control plane with a stand-in runtime', { timeout: 60_000 }, () => {
     const kc = new KubeConfig();
     kc.loadFromFile(await api.kubeconfig('admin'));
     const coord = kc.makeApiClient(CoordinationV1Api);
-    const current = await eventually(() => coord.readNamespacedLease({ name: NODE, namespace: 'kube-node-lease' }).catch(() => undefined), { timeoutMs: 10_000, what: 'lease' });
-    await coord.replaceNamespacedLease({ name: NODE, namespace: 'kube-node-lease', body: { ...current, metadata: { ...current.metadata, labels: { touched: 'yes' } } } });
+    // staticlet renews every 500 ms, so this write may itself meet a conflict: retried until it lands.
     const from = api.requests.length;
-    await eventually(() => api.requests.slice(from).some((r) => r.method === 'PUT' && r.path.endsWith(`/leases/${NODE}`) && r.status === 409), { timeoutMs: 5_000, what: 'a conflict' });
+    await eventually(
+      async () => {
+        const current = await coord.readNamespacedLease({ name: NODE, namespace: 'kube-node-lease' }).catch(() => undefined);
+        if (!current) return false;
+        return coord.replaceNamespacedLease({ name: NODE, namespace: 'kube-node-lease', body: { ...current, metadata: { ...current.metadata, labels: { touched: 'yes' } } } }).then(() => true, () => false);
+      },
+      { timeoutMs: 10_000, what: 'the lease changed by an admin' },
+    );
+    await eventually(() => api.requests.slice(from).some((r) => r.method === 'PUT' && r.path.endsWith(`/leases/${NODE}`) && r.status === 409 && r.user === `system:node:${NODE}`), { timeoutMs: 5_000, what: 'a conflict' });
     await eventually(() => api.requests.slice(from).some((r) => r.method === 'PUT' && r.path.endsWith(`/leases/${NODE}`) && r.status === 200), { timeoutMs: 5_000, what: 'a renewal after the conflict' });
     const after409 = api.requests.slice(from);
     assert.ok(after409.some((r) => r.method === 'GET' && r.path.endsWith(`/leases/${NODE}`)), 'refetched');
