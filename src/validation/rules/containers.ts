@@ -5,7 +5,7 @@
 import type { Lifecycle, LifecycleHandler } from '../../api/generated/core-v1.js';
 import { dns1123Label } from '../names.js';
 import { field } from '../path.js';
-import { addAll, isObject, list, present, type ContainerRef, type RuleContext } from './context.js';
+import { addAll, isObject, list, present, type ContainerRef, type RuleContext, quote } from './context.js';
 import { checkExec, checkHttpGet, checkTcpSocket, exactlyOneHandler } from './handlers.js';
 
 const LIFECYCLE_HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'sleep'] as const;
@@ -22,7 +22,7 @@ function checkName(ctx: RuleContext, ref: ContainerRef, seen: Set<string>): void
     return;
   }
   addAll(ctx, path, dns1123Label(name));
-  if (seen.has(name)) ctx.add(path, `duplicate value "${name}": container names must be unique across initContainers, containers and ephemeralContainers`);
+  if (seen.has(name)) ctx.add(path, `duplicate value ${quote(name)}: container names must be unique across initContainers, containers and ephemeralContainers`);
   seen.add(name);
 }
 
@@ -40,7 +40,7 @@ function checkRestartPolicy(ctx: RuleContext, ref: ContainerRef): void {
     if (ref.kind === 'container') {
       ctx.add(path, 'may not be set for non-init containers: a container-level restartPolicy is only for init containers (restartPolicy: Always makes them sidecars); use the pod\'s spec.restartPolicy');
     } else if (ref.kind !== 'ephemeral' && rp !== 'Always') {
-      ctx.add(path, `unsupported value "${String(rp)}": supported values: "Always" (a sidecar init container)`);
+      ctx.add(path, `unsupported value ${quote(rp)}: supported values: "Always" (a sidecar init container)`);
     }
   }
   if (list(ref.c.restartPolicyRules).length > 0 && ref.kind !== 'ephemeral') {

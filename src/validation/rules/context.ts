@@ -107,6 +107,15 @@ export function buildContext(pod: Pod, options: ValidationOptions = {}): RuleCon
   };
 }
 
+/**
+ * A value from the manifest inside a message: JSON-quoted so a newline or control character in
+ * it cannot break the one-line error form (or forge a second line), and cut to stay readable.
+ */
+export function quote(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
 export function addAll(ctx: RuleContext, path: string, messages: readonly string[]): void {
   for (const m of messages) ctx.add(path, m);
 }

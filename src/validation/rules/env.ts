@@ -6,7 +6,7 @@ import type { EnvVarSource, ObjectFieldSelector, ResourceFieldSelector } from '.
 import { envVarName, qualifiedName } from '../names.js';
 import { field, index } from '../path.js';
 import { compareQuantities, parseQuantity, type Quantity } from '../quantity.js';
-import { addAll, isObject, list, present, type RuleContext } from './context.js';
+import { addAll, isObject, list, present, type RuleContext, quote } from './context.js';
 
 const VALUE_FROM_SOURCES = ['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef', 'fileKeyRef'] as const;
 const ENV_FROM_SOURCES = ['configMapRef', 'secretRef'] as const;
@@ -41,7 +41,7 @@ const HUGEPAGES_FIELD = /^(limits|requests)\.hugepages-/;
 /** `metadata.name` etc. from the given set, or a subscripted label/annotation with a valid key. */
 export function checkFieldRef(ctx: RuleContext, path: string, ref: ObjectFieldSelector, allowed: readonly string[]): void {
   if (typeof ref.apiVersion === 'string' && ref.apiVersion !== '' && ref.apiVersion !== 'v1') {
-    ctx.add(field(path, 'apiVersion'), `unsupported value "${ref.apiVersion}": supported values: "v1"`);
+    ctx.add(field(path, 'apiVersion'), `unsupported value ${quote(ref.apiVersion)}: supported values: "v1"`);
   }
   const fp = ref.fieldPath;
   if (typeof fp !== 'string') return;
@@ -53,7 +53,7 @@ export function checkFieldRef(ctx: RuleContext, path: string, ref: ObjectFieldSe
     return;
   }
   if (!allowed.includes(fp)) {
-    ctx.add(fpPath, `unsupported value "${fp}": supported values: ${[...allowed, "metadata.labels['<KEY>']", "metadata.annotations['<KEY>']"].map((a) => `"${a}"`).join(', ')}`);
+    ctx.add(fpPath, `unsupported value ${quote(fp)}: supported values: ${[...allowed, "metadata.labels['<KEY>']", "metadata.annotations['<KEY>']"].map((a) => `"${a}"`).join(', ')}`);
   }
 }
 
@@ -71,7 +71,7 @@ export function checkResourceFieldRef(ctx: RuleContext, path: string, ref: Resou
   }
   if (typeof res !== 'string') return;
   if (!RESOURCE_FIELD_PATHS.includes(res) && !HUGEPAGES_FIELD.test(res)) {
-    ctx.add(field(path, 'resource'), `unsupported value "${res}": supported values: ${RESOURCE_FIELD_PATHS.map((a) => `"${a}"`).join(', ')}, "limits.hugepages-<size>", "requests.hugepages-<size>"`);
+    ctx.add(field(path, 'resource'), `unsupported value ${quote(res)}: supported values: ${RESOURCE_FIELD_PATHS.map((a) => `"${a}"`).join(', ')}, "limits.hugepages-<size>", "requests.hugepages-<size>"`);
     return;
   }
   if (ref.divisor === undefined) return;
@@ -94,7 +94,7 @@ function checkValueFrom(ctx: RuleContext, path: string, vf: EnvVarSource): void 
   if (isObject(vf.fieldRef)) checkFieldRef(ctx, field(path, 'fieldRef'), vf.fieldRef, ENV_FIELD_PATHS);
   if (isObject(vf.resourceFieldRef)) checkResourceFieldRef(ctx, field(path, 'resourceFieldRef'), vf.resourceFieldRef, false);
   if (isObject(vf.fileKeyRef) && typeof vf.fileKeyRef.volumeName === 'string' && !ctx.volumeNames.has(vf.fileKeyRef.volumeName)) {
-    ctx.add(field(field(path, 'fileKeyRef'), 'volumeName'), `volume "${vf.fileKeyRef.volumeName}" not found in spec.volumes`);
+    ctx.add(field(field(path, 'fileKeyRef'), 'volumeName'), `volume ${quote(vf.fileKeyRef.volumeName)} not found in spec.volumes`);
   }
   if (isObject(vf.fileKeyRef)) {
     ctx.add(field(path, 'fileKeyRef'), 'not supported: staticlet does not implement the EnvFiles feature (env files in an emptyDir); set `value` or use a command that reads the file');

@@ -2,7 +2,7 @@
 import { isIP } from 'node:net';
 import { ianaSvcName, portNumber } from '../names.js';
 import { field, index } from '../path.js';
-import { addAll, isObject, list, type RuleContext } from './context.js';
+import { addAll, isObject, list, type RuleContext, quote } from './context.js';
 
 export function checkPorts(ctx: RuleContext): void {
   const hostNetwork = ctx.spec.hostNetwork === true;
@@ -22,13 +22,13 @@ export function checkPorts(ctx: RuleContext): void {
         }
         if (ref.kind === 'container') {
           const k = `${p.hostIP ?? ''}/${p.protocol ?? 'TCP'}/${hp}`;
-          if (hostPorts.has(k)) ctx.add(field(path, 'hostPort'), `duplicate value "${hp}/${p.protocol ?? 'TCP'}": another container already uses this host port`);
+          if (hostPorts.has(k)) ctx.add(field(path, 'hostPort'), `duplicate value ${quote(`${hp}/${p.protocol ?? 'TCP'}`)}: another container already uses this host port`);
           hostPorts.add(k);
         }
       }
       if (typeof p.name === 'string' && p.name !== '') {
         addAll(ctx, field(path, 'name'), ianaSvcName(p.name));
-        if (names.has(p.name)) ctx.add(field(path, 'name'), `duplicate value "${p.name}": port names must be unique within a container`);
+        if (names.has(p.name)) ctx.add(field(path, 'name'), `duplicate value ${quote(p.name)}: port names must be unique within a container`);
         names.add(p.name);
       }
       if (typeof p.hostIP === 'string' && p.hostIP !== '' && isIP(p.hostIP) === 0) {

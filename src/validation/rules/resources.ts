@@ -3,7 +3,7 @@ import type { Quantity as QuantityJson, ResourceRequirements } from '../../api/g
 import { qualifiedName } from '../names.js';
 import { field, key } from '../path.js';
 import { compareQuantities, isInteger, parseQuantity, type Quantity } from '../quantity.js';
-import { addAll, entries, isObject, type RuleContext } from './context.js';
+import { addAll, entries, isObject, type RuleContext, quote } from './context.js';
 
 const STANDARD_CONTAINER_RESOURCES = new Set(['cpu', 'memory', 'ephemeral-storage']);
 const POD_LEVEL_RESOURCES = new Set(['cpu', 'memory']);
@@ -36,7 +36,7 @@ function checkName(ctx: RuleContext, path: string, name: string, podLevel: boole
     errs.push("doesn't follow extended resource name standard");
   }
   if (isHugePages(name) && parseQuantity(name.slice(HUGEPAGES_PREFIX.length)) === undefined) {
-    errs.push(`invalid hugepages size "${name.slice(HUGEPAGES_PREFIX.length)}": must be a quantity such as 2Mi`);
+    errs.push(`invalid hugepages size ${quote(name.slice(HUGEPAGES_PREFIX.length))}: must be a quantity such as 2Mi`);
   }
   addAll(ctx, path, errs);
   return errs.length === 0;

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { AppArmorProfile, SeccompProfile } from '../../api/generated/core-v1.js';
 import { field, index } from '../path.js';
-import { isObject, list, type RuleContext } from './context.js';
+import { isObject, list, type RuleContext, quote } from './context.js';
 
 /** The kubelet's safe sysctls: namespaced, and isolated from other pods. */
 export const SAFE_SYSCTLS: readonly string[] = [
@@ -78,12 +78,12 @@ function checkSysctls(ctx: RuleContext): void {
     if (!isObject(s) || typeof s.name !== 'string') return;
     const path = field(index('spec.securityContext.sysctls', i), 'name');
     if (s.name.length > SYSCTL_MAX || !SYSCTL_NAME.test(s.name)) {
-      ctx.add(path, `invalid value "${s.name}": must have at most ${SYSCTL_MAX} characters and match regex ${SYSCTL_NAME.source}`);
+      ctx.add(path, `invalid value ${quote(s.name)}: must have at most ${SYSCTL_MAX} characters and match regex ${SYSCTL_NAME.source}`);
       return;
     }
     const name = sysctlDotted(s.name);
     if (seen.has(name)) {
-      ctx.add(path, `duplicate value "${s.name}"`);
+      ctx.add(path, `duplicate value ${quote(s.name)}`);
       return;
     }
     seen.add(name);
@@ -97,9 +97,9 @@ function checkSysctls(ctx: RuleContext): void {
       return;
     }
     if (!sysctlAllowed(name, ctx.options.allowedUnsafeSysctls ?? [])) {
-      ctx.add(path, `forbidden sysctl "${name}": not in the safe set; allow it with allowedUnsafeSysctls in the config file`);
+      ctx.add(path, `forbidden sysctl ${quote(name)}: not in the safe set; allow it with allowedUnsafeSysctls in the config file`);
     } else if (ns === undefined) {
-      ctx.add(path, `forbidden sysctl "${name}": not namespaced, so it would change the whole node`);
+      ctx.add(path, `forbidden sysctl ${quote(name)}: not namespaced, so it would change the whole node`);
     }
   });
 }
@@ -131,7 +131,7 @@ function checkCapabilities(ctx: RuleContext, path: string, names: readonly unkno
     const upper = n.toUpperCase();
     const bare = upper.startsWith('CAP_') ? upper.slice(4) : upper;
     if (bare === 'ALL' || CAPABILITIES.has(bare)) return;
-    ctx.add(index(field(path, what), i), `unknown capability "${n}": use a Linux capability name such as NET_ADMIN (or ALL)`);
+    ctx.add(index(field(path, what), i), `unknown capability ${quote(n)}: use a Linux capability name such as NET_ADMIN (or ALL)`);
   });
 }
 
@@ -143,7 +143,7 @@ const USERNS =
 export function checkSecurity(ctx: RuleContext): void {
   const spec = ctx.spec;
   if (isObject(spec.os) && typeof spec.os.name === 'string' && spec.os.name !== 'linux') {
-    ctx.add('spec.os.name', `unsupported value "${spec.os.name}": this node runs Linux pods only`);
+    ctx.add('spec.os.name', `unsupported value ${quote(spec.os.name)}: this node runs Linux pods only`);
   }
   if (spec.hostUsers === false) ctx.add('spec.hostUsers', USERNS);
   const psc = spec.securityContext;

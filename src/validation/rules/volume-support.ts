@@ -7,7 +7,7 @@
  */
 import type { Volume } from '../../api/generated/core-v1.js';
 import { field, index } from '../path.js';
-import { isRecord, list, type RuleContext } from './context.js';
+import { isRecord, list, type RuleContext, quote } from './context.js';
 
 const SUPPORTED = new Set(['name', 'hostPath', 'emptyDir', 'downwardAPI', 'projected']);
 const STATIC_POD_REFUSED = new Set(['secret', 'configMap', 'persistentVolumeClaim', 'ephemeral']);
@@ -51,6 +51,6 @@ function checkEmptyDirMedium(ctx: RuleContext, path: string, v: Volume): void {
   const medium = isRecord(v.emptyDir) ? v.emptyDir.medium : undefined;
   if (typeof medium !== 'string' || medium === '' || medium === 'Memory') return;
   const p = field(field(path, 'emptyDir'), 'medium');
-  if (medium === 'HugePages' || medium.startsWith('HugePages-')) ctx.add(p, `${medium} is not supported: staticlet does not provide hugepage-backed emptyDir volumes`);
-  else ctx.add(p, `unsupported value "${medium}": supported values: "", "Memory"`);
+  if (medium === 'HugePages' || medium.startsWith('HugePages-')) ctx.add(p, `${quote(medium)} is not supported: staticlet does not provide hugepage-backed emptyDir volumes`);
+  else ctx.add(p, `unsupported value ${quote(medium)}: supported values: "", "Memory"`);
 }

@@ -3,7 +3,7 @@ import type { DownwardAPIVolumeFile, Volume } from '../../api/generated/core-v1.
 import { dns1123Label } from '../names.js';
 import { field, index } from '../path.js';
 import { compareQuantities, parseQuantity } from '../quantity.js';
-import { addAll, isObject, list, present, type RuleContext } from './context.js';
+import { addAll, isObject, list, present, type RuleContext, quote } from './context.js';
 import { VOLUME_FIELD_PATHS, checkFieldRef, checkResourceFieldRef } from './env.js';
 
 /** Every volume source field of core/v1 Volume (everything but `name`). */
@@ -90,7 +90,7 @@ function checkVolumes(ctx: RuleContext): void {
     if (typeof v.name !== 'string' || v.name === '') ctx.add(np, 'required value');
     else {
       addAll(ctx, np, dns1123Label(v.name));
-      if (names.has(v.name)) ctx.add(np, `duplicate value "${v.name}": volume names must be unique`);
+      if (names.has(v.name)) ctx.add(np, `duplicate value ${quote(v.name)}: volume names must be unique`);
       names.add(v.name);
     }
     const set = present(v, VOLUME_SOURCES as readonly string[]);
@@ -111,11 +111,11 @@ function checkMounts(ctx: RuleContext): void {
       const path = index(field(ref.path, 'volumeMounts'), i);
       if (typeof m.name === 'string') {
         if (m.name === '') ctx.add(field(path, 'name'), 'required value');
-        else if (!byName.has(m.name)) ctx.add(field(path, 'name'), `volume "${m.name}" not found: mounts must refer to a volume in spec.volumes`);
+        else if (!byName.has(m.name)) ctx.add(field(path, 'name'), `volume ${quote(m.name)} not found: mounts must refer to a volume in spec.volumes`);
       }
       if (typeof m.mountPath === 'string') {
         if (m.mountPath === '') ctx.add(field(path, 'mountPath'), 'required value');
-        else if (mountPaths.has(m.mountPath)) ctx.add(field(path, 'mountPath'), `must be unique: "${m.mountPath}" is already mounted in this container`);
+        else if (mountPaths.has(m.mountPath)) ctx.add(field(path, 'mountPath'), `must be unique: ${quote(m.mountPath)} is already mounted in this container`);
         mountPaths.add(m.mountPath);
       }
       const hasSubPath = typeof m.subPath === 'string' && m.subPath !== '';
@@ -131,7 +131,7 @@ function checkMounts(ctx: RuleContext): void {
       const rro = m.recursiveReadOnly;
       if (typeof rro === 'string' && rro !== '') {
         const rp = field(path, 'recursiveReadOnly');
-        if (!RECURSIVE_READ_ONLY.includes(rro)) ctx.add(rp, `unsupported value "${rro}": supported values: ${RECURSIVE_READ_ONLY.map((x) => `"${x}"`).join(', ')}`);
+        if (!RECURSIVE_READ_ONLY.includes(rro)) ctx.add(rp, `unsupported value ${quote(rro)}: supported values: ${RECURSIVE_READ_ONLY.map((x) => `"${x}"`).join(', ')}`);
         else if (rro !== 'Disabled') {
           if (m.readOnly !== true) ctx.add(rp, 'may only be specified when readOnly is true');
           if (m.mountPropagation !== undefined && m.mountPropagation !== 'None') ctx.add(rp, 'may only be specified when mountPropagation is None or not specified');
@@ -142,7 +142,7 @@ function checkMounts(ctx: RuleContext): void {
       if (!isObject(d) || typeof d.name !== 'string') return;
       const np = field(index(field(ref.path, 'volumeDevices'), i), 'name');
       const vol = byName.get(d.name);
-      if (vol === undefined) ctx.add(np, `volume "${d.name}" not found in spec.volumes`);
+      if (vol === undefined) ctx.add(np, `volume ${quote(d.name)} not found in spec.volumes`);
       else if (!isObject(vol.persistentVolumeClaim) && !isObject(vol.ephemeral)) {
         ctx.add(np, 'can only use volume source type of PersistentVolumeClaim or Ephemeral for block mode');
       }
