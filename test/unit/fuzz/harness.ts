@@ -5,7 +5,8 @@
  * Environment:
  *   STATICLET_FUZZ_SEED      integer seed; random when unset. Always printed as `# fuzz seed: N`.
  *   STATICLET_FUZZ_PATH      fast-check replay path (printed with a failure), with the seed.
- *   STATICLET_FUZZ_RUNS      runs of each main property (default: a CI-sized run; see RUNS).
+ *   STATICLET_FUZZ_RUNS      runs of each main property; the costly ones (deep, wide, the seeds
+ *                            as they are) do a fixed share of it (see runs()). Unset: CI sizes.
  *   STATICLET_FUZZ_STRICT=1  known open issues (KNOWN_ISSUES) fail the run instead of being counted.
  *   STATICLET_FUZZ_MS_PER_MB, STATICLET_FUZZ_FLOOR_MS  the time budget of one load (see budgetMs).
  */

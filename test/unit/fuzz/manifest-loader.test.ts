@@ -3,13 +3,16 @@
  * manifest file (ConfigPipeline.safeLoad): random and mutated manifests must come back as a
  * result, never a throw, quickly, in bounded memory, and every refusal must say where.
  *
- * CI runs a bounded, seeded run (about 25 s here). By hand, a long run:
+ * CI runs a bounded, seeded run (25-30 s here, 1,270 inputs). By hand, a long run:
  *
  *   npx tsc -p tsconfig.json && STATICLET_FUZZ_RUNS=100000 node --test dist/test/unit/fuzz/
  *
- * Replay a failure with the seed (always printed as `# fuzz seed: N`) and the path it prints:
+ * Each property of a long run does STATICLET_FUZZ_RUNS runs (the deep and wide ones a tenth and
+ * a hundredth): 3,000 take about 7 minutes here. Replay a failure with the seed (always printed
+ * as `# fuzz seed: N`) and the path printed with the counterexample, on that property alone:
  *
- *   STATICLET_FUZZ_SEED=N STATICLET_FUZZ_PATH=P node --test dist/test/unit/fuzz/manifest-loader.test.js
+ *   STATICLET_FUZZ_SEED=N STATICLET_FUZZ_PATH=P node --test --test-name-pattern='tree mutations' \
+ *     dist/test/unit/fuzz/manifest-loader.test.js
  *
  * STATICLET_FUZZ_STRICT=1 also fails on the known open issues (see KNOWN_ISSUES in harness.ts).
  * The properties are in harness.ts (examine); the generators in arbitraries.ts.
@@ -59,11 +62,11 @@ test('fuzz: byte-level mutations of the repository manifests', opts, () => {
 });
 
 test('fuzz: tree mutations of seeds and generated pods', opts, () => {
-  check('tree mutations', fc.property(treeMutantArb, (i) => mustPass(i, { determinism: true })), runs(200));
+  check('tree mutations', fc.property(treeMutantArb, (i) => mustPass(i, { determinism: true })), runs(150));
 });
 
 test('fuzz: near-valid generated pods', opts, () => {
-  check('near-valid pods', fc.property(nearValidArb, (i) => mustPass(i, { determinism: true })), runs(200));
+  check('near-valid pods', fc.property(nearValidArb, (i) => mustPass(i, { determinism: true })), runs(150));
 });
 
 test('fuzz: odd YAML scalars, tags, anchors, aliases and merge keys', opts, () => {
@@ -104,7 +107,9 @@ test('fuzz: JSON and YAML of the same pod give the same result and the same UID'
   );
 });
 
-test('fuzz: heap stays bounded over the whole run', opts, () => {
+test('fuzz: heap stays bounded over the whole run', opts, async () => {
+  // yaml's process warnings (collection keys) hold memory until the event loop turns.
+  await new Promise((r) => setImmediate(r));
   const growth = settledHeapMb() - heapAtStart;
   process.stdout.write(`fuzz heap growth over the run: ${growth.toFixed(1)} MB\n`);
   // The loader keeps nothing between calls; what stays is fast-check's and the test's own.
