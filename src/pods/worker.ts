@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Pod, PodStatus } from '../api/generated/core-v1.js';
 import type { DesiredPod } from '../config/desired-state.js';
 import { computePodStatus } from '../status/index.js';
@@ -10,13 +11,13 @@ import type { DnsConfig, Mount } from '../runtime/index.js';
 import { prepareVolumes, refreshVolumes, VolumeError, type PodVolumes } from '../volumes/index.js';
 import { containerHash } from './hash.js';
 import { fieldPathOf, ignoreNotFound, killContainer, terminatePod, type PodRef } from './kill.js';
-import { ensurePodLogDir, podLogDir, restartHistory } from './log-paths.js';
+import { containerLogPath, dropUnwrittenLog, ensurePodLogDir, podLogDir, restartHistory } from './log-paths.js';
 import { observePod } from './observe.js';
 import { planPod, type PodPlan } from './plan.js';
 import { sandboxConfig } from './sandbox-config.js';
 import { crashKey, startContainer } from './start.js';
 import { ContainerConfigError } from './container-config.js';
-import { containerName, type PodRuntimeState } from './instances.js';
+import { containerName, neverStarted, restartCountOf, type PodRuntimeState } from './instances.js';
 import type { ProbedContainer, ProbeFailure } from '../probes/manager.js';
 
 /** Sandbox annotation holding the pod's start time (ms), so status survives a restart. */
@@ -278,7 +279,12 @@ export class PodWorker {
       }),
     );
     if (plan.kill.length > 0) acted = true;
-    for (const id of plan.removeContainers) await ignoreNotFound(deps.runtime.removeContainer(id));
+    for (const id of plan.removeContainers) {
+      const inst = state.containers.find((c) => c.id === id);
+      // Before the instance goes: once it is gone, only the log file would tell of its attempt.
+      if (inst && neverStarted(inst)) await dropUnwrittenLog(join(logDir, containerLogPath(containerName(inst), restartCountOf(inst))));
+      await ignoreNotFound(deps.runtime.removeContainer(id));
+    }
 
     // The node's resolver file is read only when a sandbox config is actually needed.
     let dns: DnsConfig | undefined;
