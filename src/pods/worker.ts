@@ -7,7 +7,7 @@ import type { PodDeps } from './deps.js';
 import { podDnsConfig } from './dns.js';
 import { podHostname, PodSandboxConfigError } from './hostname.js';
 import { podManagedMounts } from './hosts.js';
-import type { DnsConfig, Mount } from '../runtime/index.js';
+import { isNameReserved, KeyedBackoff, type DnsConfig, type Mount } from '../runtime/index.js';
 import { prepareVolumes, refreshVolumes, VolumeError, type PodVolumes } from '../volumes/index.js';
 import { containerHash } from './hash.js';
 import { fieldPathOf, ignoreNotFound, killContainer, terminatePod, type PodRef } from './kill.js';
@@ -40,8 +40,21 @@ export interface WorkerHost {
 
 /** Replans right after acting, but never spins: past this many in a row, wait for a wake. */
 const MAX_IMMEDIATE_RESYNCS = 25;
-/** Retry delay after an unexpected error (runtime unavailable, timeout...). */
+/**
+ * Retry delays after an unexpected error (runtime unavailable, timeout, a call racing one that a
+ * dead supervisor left running, such as RemoveContainer of a container containerd is still
+ * starting for it...): every ERROR_RETRY_FIRST_MS for the first ERROR_RETRY_QUICK errors in a
+ * row, as such races end within a second or two, then doubling up to ERROR_RETRY_MS.
+ */
+const ERROR_RETRY_FIRST_MS = 250;
+const ERROR_RETRY_QUICK = 8;
 const ERROR_RETRY_MS = 2_000;
+
+export function errorRetryDelay(streak: number): number {
+  return Math.min(ERROR_RETRY_FIRST_MS * 2 ** Math.max(0, streak - ERROR_RETRY_QUICK + 1), ERROR_RETRY_MS);
+}
+/** Retry delays while the runtime reserves a name for an earlier request (see isNameReserved). */
+const NAME_RESERVED_RETRY_MS = { baseMs: 250, maxMs: 8_000 };
 
 /**
  * One pod UID. Every action on the pod goes through this worker's loop, one sync at a time;
@@ -83,6 +96,10 @@ export class PodWorker {
   private admissionNote: WaitingNote | undefined;
   /** The refusal last reported as an event, so a long wait is one event, not one per sync. */
   private admissionEvent: string | undefined;
+  /** Consecutive syncs that failed with an unexpected error. */
+  private errorStreak = 0;
+  private lastError: string | undefined;
+  private readonly conflicts: KeyedBackoff;
 
   constructor(
     private readonly deps: PodDeps,
@@ -95,6 +112,7 @@ export class PodWorker {
     this.fullName = `${ref.namespace}/${ref.name}`;
     this.desired = desired;
     this.lastPod = desired?.pod;
+    this.conflicts = new KeyedBackoff({ ...NAME_RESERVED_RETRY_MS, now: deps.now });
   }
 
   get pod(): Pod | undefined {
@@ -175,9 +193,16 @@ export class PodWorker {
             // Still acting after that many steps: something flaps; slow down rather than spin.
             this.wakeAfter(1_000);
           });
+          this.errorStreak = 0;
+          this.lastError = undefined;
         } catch (err) {
-          this.deps.logger.warn({ pod: this.fullName, uid: this.uid, err: (err as Error).message }, 'pod sync failed; will retry');
-          this.wakeAfter(ERROR_RETRY_MS);
+          const msg = (err as Error).message;
+          // Quick retries of one error would repeat it in the log four times a second: once it is.
+          const log = { pod: this.fullName, uid: this.uid, err: msg };
+          if (msg !== this.lastError) this.deps.logger.warn(log, 'pod sync failed; will retry');
+          else this.deps.logger.debug(log, 'pod sync failed again; will retry');
+          this.lastError = msg;
+          this.wakeAfter(errorRetryDelay(this.errorStreak++));
         }
       }
     } finally {
@@ -319,12 +344,15 @@ export class PodWorker {
         // name is the runtime handler's, as RuntimeClasses are usually named after them.
         await deps.runtime.runPodSandbox(cfg, pod.spec?.runtimeClassName ?? '');
       } catch (err) {
-        const delay = deps.crashBackoff.next(key);
+        // An earlier request for this very sandbox still runs (its caller, a supervisor that
+        // died, is gone): the sandbox shows up at the next relist or the name comes free soon.
+        const delay = isNameReserved(err) ? this.conflicts.next(key) : deps.crashBackoff.next(key);
         deps.events.record(this.ref, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
         this.wakeAfter(delay);
         return { acted, notes };
       }
       deps.crashBackoff.reset(key);
+      this.conflicts.reset(key);
       return { acted: true, notes };
     }
 
@@ -345,7 +373,7 @@ export class PodWorker {
         this.wakeAfter(deps.crashBackoff.baseMs);
         return { acted, notes };
       }
-      const ctx = { deps, ref: this.ref, pod, sandboxId: sandbox.id, sandboxConfig: sbConfig, podIPs, volumes, extraMounts, logDir };
+      const ctx = { deps, ref: this.ref, pod, sandboxId: sandbox.id, sandboxConfig: sbConfig, podIPs, volumes, extraMounts, logDir, conflicts: this.conflicts };
       for (const step of plan.start) {
         const out = await startContainer(ctx, step);
         if (!out.ok) {

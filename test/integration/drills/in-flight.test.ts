@@ -1,16 +1,21 @@
 /**
- * Drill: the supervisor dies between CreateContainer and StartContainer, deterministically. The
- * first supervisor runs in-process on a runtime that freezes at a chosen StartContainer: from
- * then on none of its runtime calls ever answers, as if it had been SIGKILLed there. A second
- * supervisor on the same directories must start that container as the same attempt: one
- * instance, restartCount 0, nothing left behind.
+ * Drills: a supervisor dies with runtime calls in flight, deterministically.
+ *
+ * Between CreateContainer and StartContainer: the first supervisor runs in-process on a runtime
+ * that freezes at a chosen StartContainer; from then on none of its runtime calls ever answers,
+ * as if it had been SIGKILLed there. A second supervisor on the same directories must start
+ * that container as the same attempt: one instance, restartCount 0, nothing left behind.
+ *
+ * During RunPodSandbox: containerd goes on with a call whose caller died, and holds the
+ * sandbox's name meanwhile; the successor's own call for the same sandbox is refused ("name is
+ * reserved") until that call ends. That is no failure of the pod: no crash back-off.
  */
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import type { Pod } from '../../../src/api/generated/core-v1.js';
-import { CONTAINER_NAME_LABEL, CONTAINER_RESTART_COUNT_ANNOTATION, type RuntimeClient } from '../../../src/runtime/index.js';
+import { CONTAINER_NAME_LABEL, CONTAINER_RESTART_COUNT_ANNOTATION, type PodSandboxConfig, type RuntimeClient } from '../../../src/runtime/index.js';
 import { startContainerd, type ContainerdEnv } from '../../helpers/containerd.js';
 import { BUSYBOX, cs, manifest, startSupervisor, type SupervisorHarness } from '../../helpers/supervisor.js';
 
@@ -54,14 +59,20 @@ class FreezingRuntime {
   }
 }
 
-describe('drill: supervisor killed between CreateContainer and StartContainer', { timeout: 110_000 }, () => {
+describe('drill: a supervisor dies with runtime calls in flight', { timeout: 110_000 }, () => {
   let env: ContainerdEnv;
   const cleanups: Array<() => Promise<void>> = [];
   before(async () => {
     env = await startContainerd();
   });
+  // Every supervisor owns all of the runtime's pods: one left running would take the next
+  // test's pods for orphans, and the next one would stop this test's pods (at their grace
+  // period's pace). So each test's supervisors and pods go when it ends.
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+    await env.removeAllPods();
+  });
   after(async () => {
-    for (const c of cleanups.reverse()) await c().catch(() => undefined);
     await env?.down();
   });
 
@@ -125,6 +136,43 @@ describe('drill: supervisor killed between CreateContainer and StartContainer', 
     // One log file, for attempt 0: nothing suggests that an attempt ran before.
     const logs = await readdir(join(h.settings.podLogsDir, `default_cut-node-1_${uid}`, 'main'));
     assert.deepEqual(logs, ['0.log']);
+  });
+
+  test('a RunPodSandbox the dead supervisor left running holds the name: its successor retries soon, without crash back-off', async () => {
+    let ghost: Promise<unknown> | undefined;
+    const h = await startSupervisor(env, {
+      // The default crash back-off (10 s): waiting it out would fail the deadline below.
+      wrapRuntime: (rt) =>
+        new Proxy(rt, {
+          get: (target, prop, receiver) => {
+            if (prop !== 'runPodSandbox') return Reflect.get(target, prop, receiver);
+            return async (cfg: PodSandboxConfig, handler?: string) => {
+              if (!ghost) {
+                // The dead supervisor's call for the same sandbox (same name and attempt). It
+                // fails late, after the network is set up (runc refuses the sysctl), and holds
+                // the name until then, as a call cut short does while containerd cleans up.
+                const doomed: PodSandboxConfig = { ...cfg, linux: { ...cfg.linux, sysctls: { 'net.ipv4.staticlet_no_such_sysctl': '1' } } };
+                ghost = target.runPodSandbox(doomed, handler).then(() => 'created', (err: Error) => err.message);
+                await new Promise((r) => setTimeout(r, 30));
+              }
+              return target.runPodSandbox(cfg, handler);
+            };
+          },
+        }),
+    });
+    cleanups.push(() => h.stop());
+    const started = Date.now();
+    await h.write('held.yaml', manifest('held', `  containers:
+  - {name: main, image: ${BUSYBOX}, command: [sleep, "3600"]}
+`));
+    const pod = await h.waitPod('held', (p) => cs(p, 'main')?.state?.running !== undefined, 5_000);
+    assert.ok(Date.now() - started < 5_000);
+    assert.match(String(await ghost), /sysctl|staticlet_no_such_sysctl|OCI runtime/);
+    const events = h.sup.events(pod.metadata!.uid!);
+    assert.ok(events.some((e) => e.reason === 'FailedCreatePodSandBox' && /reserved/.test(e.message)), 'the successor met the reserved name');
+    const { sandboxes } = await h.objects(pod.metadata!.uid!);
+    assert.deepEqual(sandboxes.map((s) => s.state), ['ready']);
+    assertNoRestarts(pod);
   });
 });
 
