@@ -10,9 +10,9 @@ import { podManagedMounts } from './hosts.js';
 import { isNameReserved, KeyedBackoff, type DnsConfig, type Mount } from '../runtime/index.js';
 import { prepareVolumes, refreshVolumes, VolumeError, type PodVolumes } from '../volumes/index.js';
 import { containerHash } from './hash.js';
-import { fieldPathOf, ignoreNotFound, killContainer, terminatePod, type PodRef } from './kill.js';
+import { fieldPathOf, ignoreNotFound, killContainer, removePod, stopPod, type PodRef } from './kill.js';
 import { containerLogPath, dropUnwrittenLog, ensurePodLogDir, podLogDir, restartHistory } from './log-paths.js';
-import { observePod } from './observe.js';
+import { observePod, type Observation } from './observe.js';
 import { planPod, type PodPlan } from './plan.js';
 import { sandboxConfig } from './sandbox-config.js';
 import { crashKey, startContainer } from './start.js';
@@ -31,6 +31,8 @@ export interface WorkerHost {
   blocked(fullName: string, uid: string): boolean;
   /** The worker has torn its pod down and can be dropped. */
   finished(worker: PodWorker): void;
+  /** Nothing of the worker's pod runs any more (its removal goes on): its name is free. */
+  released(worker: PodWorker): void;
   /**
    * The last relist's fingerprint of the UID's objects and their states; undefined when none is
    * trustworthy (not listed yet, or the last relist failed).
@@ -77,7 +79,7 @@ export class PodWorker {
   /** Containers a liveness or startup probe condemned; killed at the next sync. */
   private pendingKills: ProbeFailure[] = [];
   /** What the runtime held at the last observation, valid while the relist fingerprint stays. */
-  private observed: { fingerprint: string; state: PodRuntimeState } | undefined;
+  private observed: Observation | undefined;
   /** The sync loop; stop() waits for it. */
   private loop: Promise<void> | undefined;
   /**
@@ -99,6 +101,8 @@ export class PodWorker {
   /** Consecutive syncs that failed with an unexpected error. */
   private errorStreak = 0;
   private lastError: string | undefined;
+  /** The last teardown stopped every container and sandbox; only removal was left. */
+  private stoppedAll = false;
   private readonly conflicts: KeyedBackoff;
 
   constructor(
@@ -123,6 +127,14 @@ export class PodWorker {
     return this.desired === undefined && !this.done;
   }
 
+  /**
+   * While terminating, until nothing of the pod runs: a pod with the same full name waits for
+   * that, not for the removal of every object and directory after it.
+   */
+  get holdsName(): boolean {
+    return this.terminating && !this.stoppedAll;
+  }
+
   get status(): PodStatus | undefined {
     return this.current;
   }
@@ -130,6 +142,7 @@ export class PodWorker {
   setDesired(desired: DesiredPod | undefined): void {
     // A pod that comes back is a new life: a terminal verdict from before does not hold.
     if (desired && !this.desired) this.terminal = undefined;
+    if (desired) this.stoppedAll = false;
     this.desired = desired;
     if (desired) {
       this.lastPod = desired.pod;
@@ -163,6 +176,11 @@ export class PodWorker {
       this.timerAt = Infinity;
       this.wake();
     }, Math.max(0, ms) + 5);
+  }
+
+  /** An observation made before the worker existed; observe() trusts it as it trusts its own. */
+  seed(observation: Observation): void {
+    this.observed ??= observation;
   }
 
   /** A liveness/startup probe failed: the container is killed in the worker's own loop. */
@@ -217,7 +235,15 @@ export class PodWorker {
     if (!desired) {
       this.observed = undefined;
       this.deps.probes?.removePod(this.uid);
-      await terminatePod(this.deps, this.ref, this.lastPod, state);
+      await stopPod(this.deps, this.ref, this.lastPod, state);
+      if (!this.desired) {
+        // As the kubelet frees a static pod's full name: once nothing of it runs, it holds no
+        // node resources either, and its successor need not wait for the removal below.
+        this.stoppedAll = true;
+        this.deps.admission?.release(this.uid);
+        this.host.released(this);
+      }
+      await removePod(this.deps, this.ref, state);
       // The manifest came back (same UID) while the pod was going down: start it again.
       if (this.desired) return true;
       this.done = true;
