@@ -15,7 +15,7 @@ import { containerLogPath, dropUnwrittenLog, ensurePodLogDir, podLogDir, restart
 import { observePod, type Observation } from './observe.js';
 import { planPod, type PodPlan } from './plan.js';
 import { sandboxConfig } from './sandbox-config.js';
-import { crashKey, startContainer } from './start.js';
+import { crashKey, startContainer, type StartOutcome } from './start.js';
 import { ContainerConfigError } from './container-config.js';
 import { containerName, neverStarted, restartCountOf, type PodRuntimeState } from './instances.js';
 import type { ProbedContainer, ProbeFailure } from '../probes/manager.js';
@@ -302,7 +302,15 @@ export class PodWorker {
     if (state.sandboxes.length > 0) {
       await refreshVolumes(pod, this.deps.node).catch((err: unknown) => this.deps.logger.warn({ pod: this.fullName, err: (err as Error).message }, 'downwardAPI volume refresh failed'));
     }
-    const { acted, notes } = await this.execute(pod, plan, state, logDir);
+    let done: { acted: boolean; notes: Record<string, WaitingNote> };
+    try {
+      done = await this.execute(pod, plan, state, logDir);
+    } catch (err) {
+      // The pod still gets a status (say, ContainerCreating) while its syncs keep failing.
+      this.record(pod, state, plan.waiting, now);
+      throw err;
+    }
+    const { acted, notes } = done;
     this.syncProbes(pod, state);
     // A finished pod holds nothing on the node once its containers have stopped.
     if (this.terminal && this.deps.admission?.isAdmitted(this.uid) && !state.containers.some((c) => c.state === 'running')) {
@@ -330,11 +338,29 @@ export class PodWorker {
       }),
     );
     if (plan.kill.length > 0) acted = true;
+    /** Containers whose attempt is still held by an instance that never ran and would not go. */
+    const held = new Map<string, StartOutcome>();
     for (const id of plan.removeContainers) {
       const inst = state.containers.find((c) => c.id === id);
-      // Before the instance goes: once it is gone, only the log file would tell of its attempt.
-      if (inst && neverStarted(inst)) await dropUnwrittenLog(join(logDir, containerLogPath(containerName(inst), restartCountOf(inst))));
-      await ignoreNotFound(deps.runtime.removeContainer(id));
+      if (!inst || !neverStarted(inst)) {
+        await ignoreNotFound(deps.runtime.removeContainer(id));
+        continue;
+      }
+      const name = containerName(inst);
+      try {
+        await ignoreNotFound(deps.runtime.removeContainer(id));
+      } catch (err) {
+        // containerd may still be busy with a start that a dead supervisor began ("container is
+        // in starting state"), for as long as it cleans up after it. The attempt is taken until
+        // then: that container waits, the rest of the pod goes on.
+        const retryAfterMs = this.conflicts.next(crashKey(this.uid, name));
+        held.set(name, { ok: false, note: { reason: 'CreateContainerError', message: (err as Error).message }, retryAfterMs });
+        this.wakeAfter(retryAfterMs);
+        continue;
+      }
+      // Only once the instance is gone (it may yet have started): the log file is all that
+      // would tell of its attempt then.
+      await dropUnwrittenLog(join(logDir, containerLogPath(name, restartCountOf(inst))));
     }
 
     // The node's resolver file is read only when a sandbox config is actually needed.
@@ -401,7 +427,7 @@ export class PodWorker {
       }
       const ctx = { deps, ref: this.ref, pod, sandboxId: sandbox.id, sandboxConfig: sbConfig, podIPs, volumes, extraMounts, logDir, conflicts: this.conflicts };
       for (const step of plan.start) {
-        const out = await startContainer(ctx, step);
+        const out = held.get(step.name) ?? (await startContainer(ctx, step));
         if (!out.ok) {
           notes[step.name] = out.note;
           this.wakeAfter(out.retryAfterMs);

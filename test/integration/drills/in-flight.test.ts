@@ -15,7 +15,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { Pod } from '../../../src/api/generated/core-v1.js';
-import { CONTAINER_NAME_LABEL, CONTAINER_RESTART_COUNT_ANNOTATION, type PodSandboxConfig, type RuntimeClient } from '../../../src/runtime/index.js';
+import { CONTAINER_NAME_LABEL, CONTAINER_RESTART_COUNT_ANNOTATION, fromGrpcError, type PodSandboxConfig, type RuntimeClient } from '../../../src/runtime/index.js';
 import { startContainerd, type ContainerdEnv } from '../../helpers/containerd.js';
 import { BUSYBOX, cs, manifest, startSupervisor, type SupervisorHarness } from '../../helpers/supervisor.js';
 
@@ -90,8 +90,8 @@ describe('drill: a supervisor dies with runtime calls in flight', { timeout: 110
     return h;
   }
 
-  async function successor(dead: SupervisorHarness): Promise<SupervisorHarness> {
-    const h = await startSupervisor(env, { dir: dead.dir, settings: { statusSocket: join(dead.dir, 'successor.sock') }, crashBackoffBaseMs: 10_000 });
+  async function successor(dead: SupervisorHarness, wrapRuntime?: (rt: RuntimeClient) => RuntimeClient): Promise<SupervisorHarness> {
+    const h = await startSupervisor(env, { dir: dead.dir, settings: { statusSocket: join(dead.dir, 'successor.sock') }, crashBackoffBaseMs: 10_000, ...(wrapRuntime ? { wrapRuntime } : {}) });
     cleanups.push(() => h.stop());
     return h;
   }
@@ -136,6 +136,35 @@ describe('drill: a supervisor dies with runtime calls in flight', { timeout: 110
     // One log file, for attempt 0: nothing suggests that an attempt ran before.
     const logs = await readdir(join(h.settings.podLogsDir, `default_cut-node-1_${uid}`, 'main'));
     assert.deepEqual(logs, ['0.log']);
+  });
+
+  test('one that containerd will not let go of yet (still starting it) holds back itself only', async () => {
+    const dead = await dieAt('slow', twoContainers, async () => true);
+    const uid = dead.pod('slow')!.metadata!.uid!;
+    const [left] = (await dead.objects(uid)).containers;
+    assert.equal(left?.labels[CONTAINER_NAME_LABEL], 'a');
+    // What containerd answers while it still cleans up after a start whose caller died.
+    let refusals = 0;
+    const until = Date.now() + 1_500;
+    const h = await successor(dead, (rt) =>
+      new Proxy(rt, {
+        get: (target, prop, receiver) => {
+          if (prop !== 'removeContainer') return Reflect.get(target, prop, receiver);
+          return (id: string) => {
+            if (id !== left!.id || Date.now() > until) return target.removeContainer(id);
+            refusals++;
+            return Promise.reject(fromGrpcError('RemoveContainer', Object.assign(new Error('2 UNKNOWN'), { code: 2, details: `failed to set removing state for container "${id}": container is in starting state, can't be removed` })));
+          };
+        },
+      }),
+    );
+    const waiting = await h.waitPod('slow', (p) => cs(p, 'b')?.state?.running !== undefined && cs(p, 'a')?.state?.waiting !== undefined);
+    assert.equal(cs(waiting, 'a')!.state!.waiting!.reason, 'CreateContainerError');
+    await h.waitPod('slow', (p) => (p.status?.containerStatuses ?? []).every((c) => c.state?.running));
+    assert.ok(refusals > 1, `refused ${refusals} times`);
+    const { containers } = await h.objects(uid);
+    assert.deepEqual(containers.map((c) => `${c.labels[CONTAINER_NAME_LABEL]}:${c.state}:${c.metadata.attempt}`).sort(), ['a:running:0', 'b:running:0']);
+    assertNoRestarts(h.pod('slow')!);
   });
 
   test('a RunPodSandbox the dead supervisor left running holds the name: its successor retries soon, without crash back-off', async () => {
