@@ -1,5 +1,5 @@
 import type { ContainerStatus, PodSandboxStatus } from '../runtime/index.js';
-import { containerNameOf, groupInstances, restartCountOf } from '../status/instances.js';
+import { containerNameOf, groupInstances, neverStarted, restartCountOf } from '../status/instances.js';
 import { parseContainerAnnotations } from '../runtime/index.js';
 
 /** A runtime container plus the sandbox it belongs to (ContainerStatus alone does not say). */
@@ -15,7 +15,7 @@ export interface PodRuntimeState {
 }
 
 // Status and the pod worker must agree on which instance is "the current one".
-export { containerNameOf as containerName, restartCountOf };
+export { containerNameOf as containerName, neverStarted, restartCountOf };
 
 export function hashOf(c: ContainerStatus): string | undefined {
   return parseContainerAnnotations(c.annotations).hash;

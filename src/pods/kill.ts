@@ -84,11 +84,11 @@ function parsePreStop(json: string | undefined): LifecycleHandler | undefined {
 }
 
 /**
- * Takes a pod down for good: app containers together, then sidecars one by one in reverse
- * order, all inside one grace budget; then the sandboxes, containers and the pod's directory.
- * Log files stay for the retention period.
+ * The first half of taking a pod down for good (removePod is the second): app containers
+ * together, then sidecars one by one in reverse order, all inside one grace budget; then its
+ * sandboxes. Nothing of the pod runs afterwards.
  */
-export async function terminatePod(deps: PodDeps, ref: PodRef, pod: Pod | undefined, state: PodRuntimeState): Promise<void> {
+export async function stopPod(deps: PodDeps, ref: PodRef, pod: Pod | undefined, state: PodRuntimeState): Promise<void> {
   const running = state.containers.filter((c) => c.state === 'running');
   const sidecarOrder = (pod?.spec?.initContainers ?? []).filter(isSidecar).map((c) => c.name);
   const sidecars = sidecarOrder
@@ -104,6 +104,10 @@ export async function terminatePod(deps: PodDeps, ref: PodRef, pod: Pod | undefi
   await Promise.all(others.map((c) => killContainer(deps, ref, pod, c, `Stopping container ${containerName(c)}`, budget, podIP)));
   for (const c of sidecars) await killContainer(deps, ref, pod, c, `Stopping container ${containerName(c)}`, left(), podIP);
   for (const sb of state.sandboxes) await ignoreNotFound(deps.runtime.stopPodSandbox(sb.id));
+}
+
+/** Removes a stopped pod's containers, sandboxes and directory; log files stay for the retention period. */
+export async function removePod(deps: PodDeps, ref: PodRef, state: PodRuntimeState): Promise<void> {
   for (const c of state.containers) await ignoreNotFound(deps.runtime.removeContainer(c.id));
   for (const sb of state.sandboxes) await ignoreNotFound(deps.runtime.removePodSandbox(sb.id));
   // A UID from runtime labels may be anything; podLogDir refuses one that names no directory of ours.

@@ -1,4 +1,4 @@
-import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertSafeUid } from '../lib/path-component.js';
 import { restartCounts } from '../logs/files.js';
@@ -36,6 +36,20 @@ export async function ensurePodLogDir(dir: string): Promise<void> {
 export async function restartHistory(podDir: string, container: string): Promise<number> {
   const counts = await restartCounts(join(podDir, container));
   return counts.length > 0 ? counts[counts.length - 1]! : -1;
+}
+
+/**
+ * Removes the log file of an attempt that never ran when it is empty (containerd opens it before
+ * a start that then fails). Left behind, it would make restartHistory count the attempt as run
+ * once its instance is gone.
+ */
+export async function dropUnwrittenLog(path: string): Promise<void> {
+  try {
+    const st = await lstat(path);
+    if (st.isFile() && st.size === 0) await unlink(path);
+  } catch {
+    // No such file: nothing to drop.
+  }
 }
 
 /** Marks a pod's logs as belonging to a pod that is gone; retention counts from here. */

@@ -9,9 +9,11 @@ import type { RotationPolicy } from '../logs/rotation.js';
 import { cleanupOrphanedPodDirs } from '../volumes/index.js';
 import { formatTime } from '../status/index.js';
 import { Limiter } from '../lib/limiter.js';
-import { Relister } from './relist.js';
+import { Relister, type RelistResult } from './relist.js';
 import { LogLinkKeeper } from './log-links.js';
 import { PodWorker, type WorkerHost } from './worker.js';
+import type { PodRef } from './kill.js';
+import type { Observation } from './observe.js';
 
 export interface PodManagerOptions {
   /** Runtime relist period (the kubelet's PLEG: 1 s). */
@@ -61,8 +63,9 @@ export class PodManager {
     this.logRotator = opts.logRotation ? new LogRotator(deps.runtime, deps.node.podLogsDir, opts.logRotation, deps.logger) : undefined;
     this.host = {
       schedule: (fn) => this.limiter.run(fn),
-      blocked: (fullName, uid) => [...this.workers.values()].some((w) => w.fullName === fullName && w.uid !== uid && w.terminating),
+      blocked: (fullName, uid) => [...this.workers.values()].some((w) => w.fullName === fullName && w.uid !== uid && w.holdsName),
       finished: (w) => this.finished(w),
+      released: (w) => this.wakeSameName(w),
       // Trusted only while relists succeed: a runtime that stopped answering may have changed.
       fingerprint: (uid) => (this.lastRelistError === undefined ? this.relister.fingerprint(uid) : undefined),
     };
@@ -73,12 +76,13 @@ export class PodManager {
    * (DesiredStateView.ready()): before that, a pod whose manifest is merely unread would look
    * like an orphan and be killed.
    */
-  async start(): Promise<void> {
+  async start(early?: ReadonlyMap<string, Observation>): Promise<void> {
     this.unsubscribe = this.desired.subscribe((changes) => this.onChanges(changes));
     // Room on the node (a pod went away): pods waiting for admission try again, oldest first.
     this.unsubscribeAdmission = this.deps.admission?.onRoom((uids) => uids.forEach((uid) => this.workers.get(uid)?.wake()));
-    for (const pod of this.desired.pods()) this.ensureWorker(pod.uid, pod);
-    await this.relistOnce();
+    const first = this.relistAndWake(true);
+    void this.track(first);
+    this.startWorkers((await first)?.pods, early);
     const relistMs = this.opts.relistPeriodMs ?? DEFAULT_RELIST_PERIOD_MS;
     this.every(relistMs, () => void this.relistOnce());
     if (this.opts.resyncPeriodMs) this.every(this.opts.resyncPeriodMs, () => this.workers.forEach((w) => w.wake()));
@@ -172,7 +176,7 @@ export class PodManager {
     }
   }
 
-  private ensureWorker(uid: string, pod: DesiredPod | undefined, ref?: { namespace: string; name: string }): PodWorker | undefined {
+  private ensureWorker(uid: string, pod: DesiredPod | undefined, ref?: { namespace: string; name: string }, seed?: Observation): PodWorker | undefined {
     if (this.stopped) return undefined;
     const existing = this.workers.get(uid);
     if (existing) {
@@ -183,44 +187,76 @@ export class PodManager {
     const meta = pod?.pod.metadata;
     const podRef = { uid, namespace: meta?.namespace ?? ref?.namespace ?? '', name: meta?.name ?? ref?.name ?? '' };
     const w = new PodWorker(this.deps, this.host, podRef, pod);
+    if (seed) w.seed(seed);
     this.workers.set(uid, w);
     w.wake();
     return w;
   }
 
+  /**
+   * A worker for every pod, in the order their first syncs take the sync slots (a restarted
+   * supervisor has them all at once). First the pods the runtime holds that are no longer
+   * desired (a manifest that went or changed while no supervisor ran): they are torn down, and a
+   * successor with the same name waits for that (blocked()), as it does while the supervisor
+   * runs. Then the desired pods the runtime lacks: the longest way to go, sandbox and all. The
+   * pods to adopt, many but quick, come last. `held` is undefined when the runtime did not list.
+   */
+  private startWorkers(held: ReadonlyMap<string, PodRef> | undefined, early: ReadonlyMap<string, Observation> | undefined): void {
+    for (const [uid, ref] of held ?? []) if (!this.desired.pod(uid)) this.ensureWorker(uid, undefined, ref, early?.get(uid));
+    const pods = this.desired.pods();
+    for (const pod of pods) if (!held?.has(pod.uid) && !this.workers.has(pod.uid)) this.ensureWorker(pod.uid, pod);
+    for (const pod of pods) if (!this.workers.has(pod.uid)) this.ensureWorker(pod.uid, pod, undefined, early?.get(pod.uid));
+  }
+
   private finished(w: PodWorker): void {
     if (this.workers.get(w.uid) === w) this.workers.delete(w.uid);
-    // Whoever waited for this name to be free can go now.
-    for (const other of this.workers.values()) if (other.fullName === w.fullName) other.wake();
+    this.wakeSameName(w);
+  }
+
+  /** Whoever waited for this name to be free can go now. */
+  private wakeSameName(w: PodWorker): void {
+    for (const other of this.workers.values()) if (other !== w && other.fullName === w.fullName) other.wake();
   }
 
   private relistOnce(): Promise<void> {
     if (this.relisting || this.stopped) return this.relisting ?? Promise.resolve();
-    this.relisting = this.relistAndWake().finally(() => (this.relisting = undefined));
+    return this.track(this.relistAndWake());
+  }
+
+  /** Marks a relist in flight: the periodic one skips a beat, stop() waits for it. */
+  private track(relist: Promise<unknown>): Promise<void> {
+    this.relisting = relist.then(() => undefined).finally(() => (this.relisting = undefined));
     return this.relisting;
   }
 
-  private async relistAndWake(): Promise<void> {
+  /** `initial`: only list (start() makes the workers); the result, undefined if it failed. */
+  private async relistAndWake(initial = false): Promise<RelistResult | undefined> {
+    let r: RelistResult;
     try {
-      const r = await this.relister.relist();
+      r = await this.relister.relist();
       // Containers came or went: the log links follow (the first relist covers all of them).
       if (r.changed.size > 0) this.logLinks?.kickSoon();
-      for (const uid of r.changed) {
-        const desired = this.desired.pod(uid);
-        const known = this.workers.get(uid);
-        if (known) known.wake();
-        else if (desired) this.ensureWorker(uid, desired);
-        else if (r.pods.has(uid)) this.ensureWorker(uid, undefined, r.pods.get(uid));
-      }
+      if (!initial) this.wakeChanged(r);
     } catch (err) {
       const msg = (err as Error).message;
       // The runtime being down fails every relist; say so once, not every second.
       if (msg !== this.lastRelistError) this.deps.logger.warn({ err: msg }, 'runtime relist failed');
       this.lastRelistError = msg;
-      return;
+      return undefined;
     }
     if (this.lastRelistError) this.deps.logger.info('runtime relist works again');
     this.lastRelistError = undefined;
+    return r;
+  }
+
+  private wakeChanged(r: RelistResult): void {
+    for (const uid of r.changed) {
+      const desired = this.desired.pod(uid);
+      const known = this.workers.get(uid);
+      if (known) known.wake();
+      else if (desired) this.ensureWorker(uid, desired);
+      else if (r.pods.has(uid)) this.ensureWorker(uid, undefined, r.pods.get(uid));
+    }
   }
 
   private async housekeeping(): Promise<void> {

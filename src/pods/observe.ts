@@ -1,5 +1,7 @@
 import { isNotFound, managedSelector, POD_UID_LABEL, type PodSandboxStatus, type Runtime } from '../runtime/index.js';
+import { Limiter } from '../lib/limiter.js';
 import { sandboxesNewestFirst, type ContainerInstance, type PodRuntimeState } from './instances.js';
+import { Relister } from './relist.js';
 import { terminationMessage } from './termination.js';
 
 /**
@@ -40,4 +42,34 @@ async function gone<T>(p: Promise<T>): Promise<T | undefined> {
     if (isNotFound(err)) return undefined;
     throw err;
   }
+}
+
+/** A pod's runtime state and the relist fingerprint it was observed under. */
+export interface Observation {
+  fingerprint: string;
+  state: PodRuntimeState;
+}
+
+/**
+ * Every pod UID the runtime holds, observed ahead of the pod manager's start: a restarted
+ * supervisor does it while it reads and validates its manifests, so its first syncs need not
+ * observe 30 pods at once before anything else. An entry stands in for a worker's first
+ * observation only while the relist still gives the fingerprint it was taken under: objects
+ * only move forward (created, running, exited; ready, not ready) and never come back, so an
+ * equal fingerprint means nothing changed in between.
+ */
+export async function observeAll(runtime: Runtime, concurrency: number): Promise<Map<string, Observation>> {
+  const relister = new Relister(runtime);
+  const { pods } = await relister.relist();
+  const limiter = new Limiter(concurrency);
+  const out = new Map<string, Observation>();
+  await Promise.all(
+    [...pods.keys()].map((uid) =>
+      limiter.run(async () => {
+        const fingerprint = relister.fingerprint(uid);
+        if (fingerprint !== undefined) out.set(uid, { fingerprint, state: await observePod(runtime, uid) });
+      }),
+    ),
+  );
+  return out;
 }

@@ -1,6 +1,6 @@
 import type { Container, Pod, PodSpec } from '../api/generated/core-v1.js';
 import type { PodTerminalNote, WaitingNote } from '../status/types.js';
-import { byName, containerName, hashOf, restartCountOf, sandboxesNewestFirst, type ContainerInstance, type PodRuntimeState } from './instances.js';
+import { byName, containerName, hashOf, neverStarted, restartCountOf, sandboxesNewestFirst, type ContainerInstance, type PodRuntimeState } from './instances.js';
 
 /**
  * The pod worker's brain: from the desired pod and what the runtime holds, decide the next
@@ -138,9 +138,14 @@ export function planPod(input: PlanInput): PodPlan {
   if (deadline !== undefined) wake(input.startTime + deadline * 1000 - input.now);
   const here = byName(input.state.containers.filter((c) => c.podSandboxId === current.id));
   const newestHere = (name: string): ContainerInstance | undefined => here.get(name)?.[0];
+  /**
+   * The attempt a new instance gets: one past every instance that ran, or the attempt of one
+   * that never ran (it is made again, not restarted): restartCount counts runs only.
+   */
   const nextCount = (name: string): number => {
-    const top = all.get(name)?.[0];
-    return Math.max(top ? restartCountOf(top) : -1, input.restartHistory(name)) + 1;
+    let next = input.restartHistory(name) + 1;
+    for (const i of all.get(name) ?? []) next = Math.max(next, restartCountOf(i) + (neverStarted(i) ? 0 : 1));
+    return next;
   };
   const podRef = `${input.pod.metadata?.name}_${input.pod.metadata?.namespace}(${input.pod.metadata?.uid})`;
   /** Queues a restart of a finished instance unless its back-off runs; false while waiting. */
@@ -152,6 +157,14 @@ export function planPod(input: PlanInput): PodPlan {
       plan.waiting[c.name] = { reason: 'CrashLoopBackOff', message: `back-off ${formatSeconds(delay)} restarting failed container=${c.name} pod=${podRef}` };
       wake(left);
       return false;
+    }
+    if (neverStarted(inst)) {
+      // Left created, or its start failed, by this supervisor or one that died: it never ran, so
+      // this is no restart and feeds no crash back-off. The same attempt is made again in its
+      // place; it goes first, as the runtime reserves each attempt's name.
+      if (!plan.removeContainers.includes(inst.id)) plan.removeContainers.push(inst.id);
+      plan.start.push({ name: c.name, kind, restartCount: nextCount(c.name) });
+      return true;
     }
     plan.start.push({ name: c.name, kind, restartCount: nextCount(c.name), replaces: { id: inst.id, finishedAt } });
     return true;
@@ -235,10 +248,16 @@ function completion(
   return { phase: failed ? 'Failed' : 'Succeeded' };
 }
 
-/** Keeps the newest KEEP_INSTANCES of each container; strays not in the spec are removed. */
+/**
+ * Keeps the newest instance of each container and the newest ones that ran before it, up to
+ * KEEP_INSTANCES; an instance that never ran is kept only while it is the newest (it is then
+ * made again or, in a pod that will not restart it, is its outcome). Strays not in the spec go.
+ */
 function collectGarbage(all: Map<string, ContainerInstance[]>, specNames: Set<string>, plan: PodPlan): void {
   for (const [name, list] of all) {
-    const drop = specNames.has(name) ? list.slice(KEEP_INSTANCES) : list;
+    const [, ...older] = list;
+    const previous = older.filter((c) => !neverStarted(c)).slice(0, KEEP_INSTANCES - 1);
+    const drop = specNames.has(name) ? older.filter((c) => !previous.includes(c)) : list;
     for (const c of drop) {
       if (c.state === 'running') plan.kill.push({ id: c.id, name, message: `Stopping container ${name}: not part of the pod spec` });
       plan.removeContainers.push(c.id);

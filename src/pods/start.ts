@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Container, Pod } from '../api/generated/core-v1.js';
-import { ImagePullError, type ImageUser, type Mount, type PodSandboxConfig } from '../runtime/index.js';
+import { ImagePullError, isNameReserved, type ImageUser, type KeyedBackoff, type Mount, type PodSandboxConfig } from '../runtime/index.js';
 import { VolumeError, type PodVolumes } from '../volumes/index.js';
 import type { WaitingNote } from '../status/types.js';
 import { containerConfig, ContainerConfigError, DEFAULT_TERMINATION_MESSAGE_PATH, gracePeriodSeconds } from './container-config.js';
@@ -23,6 +23,8 @@ export interface StartContext {
   volumes: PodVolumes;
   extraMounts: readonly Mount[];
   logDir: string;
+  /** Retry delays while the runtime still reserves a name for an earlier request (crashKey keys). */
+  conflicts: KeyedBackoff;
 }
 
 export type StartOutcome = { ok: true } | { ok: false; note: WaitingNote; retryAfterMs: number };
@@ -80,8 +82,12 @@ export async function startContainer(ctx: StartContext, step: StartStep): Promis
   } catch (err) {
     const msg = (err as Error).message;
     if (err instanceof ContainerConfigError || err instanceof VolumeError) return failed('CreateContainerConfigError', msg, deps.crashBackoff.baseMs);
+    // The same attempt is still being created by an earlier request (a supervisor that died
+    // mid-call): it shows up at the next relist or its name comes free. No crash back-off.
+    if (isNameReserved(err)) return failed('CreateContainerError', msg, ctx.conflicts.next(key));
     return failed('CreateContainerError', msg, deps.crashBackoff.next(key));
   }
+  ctx.conflicts.reset(key);
   deps.events.record(target, 'Normal', 'Created', `Created container ${step.name}`);
   await linkContainerLog(deps, ref, step.name, id, join(ctx.logDir, containerLogPath(step.name, step.restartCount)));
   try {

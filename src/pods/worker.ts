@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Pod, PodStatus } from '../api/generated/core-v1.js';
 import type { DesiredPod } from '../config/desired-state.js';
 import { computePodStatus } from '../status/index.js';
@@ -6,17 +7,17 @@ import type { PodDeps } from './deps.js';
 import { podDnsConfig } from './dns.js';
 import { podHostname, PodSandboxConfigError } from './hostname.js';
 import { podManagedMounts } from './hosts.js';
-import type { DnsConfig, Mount } from '../runtime/index.js';
+import { isNameReserved, KeyedBackoff, type DnsConfig, type Mount } from '../runtime/index.js';
 import { prepareVolumes, refreshVolumes, VolumeError, type PodVolumes } from '../volumes/index.js';
 import { containerHash } from './hash.js';
-import { fieldPathOf, ignoreNotFound, killContainer, terminatePod, type PodRef } from './kill.js';
-import { ensurePodLogDir, podLogDir, restartHistory } from './log-paths.js';
-import { observePod } from './observe.js';
+import { fieldPathOf, ignoreNotFound, killContainer, removePod, stopPod, type PodRef } from './kill.js';
+import { containerLogPath, dropUnwrittenLog, ensurePodLogDir, podLogDir, restartHistory } from './log-paths.js';
+import { observePod, type Observation } from './observe.js';
 import { planPod, type PodPlan } from './plan.js';
 import { sandboxConfig } from './sandbox-config.js';
-import { crashKey, startContainer } from './start.js';
+import { crashKey, startContainer, type StartOutcome } from './start.js';
 import { ContainerConfigError } from './container-config.js';
-import { containerName, type PodRuntimeState } from './instances.js';
+import { containerName, neverStarted, restartCountOf, type PodRuntimeState } from './instances.js';
 import type { ProbedContainer, ProbeFailure } from '../probes/manager.js';
 
 /** Sandbox annotation holding the pod's start time (ms), so status survives a restart. */
@@ -30,6 +31,8 @@ export interface WorkerHost {
   blocked(fullName: string, uid: string): boolean;
   /** The worker has torn its pod down and can be dropped. */
   finished(worker: PodWorker): void;
+  /** Nothing of the worker's pod runs any more (its removal goes on): its name is free. */
+  released(worker: PodWorker): void;
   /**
    * The last relist's fingerprint of the UID's objects and their states; undefined when none is
    * trustworthy (not listed yet, or the last relist failed).
@@ -39,8 +42,21 @@ export interface WorkerHost {
 
 /** Replans right after acting, but never spins: past this many in a row, wait for a wake. */
 const MAX_IMMEDIATE_RESYNCS = 25;
-/** Retry delay after an unexpected error (runtime unavailable, timeout...). */
+/**
+ * Retry delays after an unexpected error (runtime unavailable, timeout, a call racing one that a
+ * dead supervisor left running, such as RemoveContainer of a container containerd is still
+ * starting for it...): every ERROR_RETRY_FIRST_MS for the first ERROR_RETRY_QUICK errors in a
+ * row, as such races end within a second or two, then doubling up to ERROR_RETRY_MS.
+ */
+const ERROR_RETRY_FIRST_MS = 250;
+const ERROR_RETRY_QUICK = 8;
 const ERROR_RETRY_MS = 2_000;
+
+export function errorRetryDelay(streak: number): number {
+  return Math.min(ERROR_RETRY_FIRST_MS * 2 ** Math.max(0, streak - ERROR_RETRY_QUICK + 1), ERROR_RETRY_MS);
+}
+/** Retry delays while the runtime reserves a name for an earlier request (see isNameReserved). */
+const NAME_RESERVED_RETRY_MS = { baseMs: 250, maxMs: 8_000 };
 
 /**
  * One pod UID. Every action on the pod goes through this worker's loop, one sync at a time;
@@ -63,7 +79,7 @@ export class PodWorker {
   /** Containers a liveness or startup probe condemned; killed at the next sync. */
   private pendingKills: ProbeFailure[] = [];
   /** What the runtime held at the last observation, valid while the relist fingerprint stays. */
-  private observed: { fingerprint: string; state: PodRuntimeState } | undefined;
+  private observed: Observation | undefined;
   /** The sync loop; stop() waits for it. */
   private loop: Promise<void> | undefined;
   /**
@@ -82,6 +98,12 @@ export class PodWorker {
   private admissionNote: WaitingNote | undefined;
   /** The refusal last reported as an event, so a long wait is one event, not one per sync. */
   private admissionEvent: string | undefined;
+  /** Consecutive syncs that failed with an unexpected error. */
+  private errorStreak = 0;
+  private lastError: string | undefined;
+  /** The last teardown stopped every container and sandbox; only removal was left. */
+  private stoppedAll = false;
+  private readonly conflicts: KeyedBackoff;
 
   constructor(
     private readonly deps: PodDeps,
@@ -94,6 +116,7 @@ export class PodWorker {
     this.fullName = `${ref.namespace}/${ref.name}`;
     this.desired = desired;
     this.lastPod = desired?.pod;
+    this.conflicts = new KeyedBackoff({ ...NAME_RESERVED_RETRY_MS, now: deps.now });
   }
 
   get pod(): Pod | undefined {
@@ -104,6 +127,14 @@ export class PodWorker {
     return this.desired === undefined && !this.done;
   }
 
+  /**
+   * While terminating, until nothing of the pod runs: a pod with the same full name waits for
+   * that, not for the removal of every object and directory after it.
+   */
+  get holdsName(): boolean {
+    return this.terminating && !this.stoppedAll;
+  }
+
   get status(): PodStatus | undefined {
     return this.current;
   }
@@ -111,6 +142,7 @@ export class PodWorker {
   setDesired(desired: DesiredPod | undefined): void {
     // A pod that comes back is a new life: a terminal verdict from before does not hold.
     if (desired && !this.desired) this.terminal = undefined;
+    if (desired) this.stoppedAll = false;
     this.desired = desired;
     if (desired) {
       this.lastPod = desired.pod;
@@ -146,6 +178,11 @@ export class PodWorker {
     }, Math.max(0, ms) + 5);
   }
 
+  /** An observation made before the worker existed; observe() trusts it as it trusts its own. */
+  seed(observation: Observation): void {
+    this.observed ??= observation;
+  }
+
   /** A liveness/startup probe failed: the container is killed in the worker's own loop. */
   requestKill(f: ProbeFailure): void {
     this.pendingKills.push(f);
@@ -174,9 +211,16 @@ export class PodWorker {
             // Still acting after that many steps: something flaps; slow down rather than spin.
             this.wakeAfter(1_000);
           });
+          this.errorStreak = 0;
+          this.lastError = undefined;
         } catch (err) {
-          this.deps.logger.warn({ pod: this.fullName, uid: this.uid, err: (err as Error).message }, 'pod sync failed; will retry');
-          this.wakeAfter(ERROR_RETRY_MS);
+          const msg = (err as Error).message;
+          // Quick retries of one error would repeat it in the log four times a second: once it is.
+          const log = { pod: this.fullName, uid: this.uid, err: msg };
+          if (msg !== this.lastError) this.deps.logger.warn(log, 'pod sync failed; will retry');
+          else this.deps.logger.debug(log, 'pod sync failed again; will retry');
+          this.lastError = msg;
+          this.wakeAfter(errorRetryDelay(this.errorStreak++));
         }
       }
     } finally {
@@ -191,7 +235,15 @@ export class PodWorker {
     if (!desired) {
       this.observed = undefined;
       this.deps.probes?.removePod(this.uid);
-      await terminatePod(this.deps, this.ref, this.lastPod, state);
+      await stopPod(this.deps, this.ref, this.lastPod, state);
+      if (!this.desired) {
+        // As the kubelet frees a static pod's full name: once nothing of it runs, it holds no
+        // node resources either, and its successor need not wait for the removal below.
+        this.stoppedAll = true;
+        this.deps.admission?.release(this.uid);
+        this.host.released(this);
+      }
+      await removePod(this.deps, this.ref, state);
       // The manifest came back (same UID) while the pod was going down: start it again.
       if (this.desired) return true;
       this.done = true;
@@ -250,7 +302,15 @@ export class PodWorker {
     if (state.sandboxes.length > 0) {
       await refreshVolumes(pod, this.deps.node).catch((err: unknown) => this.deps.logger.warn({ pod: this.fullName, err: (err as Error).message }, 'downwardAPI volume refresh failed'));
     }
-    const { acted, notes } = await this.execute(pod, plan, state, logDir);
+    let done: { acted: boolean; notes: Record<string, WaitingNote> };
+    try {
+      done = await this.execute(pod, plan, state, logDir);
+    } catch (err) {
+      // The pod still gets a status (say, ContainerCreating) while its syncs keep failing.
+      this.record(pod, state, plan.waiting, now);
+      throw err;
+    }
+    const { acted, notes } = done;
     this.syncProbes(pod, state);
     // A finished pod holds nothing on the node once its containers have stopped.
     if (this.terminal && this.deps.admission?.isAdmitted(this.uid) && !state.containers.some((c) => c.state === 'running')) {
@@ -278,7 +338,30 @@ export class PodWorker {
       }),
     );
     if (plan.kill.length > 0) acted = true;
-    for (const id of plan.removeContainers) await ignoreNotFound(deps.runtime.removeContainer(id));
+    /** Containers whose attempt is still held by an instance that never ran and would not go. */
+    const held = new Map<string, StartOutcome>();
+    for (const id of plan.removeContainers) {
+      const inst = state.containers.find((c) => c.id === id);
+      if (!inst || !neverStarted(inst)) {
+        await ignoreNotFound(deps.runtime.removeContainer(id));
+        continue;
+      }
+      const name = containerName(inst);
+      try {
+        await ignoreNotFound(deps.runtime.removeContainer(id));
+      } catch (err) {
+        // containerd may still be busy with a start that a dead supervisor began ("container is
+        // in starting state"), for as long as it cleans up after it. The attempt is taken until
+        // then: that container waits, the rest of the pod goes on.
+        const retryAfterMs = this.conflicts.next(crashKey(this.uid, name));
+        held.set(name, { ok: false, note: { reason: 'CreateContainerError', message: (err as Error).message }, retryAfterMs });
+        this.wakeAfter(retryAfterMs);
+        continue;
+      }
+      // Only once the instance is gone (it may yet have started): the log file is all that
+      // would tell of its attempt then.
+      await dropUnwrittenLog(join(logDir, containerLogPath(name, restartCountOf(inst))));
+    }
 
     // The node's resolver file is read only when a sandbox config is actually needed.
     let dns: DnsConfig | undefined;
@@ -313,12 +396,15 @@ export class PodWorker {
         // name is the runtime handler's, as RuntimeClasses are usually named after them.
         await deps.runtime.runPodSandbox(cfg, pod.spec?.runtimeClassName ?? '');
       } catch (err) {
-        const delay = deps.crashBackoff.next(key);
+        // An earlier request for this very sandbox still runs (its caller, a supervisor that
+        // died, is gone): the sandbox shows up at the next relist or the name comes free soon.
+        const delay = isNameReserved(err) ? this.conflicts.next(key) : deps.crashBackoff.next(key);
         deps.events.record(this.ref, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
         this.wakeAfter(delay);
         return { acted, notes };
       }
       deps.crashBackoff.reset(key);
+      this.conflicts.reset(key);
       return { acted: true, notes };
     }
 
@@ -339,9 +425,9 @@ export class PodWorker {
         this.wakeAfter(deps.crashBackoff.baseMs);
         return { acted, notes };
       }
-      const ctx = { deps, ref: this.ref, pod, sandboxId: sandbox.id, sandboxConfig: sbConfig, podIPs, volumes, extraMounts, logDir };
+      const ctx = { deps, ref: this.ref, pod, sandboxId: sandbox.id, sandboxConfig: sbConfig, podIPs, volumes, extraMounts, logDir, conflicts: this.conflicts };
       for (const step of plan.start) {
-        const out = await startContainer(ctx, step);
+        const out = held.get(step.name) ?? (await startContainer(ctx, step));
         if (!out.ok) {
           notes[step.name] = out.note;
           this.wakeAfter(out.retryAfterMs);

@@ -122,3 +122,16 @@ export function isNotFound(err: unknown): err is NotFoundError {
 export function isUnavailable(err: unknown): err is UnavailableError {
   return err instanceof UnavailableError;
 }
+
+/**
+ * containerd reserves a sandbox's or container's name (pod, attempt) for the whole of the call
+ * that creates it, and a second request for the same name fails with "failed to reserve ...
+ * name ...: name ... is reserved for <id>" while the first runs on, even once its caller is gone
+ * (a supervisor killed mid-call). The object either appears soon or the name is released: a
+ * reason to look again shortly, not a failure of the pod.
+ */
+const NAME_RESERVED_TEXT = /failed to reserve (sandbox|container) name|\bis reserved for\b/;
+
+export function isNameReserved(err: unknown): err is RuntimeError {
+  return err instanceof RuntimeError && NAME_RESERVED_TEXT.test(err.details);
+}

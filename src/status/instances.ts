@@ -11,6 +11,15 @@ export function restartCountOf(c: RuntimeContainer): number {
   return parseContainerAnnotations(c.annotations).restartCount ?? 0;
 }
 
+/**
+ * The instance never ran: created and not started, or its start failed (CRI EXITED without a
+ * start time: containerd's StartError, which is also what a StartContainer cut short by its
+ * caller's death leaves). Making it again is no restart: restartCount counts runs.
+ */
+export function neverStarted(c: Pick<RuntimeContainer, 'state' | 'startedAt'>): boolean {
+  return c.state === 'created' || (c.state === 'exited' && !(c.startedAt > 0));
+}
+
 /** Newest first: by creation time, then by restart count for instances created in the same ms. */
 export function compareNewestFirst(a: RuntimeContainer, b: RuntimeContainer): number {
   if (a.createdAt !== b.createdAt) return b.createdAt - a.createdAt;

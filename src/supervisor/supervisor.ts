@@ -13,10 +13,11 @@ import { isSafePathComponent } from '../lib/path-component.js';
 import { readHostResolver } from '../pods/dns.js';
 import { podLogDir } from '../pods/log-paths.js';
 import { sleep } from '../pods/hooks.js';
-import { PodManager } from '../pods/manager.js';
+import { DEFAULT_MAX_CONCURRENT_SYNCS, PodManager } from '../pods/manager.js';
+import { observeAll } from '../pods/observe.js';
 import { runProbe } from '../probes/handlers/index.js';
 import { ProberManager } from '../probes/manager.js';
-import { connectRuntime, ImageManager, KeyedBackoff, type RuntimeClient } from '../runtime/index.js';
+import { connectRuntime, ImageManager, KeyedBackoff, type RuntimeClient, type RuntimeVersion } from '../runtime/index.js';
 import { StatusSocketServer } from '../server/index.js';
 import { formatAmounts, nodeLabels, PodAdmitter, readNodeResources, type NodeAdmissionSummary } from '../admission/index.js';
 import type { RejectionView, StatusProvider } from '../server/types.js';
@@ -111,9 +112,14 @@ export class Supervisor implements StatusProvider {
     if (repaired.length > 0) this.logger.warn({ dirs: repaired }, 'state directories were open to other users; made private (0750)');
     if (this.options.statusSocket !== false) await this.statusServer.start(this.settings.statusSocket);
     // Every source lists once before pods are adopted: an unread manifest must not look deleted.
-    for (const s of this.sources) await this.pipeline.add(s);
+    // The runtime is reached meanwhile (the first listing validates every manifest, which takes
+    // a while at start), so that a restarted supervisor loses no time before it can adopt.
+    const listed = (async () => {
+      for (const s of this.sources) await this.pipeline.add(s);
+    })();
+    this.connecting = this.connectAndRun(listed.then(() => true, () => false));
+    await listed;
     this.logger.info({ pods: this.state.pods().length, rejected: this.state.rejections().length }, 'initial manifests loaded');
-    this.connecting = this.connectAndRun();
     if (this.options.runtime) await this.connecting;
   }
 
@@ -176,9 +182,20 @@ export class Supervisor implements StatusProvider {
     }));
   }
 
-  private async connectAndRun(): Promise<void> {
-    const runtime = this.options.runtime ?? (await this.connect());
-    if (!runtime || this.stopping) return;
+  /** `listed` settles once every source has had its first listing (false: start() failed). */
+  private async connectAndRun(listed: Promise<boolean>): Promise<void> {
+    const connected = this.options.runtime ? { client: this.options.runtime, version: undefined } : await this.connect();
+    if (!connected) return;
+    const runtime = connected.client;
+    // Held from here, so that stop() closes it whenever it comes.
+    this.runtime = runtime;
+    // What the runtime holds is observed while the manifests are still being read: the pod
+    // manager's first syncs then start from it (pods/observe.ts says when it may be trusted).
+    const early = observeAll(runtime, DEFAULT_MAX_CONCURRENT_SYNCS).catch((err: unknown) => {
+      this.logger.debug({ err: (err as Error).message }, 'early runtime observation failed; pods are observed at their first sync');
+      return undefined;
+    });
+    if (!(await listed) || this.stopping) return;
     // The pod manager adopts what the runtime runs and stops what is not desired: a manifest
     // path that could not be read yet (EACCES, EMFILE) must not make every running pod an orphan.
     if (!this.state.ready()) {
@@ -188,9 +205,8 @@ export class Supervisor implements StatusProvider {
       if (this.stopping) return;
       this.logger.info('every manifest source has listed; adopting running pods');
     }
-    this.runtime = runtime;
     const s = this.settings;
-    const version = await runtime.version().catch(() => undefined);
+    const version = connected.version ?? (await runtime.version().catch(() => undefined));
     // The prober and the pod manager call each other: probes condemn containers, workers
     // report running instances. The closures resolve `manager` once it exists.
     let manager: PodManager | undefined;
@@ -244,7 +260,7 @@ export class Supervisor implements StatusProvider {
         ...logRotation(s, this.options.logRotationPeriodMs),
       },
     );
-    await this.manager.start();
+    await this.manager.start(await early);
     this.logger.info({ pods: this.state.pods().length }, 'pod manager started');
   }
 
@@ -260,7 +276,7 @@ export class Supervisor implements StatusProvider {
   }
 
   /** Retries until the runtime answers or staticlet stops; logs once per distinct failure. */
-  private async connect(): Promise<RuntimeClient | undefined> {
+  private async connect(): Promise<{ client: RuntimeClient; version: RuntimeVersion } | undefined> {
     let lastError = '';
     this.logger.info({ endpoint: this.settings.containerRuntimeEndpoint }, 'connecting to the container runtime');
     for (let attempt = 0; !this.stopping; attempt++) {
@@ -272,7 +288,7 @@ export class Supervisor implements StatusProvider {
           logger: this.logger,
         });
         this.logger.info({ runtime: hs.version.runtimeName, version: hs.version.runtimeVersion, networkReady: hs.networkReady }, 'container runtime connected');
-        return hs.client;
+        return { client: hs.client, version: hs.version };
       } catch (err) {
         const msg = (err as Error).message;
         if (msg !== lastError) this.logger.warn({ endpoint: this.settings.containerRuntimeEndpoint, err: msg }, 'container runtime not available; retrying');

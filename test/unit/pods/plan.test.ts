@@ -173,3 +173,66 @@ describe('planPod: sandboxes, garbage and deadlines', () => {
     assert.equal(plan.terminal?.phase, 'Failed');
   });
 });
+
+describe('planPod: instances that never ran', () => {
+  const sb = [sandbox('sb1')];
+  const created = (c: typeof app, restartCount = 0) => inst(c, { restartCount, state: 'created', startedAt: 0 });
+  /** What containerd leaves when a start fails, or is cut short by its caller's death. */
+  const startError = (c: typeof app, restartCount = 0) => {
+    const i = inst(c, { restartCount, state: 'exited', startedAt: 0, exitCode: 128, reason: 'StartError' });
+    return { ...i, finishedAt: i.createdAt + 50 };
+  };
+
+  for (const [what, make] of [['left created', created], ['failed to start', startError]] as const) {
+    test(`${what}: removed and made again as the same attempt, without a crash back-off step`, () => {
+      const dead = make(app);
+      const plan = planPod(planInput(pod({ containers: [app] }), { sandboxes: sb, containers: [dead] }));
+      assert.deepEqual(plan.removeContainers, [dead.id]);
+      assert.deepEqual(starts(plan), ['app#0']);
+      assert.equal(plan.start[0]!.replaces, undefined);
+    });
+
+    test(`${what} after runs: the attempt keeps its number, the run before it stays for --previous`, () => {
+      const ran = [exited(app, 1, { restartCount: 0 }), exited(app, 1, { restartCount: 1 })];
+      const dead = make(app, 2);
+      const plan = planPod(planInput(pod({ containers: [app] }), { sandboxes: sb, containers: [...ran, dead] }));
+      assert.deepEqual(starts(plan), ['app#2']);
+      assert.deepEqual(plan.removeContainers.sort(), [ran[0]!.id, dead.id].sort());
+    });
+  }
+
+  test('a start that failed in this life waits out the crash back-off it set', () => {
+    const plan = planPod(planInput(pod({ containers: [app] }), { sandboxes: sb, containers: [startError(app)] }, { backoff: { app: 4_000 } }));
+    assert.deepEqual(plan.start, []);
+    assert.deepEqual(plan.removeContainers, []);
+    assert.equal(plan.waiting.app?.reason, 'CrashLoopBackOff');
+    assert.equal(plan.wakeAfterMs, 4_000);
+  });
+
+  test('behind a newer instance it is garbage, whatever the keep count', () => {
+    const dead = created(app, 1);
+    const ran = exited(app, 1, { restartCount: 0 });
+    const running = inst(app, { restartCount: 1 });
+    const plan = planPod(planInput(pod({ containers: [app] }), { sandboxes: sb, containers: [ran, dead, running] }));
+    assert.deepEqual(plan.removeContainers, [dead.id]);
+    assert.deepEqual(plan.start, []);
+  });
+
+  test('an init container or a sidecar left created is made again as the same attempt', () => {
+    const p = pod({ initContainers: [init1, side], containers: [app] });
+    const i = created(init1);
+    assert.deepEqual(starts(planPod(planInput(p, { sandboxes: sb, containers: [i] }))), ['init1#0']);
+    const s = created(side);
+    const plan = planPod(planInput(p, { sandboxes: sb, containers: [exited(init1, 0), s] }));
+    assert.deepEqual(starts(plan), ['side#0']);
+    assert.deepEqual(plan.removeContainers, [s.id]);
+  });
+
+  test('restartPolicy Never: one left created still runs; a failed start fails the pod, as with the kubelet', () => {
+    const p = pod({ containers: [app], restartPolicy: 'Never' });
+    assert.deepEqual(starts(planPod(planInput(p, { sandboxes: sb, containers: [created(app)] }))), ['app#0']);
+    const failed = planPod(planInput(p, { sandboxes: sb, containers: [startError(app)] }));
+    assert.deepEqual(failed.start, []);
+    assert.equal(failed.terminal?.phase, 'Failed');
+  });
+});

@@ -44,6 +44,7 @@ function harness(onSynced: (n: number, worker: PodWorker) => void) {
     },
     blocked: () => true,
     finished: () => {},
+    released: () => {},
     fingerprint: () => 'unchanged',
   };
   const p = pod({ containers: [container('app')] });

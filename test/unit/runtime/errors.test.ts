@@ -8,6 +8,7 @@ import {
   FailedPreconditionError,
   fromGrpcError,
   InvalidArgumentError,
+  isNameReserved,
   isNotFound,
   isUnavailable,
   NotFoundError,
@@ -75,5 +76,19 @@ describe('fromGrpcError', () => {
   it('offers predicates', () => {
     assert.ok(isUnavailable(fromGrpcError('Version', grpcError(status.UNAVAILABLE, 'x'))));
     assert.ok(!isNotFound(fromGrpcError('Version', grpcError(status.UNAVAILABLE, 'x'))));
+  });
+});
+
+describe('isNameReserved', () => {
+  it("matches containerd's refusals while an earlier create of the same name runs", () => {
+    const sandbox = 'failed to reserve sandbox name "web-node-1_default_0b9c_0": name "web-node-1_default_0b9c_0" is reserved for "9c4bc8c08e"';
+    const container = 'failed to reserve container name "main_web-node-1_default_0b9c_1": name "main_web-node-1_default_0b9c_1" is reserved for "4c682aa1"';
+    assert.equal(isNameReserved(fromGrpcError('RunPodSandbox', grpcError(status.UNKNOWN, sandbox))), true);
+    assert.equal(isNameReserved(fromGrpcError('CreateContainer', grpcError(status.UNKNOWN, container))), true);
+  });
+
+  it('leaves every other failure, and errors that are not the runtime\'s, alone', () => {
+    assert.equal(isNameReserved(fromGrpcError('CreateContainer', grpcError(status.UNKNOWN, 'failed to create containerd container: image not found'))), false);
+    assert.equal(isNameReserved(new Error('failed to reserve sandbox name "x": name "x" is reserved for "y"')), false);
   });
 });
