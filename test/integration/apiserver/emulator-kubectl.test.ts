@@ -2,38 +2,13 @@
 // selector queries, client-side apply, forced and graceful deletion, raw GETs and authentication
 // failures all have to work the way kubectl expects of a real API server.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startApiServer, type ApiServer } from '../../support/apiserver/index.js';
+import { HAVE_KUBECTL, kubectl } from '../../support/kubectl.js';
 
-const HAVE_KUBECTL = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
-// The machines this project runs on ship kubectl: in CI its absence is a setup error to see,
-// not a reason to skip the proof that the emulator satisfies kubectl.
-if (!HAVE_KUBECTL && process.env.CI) throw new Error('kubectl is not installed: the emulator cannot be checked against it');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function kubectl(kubeconfig: string, cacheDir: string, args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 const NODE_STATUS = {
   conditions: [

@@ -3,7 +3,6 @@
 // sends no status patches, and an API server that goes away and comes back is survived without
 // touching a container.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startApiServer, type ApiServer } from '../../support/apiserver/index.js';
@@ -11,25 +10,9 @@ import { startContainerd, type ContainerdEnv } from '../../helpers/containerd.js
 import { cs, NODE, startSupervisor, type SupervisorHarness } from '../../helpers/supervisor.js';
 import { eventually, podYaml } from '../../helpers/manifests.js';
 import { formatAmounts, readNodeResources } from '../../../src/admission/index.js';
+import { HAVE_KUBECTL, kubectl } from '../../support/kubectl.js';
 
-const HAVE_KUBECTL = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
-if (!HAVE_KUBECTL && process.env.CI) throw new Error('kubectl is not installed');
 
-function kubectl(kubeconfig: string, cacheDir: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 interface Cond {
   type: string;
