@@ -106,6 +106,11 @@ export class ManifestLoader {
     const pods: LoadedPod[] = [];
     items.forEach((raw, i) => {
       const at = list ? `${prefix}[${i}]` : prefix;
+      // A list item that is no object at all (`items: [null]`) is refused, not dereferenced.
+      if (list && (raw === null || typeof raw !== 'object' || Array.isArray(raw))) {
+        errors.push({ path: at, message: 'list items must be Pod objects' });
+        return;
+      }
       if (list && ((raw as { kind?: unknown }).kind ?? 'Pod') !== 'Pod') {
         errors.push({ path: `${at}.kind`, message: 'list items must be Pods' });
         return;

@@ -393,11 +393,6 @@ export interface KnownIssue {
 
 export const KNOWN_ISSUES: readonly KnownIssue[] = [
   {
-    id: 'list-null-item',
-    summary: 'src/config/manifest.ts loadPods reads `.kind` of a null (or other non-object) PodList item and throws',
-    matches: (_i, v) => v.kind === 'throws' && /reading 'kind'/.test(v.detail) && /loadPods/.test(v.detail),
-  },
-  {
     id: 'document-index-skips-empty',
     summary: 'src/config/manifest.ts numbers documents after dropping empty ones (`---` `---`, `--- ~`), so document[N] names the wrong document',
     matches: (_i, v) => v.kind === 'document-index',
