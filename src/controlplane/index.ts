@@ -16,6 +16,12 @@ export interface ControlPlaneView {
   registration?: { registered: boolean; error?: string; since?: string };
   lease?: { lastRenewal?: string; error?: string };
   status?: { lastPatch?: string; lastResult?: string; ready?: boolean };
+  /**
+   * The client certificate from TLS bootstrap (--bootstrap-kubeconfig); absent without it.
+   * state: 'requesting' (creating the key/CSR), 'pending' (waiting for approval), 'denied',
+   * 'failed' (signer or API error), 'issued' (in use).
+   */
+  certificate?: { state: 'requesting' | 'pending' | 'denied' | 'failed' | 'issued'; csr?: string; notAfter?: string; error?: string; since?: string };
 }
 
 export interface ControlPlane {
