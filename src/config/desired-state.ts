@@ -1,6 +1,6 @@
 import type { LoadedPod, ManifestError, ManifestResult } from './manifest.js';
 import type { Pod } from '../api/generated/core-v1.js';
-import { ANNOTATION_CONFIG_SEEN, canonicalJSON, formatSeen, sourceKey, type SourceRef } from './identity.js';
+import { ANNOTATION_CONFIG_SEEN, canonicalJSON, formatSeen, sourceKey, type SourceKind, type SourceRef } from './identity.js';
 
 /**
  * The set of pods staticlet should be running, and the manifests it refused with their reasons.
@@ -30,7 +30,9 @@ export type DesiredChange =
   | { type: 'updated'; pod: DesiredPod; previous: DesiredPod }
   | { type: 'removed'; pod: DesiredPod }
   | { type: 'rejected'; rejection: Rejection }
-  | { type: 'recovered'; source: SourceRef };
+  | { type: 'recovered'; source: SourceRef }
+  /** A source's first full listing arrived: pods it no longer holds may now be torn down. */
+  | { type: 'listed'; source: string };
 
 export type DesiredListener = (changes: readonly DesiredChange[]) => void;
 
@@ -40,6 +42,8 @@ export interface DesiredStateView {
   rejections(): Rejection[];
   /** True once every configured source has reported its first full listing. */
   ready(): boolean;
+  /** True once every configured source of this kind has reported its first full listing. */
+  listed(kind: SourceKind): boolean;
   subscribe(listener: DesiredListener): () => void;
 }
 
@@ -94,8 +98,14 @@ export class DesiredState implements DesiredStateView {
     return () => this.listeners.delete(listener);
   }
 
+  listed(kind: SourceKind): boolean {
+    for (const name of this.pendingSources) if (sourceKindOf(name) === kind) return false;
+    return true;
+  }
+
   markSourceSynced(name: string): void {
-    this.pendingSources.delete(name);
+    if (!this.pendingSources.delete(name)) return;
+    this.emit([{ type: 'listed', source: name }]);
     if (this.ready()) for (const w of this.readyWaiters.splice(0)) w();
   }
 
@@ -133,8 +143,12 @@ export class DesiredState implements DesiredStateView {
       this.sources.set(key, entry);
     }
     const changes = this.recompute();
-    if (changes.length > 0) for (const l of this.listeners) l(changes);
+    this.emit(changes);
     return changes;
+  }
+
+  private emit(changes: readonly DesiredChange[]): void {
+    if (changes.length > 0) for (const l of this.listeners) l(changes);
   }
 
   private recompute(): DesiredChange[] {
@@ -225,6 +239,12 @@ export class DesiredState implements DesiredStateView {
     if (before === undefined) return false;
     return before === loaded || canonicalJSON(before) === canonicalJSON(loaded);
   }
+}
+
+/** Source names are `<kind>:<location>` (sources/directory.ts, sources/url.ts). */
+function sourceKindOf(name: string): SourceKind | undefined {
+  const kind = name.slice(0, name.indexOf(':'));
+  return kind === 'file' || kind === 'http' ? kind : undefined;
 }
 
 function sameErrors(a: readonly ManifestError[], b: readonly ManifestError[]): boolean {

@@ -14,6 +14,8 @@ import { LogLinkKeeper } from './log-links.js';
 import { PodWorker, type WorkerHost } from './worker.js';
 import type { PodRef } from './kill.js';
 import type { Observation } from './observe.js';
+import { sandboxesNewestFirst } from './instances.js';
+import { ANNOTATION_CONFIG_SOURCE } from '../config/identity.js';
 
 export interface PodManagerOptions {
   /** Runtime relist period (the kubelet's PLEG: 1 s). */
@@ -68,13 +70,19 @@ export class PodManager {
       released: (w) => this.wakeSameName(w),
       // Trusted only while relists succeed: a runtime that stopped answering may have changed.
       fingerprint: (uid) => (this.lastRelistError === undefined ? this.relister.fingerprint(uid) : undefined),
+      mayTearDown: (state) => {
+        if (this.desired.ready()) return true;
+        // The sandbox carries the pod's annotations, config.source among them (config/identity.ts).
+        const kind = sandboxesNewestFirst(state.sandboxes)[0]?.annotations[ANNOTATION_CONFIG_SOURCE];
+        return (kind === 'file' || kind === 'http') && this.desired.listed(kind);
+      },
     };
   }
 
   /**
-   * Adopts what the runtime runs, then starts reconciling. Call once every source has listed
-   * (DesiredStateView.ready()): before that, a pod whose manifest is merely unread would look
-   * like an orphan and be killed.
+   * Adopts what the runtime runs, then starts reconciling. Sources may still be listing: a pod
+   * the runtime holds that no manifest asks for is torn down only once its source has listed
+   * (WorkerHost.mayTearDown), since before that its manifest may merely be unread.
    */
   async start(early?: ReadonlyMap<string, Observation>): Promise<void> {
     this.unsubscribe = this.desired.subscribe((changes) => this.onChanges(changes));
@@ -171,6 +179,10 @@ export class PodManager {
           }
           break;
         case 'recovered':
+          break;
+        case 'listed':
+          // Pods held back for this source may go now.
+          for (const w of this.workers.values()) if (w.terminating) w.wake();
           break;
       }
     }

@@ -38,6 +38,11 @@ export interface WorkerHost {
    * trustworthy (not listed yet, or the last relist failed).
    */
   fingerprint(uid: string): string | undefined;
+  /**
+   * False while a pod no manifest asks for may still be owned by a source that has not listed
+   * yet (its manifest merely unread): it is left running until then.
+   */
+  mayTearDown(state: PodRuntimeState): boolean;
 }
 
 /** Replans right after acting, but never spins: past this many in a row, wait for a wake. */
@@ -233,6 +238,7 @@ export class PodWorker {
     const desired = this.desired;
     const state = await this.observe();
     if (!desired) {
+      if (!this.host.mayTearDown(state)) return false;
       this.observed = undefined;
       this.deps.probes?.removePod(this.uid);
       await stopPod(this.deps, this.ref, this.lastPod, state);

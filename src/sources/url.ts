@@ -15,7 +15,8 @@ export interface UrlSourceOptions {
 
 /**
  * The kubelet's manifest URL: polled, one document set per response. A failed fetch is reported
- * as an error for the URL; the consumer keeps the pods it last accepted from it.
+ * as an error for the URL; the consumer keeps the pods it last accepted from it. As the
+ * kubelet's HTTP source, the URL counts as listed only from its first successful fetch.
  */
 export class UrlSource implements ManifestSource {
   readonly kind = 'http' as const;
@@ -23,6 +24,8 @@ export class UrlSource implements ManifestSource {
   private onBatch: ((b: SourceBatch) => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private last: string | undefined;
+  /** A fetch has succeeded once: until then the URL has not listed (see poll()). */
+  private fetched = false;
   private inFlight: Promise<void> | undefined;
   private readonly abort = new AbortController();
   private stopped = false;
@@ -60,7 +63,10 @@ export class UrlSource implements ManifestSource {
     const changed = fingerprint !== this.last;
     if (changed && 'error' in update) this.opts.logger.warn({ url: this.opts.url, err: update.error }, 'manifest URL fetch failed');
     this.last = fingerprint;
-    this.onBatch?.({ updates: changed ? [update] : [], full: true });
+    // Until one fetch succeeds the URL has not listed: its error shows, but the pods it may own
+    // must not look deleted (a node booting while its config server is down keeps them running).
+    if ('content' in update) this.fetched = true;
+    this.onBatch?.({ updates: changed ? [update] : [], full: this.fetched });
   }
 
   private async fetchOnce(): Promise<SourceUpdate> {

@@ -196,15 +196,10 @@ export class Supervisor implements StatusProvider {
       return undefined;
     });
     if (!(await listed) || this.stopping) return;
-    // The pod manager adopts what the runtime runs and stops what is not desired: a manifest
-    // path that could not be read yet (EACCES, EMFILE) must not make every running pod an orphan.
-    if (!this.state.ready()) {
-      this.logger.warn('a manifest source has not listed yet; running pods are left alone until it has');
-      const stopped = new Promise<void>((r) => this.stopSignal.signal.addEventListener('abort', () => r(), { once: true }));
-      await Promise.race([this.state.whenReady(), stopped]);
-      if (this.stopping) return;
-      this.logger.info('every manifest source has listed; adopting running pods');
-    }
+    // Desired pods start now; a pod the runtime holds that no manifest asks for is torn down only
+    // once the source it came from has listed (pods/worker.ts): a manifest path that cannot be
+    // read yet (EACCES, EMFILE) or a URL that is down must not make its running pods orphans.
+    if (!this.state.ready()) this.logger.warn('a manifest source has not listed yet; the running pods it may own are left alone until it has');
     const s = this.settings;
     const version = connected.version ?? (await runtime.version().catch(() => undefined));
     // The prober and the pod manager call each other: probes condemn containers, workers
@@ -316,6 +311,9 @@ export class Supervisor implements StatusProvider {
         break;
       case 'recovered':
         l.info({ source: c.source.location }, 'manifest accepted again');
+        break;
+      case 'listed':
+        if (this.manager) l.info({ source: c.source }, 'manifest source listed; the pods it no longer holds may go');
         break;
     }
   }

@@ -14,7 +14,7 @@ function track(state: DesiredState): DesiredChange[] {
   return all;
 }
 const summary = (changes: DesiredChange[]) =>
-  changes.map((c) => (c.type === 'rejected' ? `rejected ${c.rejection.source.location}` : c.type === 'recovered' ? `recovered ${c.source.location}` : `${c.type} ${c.pod.fullName}`));
+  changes.map((c) => (c.type === 'rejected' ? `rejected ${c.rejection.source.location}` : c.type === 'recovered' ? `recovered ${c.source.location}` : c.type === 'listed' ? `listed ${c.source}` : `${c.type} ${c.pod.fullName}`));
 
 test('added, updated (new UID) and removed', () => {
   const s = new DesiredState();
@@ -112,6 +112,19 @@ test('ready() waits for every expected source', () => {
   assert.equal(s.ready(), false);
   s.markSourceSynced('http:x');
   assert.equal(s.ready(), true);
+});
+
+test('listed(kind) follows the sources of that kind; the first full listing of each is announced once', () => {
+  const s = new DesiredState(['file:/m', 'http:x']);
+  const seen: string[] = [];
+  s.subscribe((changes) => changes.forEach((c) => c.type === 'listed' && seen.push(c.source)));
+  assert.deepEqual([s.listed('file'), s.listed('http')], [false, false]);
+  s.markSourceSynced('file:/m');
+  assert.deepEqual([s.listed('file'), s.listed('http')], [true, false]);
+  s.markSourceSynced('file:/m');
+  s.markSourceSynced('http:x');
+  assert.deepEqual([s.listed('file'), s.listed('http')], [true, true]);
+  assert.deepEqual(seen, ['file:/m', 'http:x']);
 });
 
 test('whenReady() resolves once the last expected source has synced', async () => {

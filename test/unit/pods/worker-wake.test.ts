@@ -43,6 +43,7 @@ function harness(onSynced: (n: number, worker: PodWorker) => void) {
       return r;
     },
     blocked: () => true,
+    mayTearDown: () => true,
     finished: () => {},
     released: () => {},
     fingerprint: () => 'unchanged',

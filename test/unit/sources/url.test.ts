@@ -100,6 +100,34 @@ describe('URL source', () => {
     assert.ok('error' in u && /ECONNREFUSED/.test(u.error), JSON.stringify(u));
   });
 
+  test('the URL counts as listed only from its first successful fetch', async () => {
+    handler = (_q, r) => {
+      r.statusCode = 503;
+      r.end();
+    };
+    const { batches, source } = await once({ pollMs: 30 });
+    try {
+      // Failures before any success: reported (the error shows), but not as a full listing, so
+      // the pods the URL may own are not taken for deleted.
+      assert.equal(batches.length, 1);
+      assert.equal(batches[0]!.full, false);
+      assert.ok('error' in batches[0]!.updates[0]!);
+      handler = (_q, r) => r.end('apiVersion: v1\n');
+      await eventually(() => batches.some((b) => b.full), { what: 'a full listing after the first success' });
+      const firstFull = batches.find((b) => b.full)!;
+      assert.ok('content' in firstFull.updates[0]!);
+      // Once listed, a failure is a full listing again: the error replaces the content, whose
+      // pods the consumer keeps as last accepted.
+      handler = (_q, r) => {
+        r.statusCode = 500;
+        r.end();
+      };
+      await eventually(() => batches.some((b) => b.full && b.updates.some((u) => 'error' in u)), { what: 'an error after the first success' });
+    } finally {
+      await source.stop();
+    }
+  });
+
   test('polls on its period', async () => {
     handler = (_q, r) => r.end('x');
     const n = requests.length;
