@@ -34,8 +34,9 @@ export class CliProcess {
   private waiters: Array<() => void> = [];
   private exited: Promise<number | null>;
 
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** `nodeArgs` go before the script, `env` over this process's environment. */
+  constructor(args: string[], opts: { nodeArgs?: string[]; env?: Record<string, string> } = {}) {
+    this.child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
     let buf = '';
     this.child.stderr!.on('data', (d: Buffer) => {
       buf += d.toString();

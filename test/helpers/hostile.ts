@@ -2,6 +2,9 @@
  * Manifests written to hurt the supervisor, shared by the unit tests and the integration storm.
  * Each says what a well-behaved supervisor must answer (`reason`).
  */
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
@@ -85,4 +88,71 @@ export function retainedBytes(): number {
   collectGarbage();
   const m = process.memoryUsage();
   return m.heapUsed + m.arrayBuffers;
+}
+
+const stormSleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The bad-input storm of issue 14 on one manifest directory: malformed YAML and JSON, binary
+ * garbage, a 10 MB file, the hostile shapes above, a symlink loop, and a 10 MB file written
+ * slowly (256 KiB every 50 ms) so that it is under the size limit for a while. Every round
+ * writes new bytes, so each file is read and parsed again.
+ */
+export class ManifestStorm {
+  private readonly fixed = [manyDocuments(), deepJson(), deepYaml(), selfAlias(), aliasBomb()];
+  private readonly big = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: big\n  labels:\n${`    k${'x'.repeat(1000)}: v\n`.repeat(10_000)}`;
+  constructor(readonly dir: string) {}
+
+  /** Whole-file writes go through a rename, so that only the slow writer is ever half-written. */
+  private async put(name: string, data: string | Buffer): Promise<void> {
+    const tmp = join(this.dir, `.${name}.tmp`);
+    await writeFile(tmp, data);
+    await rename(tmp, join(this.dir, name));
+  }
+
+  async round(i: number): Promise<void> {
+    await this.put('bad.yaml', `a: b: c ${i}\n  - [\n`);
+    await this.put('bad.json', `{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "x${i}"`);
+    await this.put('garbage.yaml', randomBytes(64 * 1024));
+    await this.put('ten-mb.yaml', this.big);
+    for (const f of this.fixed) await this.put(f.name, `${f.text}\n# ${i}\n`);
+  }
+
+  /** The symlink loop and a first round: what any first parse compiles or caches. */
+  async warmUp(): Promise<void> {
+    await symlink('loop-b.yaml', join(this.dir, 'loop-a.yaml'));
+    await symlink('loop-a.yaml', join(this.dir, 'loop-b.yaml'));
+    await this.round(0);
+  }
+
+  /** Rounds 100 ms apart and the slow writer, for `durationMs`. */
+  async run(durationMs: number): Promise<void> {
+    let running = true;
+    const slowWriter = (async () => {
+      while (running) {
+        const fh = await open(join(this.dir, 'slow.yaml'), 'w');
+        for (let off = 0; off < this.big.length && running; off += 256 * 1024) {
+          await fh.write(this.big.slice(off, off + 256 * 1024));
+          await stormSleep(50);
+        }
+        await fh.close();
+      }
+    })();
+    const started = Date.now();
+    try {
+      for (let i = 1; Date.now() - started < durationMs; i++) {
+        await this.round(i);
+        await stormSleep(100);
+      }
+    } finally {
+      running = false;
+      await slowWriter;
+    }
+  }
+
+  /** Every storm file gone: the supervisor should drop every rejection. */
+  async clear(): Promise<void> {
+    const names = ['bad.yaml', 'bad.json', 'garbage.yaml', 'ten-mb.yaml', 'slow.yaml', 'loop-a.yaml', 'loop-b.yaml', ...this.fixed.map((f) => f.name)];
+    for (const f of names) await rm(join(this.dir, f), { force: true });
+  }
 }

@@ -48,3 +48,20 @@ export function loadRelist(): RelistMethods {
   }
   return relist;
 }
+
+/** containerd's own task service, two calls of it (proto/containerd-tasks-v1.proto). */
+export interface ContainerdTaskMethods {
+  Kill: MethodDefinition<W.TaskKillRequest, object>;
+  Delete: MethodDefinition<W.TaskDeleteRequest, object>;
+}
+
+let tasks: ContainerdTaskMethods | undefined;
+
+export function loadContainerdTasks(): ContainerdTaskMethods {
+  if (!tasks) {
+    const file = findProtoFile().replace(/cri-v1\.proto$/, 'containerd-tasks-v1.proto');
+    const def = loadSync(file, LOADER_OPTIONS)['containerd.services.tasks.v1.Tasks'] as ServiceDefinition;
+    tasks = { Kill: def.Kill!, Delete: def.Delete! } as ContainerdTaskMethods;
+  }
+  return tasks;
+}

@@ -117,3 +117,13 @@ export interface ContainerBrief__Output {
 export interface ContainerStates__Output {
   containers: ContainerBrief__Output[];
 }
+
+/** containerd task service requests (proto/containerd-tasks-v1.proto); written by hand. */
+export interface TaskKillRequest {
+  container_id: string;
+  signal: number;
+  all: boolean;
+}
+export interface TaskDeleteRequest {
+  container_id: string;
+}

@@ -11,6 +11,8 @@
  * reserved") until that call ends. That is no failure of the pod: no crash back-off.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
@@ -138,6 +140,34 @@ describe('drill: a supervisor dies with runtime calls in flight', { timeout: 110
     assert.deepEqual(logs, ['0.log']);
   });
 
+  test('one whose task containerd kept after a cut-short start (RemoveContainer refused for ever) is cleared and made again', async () => {
+    // containerd 1.6 sometimes keeps the task of a StartContainer cut short while it created the
+    // task: CRI says exited (StartError, never started), but every RemoveContainer answers
+    // "cannot delete running task" (one round in a hundred of the SIGKILL churn drill). Planted
+    // here with containerd's own client: a task made behind CRI's back, then CRI's start fails.
+    const dead = await dieAt('kept', `  terminationGracePeriodSeconds: 1\n  containers:\n  - {name: main, image: ${BUSYBOX}, command: [sleep, "3600"]}\n`, async (rt, id) => {
+      await execFileP('ctr', ['-a', env.socket, '-n', 'k8s.io', 'tasks', 'start', '--detach', '--null-io', id]);
+      await rt.startContainer(id).catch(() => undefined);
+      return true;
+    });
+    const uid = dead.pod('kept')!.metadata!.uid!;
+    const [left] = (await dead.objects(uid)).containers;
+    const st = await dead.runtime.containerStatus(left!.id);
+    assert.ok(st.state === 'exited' && st.startedAt === 0, `never started: ${st.state} ${st.reason}`);
+    const tasks = async () => (await execFileP('ctr', ['-a', env.socket, '-n', 'k8s.io', 'tasks', 'list', '--quiet'])).stdout;
+    assert.ok((await tasks()).includes(left!.id), 'containerd holds a task for it');
+
+    const h = await successor(dead);
+    await h.waitPod('kept', (p) => p.status?.phase === 'Running' && cs(p, 'main')?.state?.running !== undefined, 15_000);
+    await settle(h);
+    const { containers } = await h.objects(uid);
+    assert.deepEqual(containers.map((c) => `${c.state}:${c.metadata.attempt}:${c.annotations[CONTAINER_RESTART_COUNT_ANNOTATION]}`), ['running:0:0']);
+    assert.notEqual(containers[0]!.id, left!.id);
+    assertNoRestarts(h.pod('kept')!);
+    // The planted task went with its container: only the sandbox's and the new container's remain.
+    assert.ok(!(await tasks()).includes(left!.id), 'the kept task is gone');
+  });
+
   test('one that containerd will not let go of yet (still starting it) holds back itself only', async () => {
     const dead = await dieAt('slow', twoContainers, async () => true);
     const uid = dead.pod('slow')!.metadata!.uid!;
@@ -204,6 +234,8 @@ describe('drill: a supervisor dies with runtime calls in flight', { timeout: 110
     assertNoRestarts(pod);
   });
 });
+
+const execFileP = promisify(execFile);
 
 /** Several relists and syncs: time for a wrong second instance or restart to show. */
 async function settle(h: SupervisorHarness): Promise<void> {
