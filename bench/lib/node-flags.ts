@@ -23,3 +23,20 @@ export function nodeFlagsFromEnv(name: string): string[] {
   const raw = process.env[name];
   return raw === undefined ? serviceNodeFlags() : raw.split(' ').filter(Boolean);
 }
+
+/**
+ * The environment the shipped unit sets (its Environment= lines, NAME=VALUE words): malloc
+ * tuning that changes how much memory staticlet keeps resident, so tests and benchmarks that
+ * measure it run staticlet with the same.
+ */
+export function serviceEnvironment(unitText: string = readFileSync(UNIT, 'utf8')): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of unitText.split('\n')) {
+    if (!line.startsWith('Environment=')) continue;
+    for (const word of line.slice('Environment='.length).trim().split(/\s+/)) {
+      const eq = word.indexOf('=');
+      if (eq > 0) env[word.slice(0, eq)] = word.slice(eq + 1);
+    }
+  }
+  return env;
+}

@@ -3,7 +3,7 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkAborted } from '../lifecycle/wait.js';
-import { serviceNodeFlags } from './node-flags.js';
+import { serviceEnvironment, serviceNodeFlags } from './node-flags.js';
 
 /** The CLI as users run it: found by walking up from this module (dist/bench/...). */
 export function findBin(): string {
@@ -35,7 +35,7 @@ export class StaticletChild {
   private readonly exited: Promise<number | null>;
 
   constructor(runArgs: string[], private readonly opts: ChildOptions = {}) {
-    this.child = spawn(process.execPath, [...(opts.nodeArgs ?? serviceNodeFlags()), findBin(), ...runArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = spawn(process.execPath, [...(opts.nodeArgs ?? serviceNodeFlags()), findBin(), ...runArgs], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...serviceEnvironment() } });
     if (opts.logCopy) this.child.stderr!.pipe(createWriteStream(opts.logCopy));
     let buf = '';
     this.child.stderr!.on('data', (d: Buffer) => {

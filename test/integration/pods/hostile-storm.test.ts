@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Pod } from '../../../src/api/generated/core-v1.js';
 import { fetchStatus } from '../../../src/cli/status-client.js';
 import type { PodEvent } from '../../../src/events/index.js';
+import { serviceEnvironment, serviceNodeFlags } from '../../../bench/lib/node-flags.js';
 import { CliProcess } from '../../helpers/cli.js';
 import { startContainerd, type ContainerdEnv } from '../../helpers/containerd.js';
 import { ManifestStorm, maxLoopDelay, retainedBytes } from '../../helpers/hostile.js';
@@ -115,6 +116,7 @@ async function rssOf(pid: number): Promise<number> {
   return Number(m?.[1] ?? 0) * 1024;
 }
 
+/** As the systemd unit runs it: its Node flags and its environment (malloc tuning, see there). */
 describe('a storm of hostile manifests against `staticlet run` in a child process', () => {
   let env: ContainerdEnv;
   let proc: CliProcess | undefined;
@@ -137,7 +139,7 @@ describe('a storm of hostile manifests against `staticlet run` in a child proces
       'run', '--pod-manifest-path', manifests, '--container-runtime-endpoint', env.endpoint, '--root-dir', root,
       '--pod-logs-dir', join(dir, 'logs'), '--container-log-links-dir', join(dir, 'containers'), '--hostname-override', NODE,
       '--node-ip', '127.0.0.1', '--logging-format', 'json', '--file-check-frequency', '20s',
-    ], { nodeArgs: (process.env.STORM_NODE_ARGS ?? '--single-threaded-gc').split(' ').filter(Boolean) });
+    ], { nodeArgs: serviceNodeFlags(), env: serviceEnvironment() });
     const pid = proc.child.pid!;
     const socket = join(root, 'staticlet.sock');
     const web = await eventually(async () => {

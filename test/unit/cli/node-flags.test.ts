@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { serviceNodeFlags } from '../../../bench/lib/node-flags.js';
+import { serviceEnvironment, serviceNodeFlags } from '../../../bench/lib/node-flags.js';
 
 const repo = (p: string): string => fileURLToPath(new URL(`../../../../${p}`, import.meta.url));
 
@@ -17,9 +17,15 @@ describe('the Node flags staticlet runs with', () => {
 
   test('npm run demo and npm run bench:probes run with the same flags as the unit', () => {
     const flags = serviceNodeFlags().join(' ');
-    assert.ok(readFileSync(repo('scripts/demo.sh'), 'utf8').includes(`node ${flags} bin/staticlet.js "\${exec_args[@]}"`));
+    const env = Object.entries(serviceEnvironment()).map(([k, v]) => `${k}=${v} `).join('');
+    assert.ok(readFileSync(repo('scripts/demo.sh'), 'utf8').includes(`${env}node ${flags} bin/staticlet.js "\${exec_args[@]}"`));
     const pkg = JSON.parse(readFileSync(repo('package.json'), 'utf8')) as { scripts: Record<string, string> };
     assert.match(pkg.scripts['bench:probes']!, new RegExp(`node ${flags} dist/bench/probes\\.js`));
+  });
+
+  test("the unit's environment fixes glibc malloc's mmap threshold (resident memory after a storm of big manifests)", () => {
+    assert.deepEqual(serviceEnvironment(), { MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_ARENA_MAX: '2' });
+    assert.deepEqual(serviceEnvironment('[Service]\nEnvironment=A=1 B=x=y\nEnvironment=C=\n'), { A: '1', B: 'x=y', C: '' });
   });
 
   test('flags are the words between node and the script on ExecStart', () => {
