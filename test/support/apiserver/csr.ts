@@ -106,7 +106,7 @@ const conditions = (o: KubeObject): JsonObject[] => {
 };
 
 export class CsrController {
-  approval: ApprovalMode;
+  private mode: ApprovalMode;
   signingDurationSeconds: number;
   backdateSeconds: number;
   private readonly busy = new Set<string>();
@@ -118,9 +118,19 @@ export class CsrController {
     private readonly pki: Pki,
     o: CsrOptions = {},
   ) {
-    this.approval = o.approval ?? 'auto';
+    this.mode = o.approval ?? 'auto';
     this.signingDurationSeconds = o.signingDurationSeconds ?? 365 * 24 * 3600;
     this.backdateSeconds = o.backdateSeconds ?? 300;
+  }
+
+  get approval(): ApprovalMode {
+    return this.mode;
+  }
+
+  /** A new mode applies to pending requests too (the controllers' periodic resync, at once). */
+  set approval(mode: ApprovalMode) {
+    this.mode = mode;
+    for (const o of this.store.list('certificatesigningrequests.certificates.k8s.io')) setImmediate(() => this.sync(o.metadata.name!));
   }
 
   /** Starts watching CSRs; returns the stop function. */
@@ -157,8 +167,8 @@ export class CsrController {
   }
 
   private approve(o: KubeObject, spec: JsonObject): void {
-    if (this.approval === 'never') return;
-    if (this.approval === 'deny') return this.decide(o, 'Denied', 'KubectlDeny', 'This CSR was denied by kubectl certificate deny.');
+    if (this.mode === 'never') return;
+    if (this.mode === 'deny') return this.decide(o, 'Denied', 'KubectlDeny', 'This CSR was denied by kubectl certificate deny.');
     if (str(spec['signerName']) !== KUBELET_CLIENT_SIGNER) return;
     const req = parseRequest(str(spec['request']));
     if (req instanceof Error) return;
