@@ -25,7 +25,10 @@ export interface ApiServerOptions {
   tokens?: Record<string, TokenUser>;
   /** Bootstrap tokens (`abcdef.0123456789abcdef`) → their Secret's auth fields. */
   bootstrapTokens?: Record<string, BootstrapToken>;
-  /** The CSR approver and kubelet-client signer beside the server (default: auto-approve, 1 year, 5 min backdate). */
+  /**
+   * Runs the CSR approver and kubelet-client signer beside the server (absent: no controller
+   * acts on CSRs, as with no kube-controller-manager). Defaults: auto-approve, 1 year, 5 min backdate.
+   */
   csr?: CsrOptions;
   /** Decides every authenticated request; the default allows all. */
   authorize?: Authorizer;
@@ -93,7 +96,7 @@ export interface ApiServer {
   /** Drops the watch history: watches from any earlier resourceVersion get 410 Expired. */
   compact(): void;
   readonly resourceVersion: number;
-  /** The CSR approver/signer: its approval mode, signing duration and backdate can be changed at any time. */
+  /** The CSR approver/signer (running with the `csr` option): approval mode, signing duration and backdate can change at any time. */
   readonly csr: CsrController;
   stop(): Promise<void>;
 }
@@ -146,7 +149,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   for (const ns of SEED_NAMESPACES) registry.create(resolveResource('namespaces'), '', { metadata: { name: ns } }, ADMIN);
   const csrDef = resolveResource('certificatesigningrequests');
   const csr = new CsrController(store, registry, csrDef, pki, options.csr);
-  const stopCsr = csr.start(storageKey(csrDef));
+  const stopCsr = options.csr ? csr.start(storageKey(csrDef)) : () => {};
 
   async function handle(req: IncomingMessage, res: ServerResponse, record: RequestRecord): Promise<void> {
     const url = new URL(req.url ?? '/', `https://${host}`);
