@@ -254,8 +254,9 @@ export class CertificateManager {
           this.setState('failed', { csr: name, error: `certificate signing request failed, reason: ${outcome.reason}, message: ${outcome.message}` });
           return false;
         case 'timeout':
-          // Still pending: a new request follows; the state stays as it is.
-          this.o.logger.warn({ csr: name }, 'certificate signing request was not signed in time; requesting a new one');
+          // Still pending: a new request follows; the state stays as it is (logged once).
+          if (this.lastLogged !== 'timeout') this.o.logger.warn({ csr: name }, 'client certificate: the request was not signed in time; requesting new ones until one is');
+          this.lastLogged = 'timeout';
           return false;
       }
     } catch (err) {
@@ -324,7 +325,7 @@ async function waitForCertificate(kc: KubeConfig, api: CertificatesV1Api, name: 
       pause = Math.min(pause * 2, 8_000);
       continue;
     }
-    const d = await watchOnce(kc, name, rv, Math.max(1, Math.min(300, Math.floor((deadline - Date.now()) / 1000))), signal);
+    const d = await watchOnce(kc, name, rv, Math.max(1, Math.min(300, Math.ceil((deadline - Date.now()) / 1000))), deadline, signal);
     if (d) return d;
     await sleep(pause, signal);
     pause = Math.min(pause * 2, 8_000);
@@ -332,11 +333,12 @@ async function waitForCertificate(kc: KubeConfig, api: CertificatesV1Api, name: 
   return { kind: 'timeout' };
 }
 
-function watchOnce(kc: KubeConfig, name: string, rv: string | undefined, timeoutSeconds: number, signal: AbortSignal): Promise<Outcome | undefined> {
+/** One watch of the CSR: a decision, or undefined when it ends (server timeout, error, `deadline`). */
+function watchOnce(kc: KubeConfig, name: string, rv: string | undefined, timeoutSeconds: number, deadline: number, signal: AbortSignal): Promise<Outcome | undefined> {
   return new Promise((resolve) => {
     let finished = false;
     let controller: AbortController | undefined;
-    const timer = setTimeout(() => finish(undefined), (timeoutSeconds + 10) * 1000);
+    const timer = setTimeout(() => finish(undefined), Math.min((timeoutSeconds + 10) * 1000, Math.max(0, deadline - Date.now())));
     const finish = (o: Outcome | undefined) => {
       if (finished) return;
       finished = true;

@@ -225,7 +225,7 @@ describe('manager: a request that is denied, one never approved', () => {
     api.csr.approval = 'never';
     const before = api.list('csr').length;
     const boot = await api.kubeconfig({ token: 'abcdef.0123456789abcdef' });
-    const { logger } = logSink();
+    const { logger, lines } = logSink();
     const m = new CertificateManager({ nodeName: 'n2', store: new CertStore(join(dir, 'pki2')), kubeconfig: join(dir, 'kubelet2.conf'), bootstrapKubeconfig: boot, rotate: false, logger, onCertificate: () => assert.fail('no certificate'), waitTimeoutMs: 1_500, random: () => 0 });
     await m.init();
     const ac = new AbortController();
@@ -242,8 +242,14 @@ describe('manager: a request that is denied, one never approved', () => {
     assert.equal(m.view().state, 'pending');
     assert.notEqual(m.view().csr, first, 'the view names the new request');
     assert.ok(api.get('csr', undefined, m.view().csr!));
+    // A third request after the second times out and 4 s pass; the time-out is logged once.
+    while (api.list('csr').length - before < 3 && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(api.list('csr').length - before, 3);
     ac.abort();
     await loop;
+    const msgs = lines.map((l) => l.msg);
+    assert.equal(msgs.filter((x) => /not signed in time/.test(x)).length, 1, msgs.join('\n'));
+    assert.equal(msgs.filter((x) => /waiting for the certificate signing request/.test(x)).length, 1, msgs.join('\n'));
     await assert.rejects(readFile(join(dir, 'kubelet2.conf')), /ENOENT/, 'no kubeconfig without a certificate');
   });
 });
