@@ -177,4 +177,17 @@ describe('TLS bootstrap and client-certificate rotation against the emulator', {
     const lease = api.get('Lease', 'kube-node-lease', NODE) as unknown as { spec: { renewTime: string } };
     assert.ok(Date.now() - Date.parse(lease.spec.renewTime) < 1_600, 'renewTime keeps advancing');
   });
+
+  test('restart: the stored certificate and the written kubeconfig are used, the bootstrap token is not', async () => {
+    const settings = h.settings;
+    await h.stop();
+    const from = api.requests.length;
+    h = await startSupervisor(env, { dir: h.dir, settings: { kubeconfig: settings.kubeconfig!, bootstrapKubeconfig: settings.bootstrapKubeconfig!, rotateCertificates: true, nodeStatusUpdateFrequencyMs: 1_000, nodeStatusReportFrequencyMs: 60_000, nodeLeaseDurationSeconds: 4 } });
+    const v = await eventually(() => (view()?.state === 'issued' ? view() : undefined), { timeoutMs: 5_000, intervalMs: 10, what: 'certificate in use after restart' });
+    assert.ok(v.notAfter);
+    await eventually(() => api.requests.slice(from).some((r) => r.method === 'PUT' && r.path === LEASE_PATH && r.status === 200), { timeoutMs: 10_000, what: 'a lease renewal after restart' });
+    const seen = api.requests.slice(from);
+    assert.ok(seen.every((r) => r.user === `system:node:${NODE}`), [...new Set(seen.map((r) => r.user))].join());
+    assert.ok(!seen.some((r) => r.method === 'POST' && r.path === CSR_PATH && r.user !== `system:node:${NODE}`), 'no bootstrap request');
+  });
 });
