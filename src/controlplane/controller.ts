@@ -31,82 +31,44 @@ export class ApiServerControlPlane implements ControlPlane {
 
   async start(): Promise<void> {
     const { settings: s, logger } = this.deps;
-    const signal = this.stopSignal.signal;
-    if (s.bootstrapKubeconfig || s.rotateCertificates) {
-      // The client certificate comes from TLS bootstrap and/or is rotated: the clients ask the
-      // certificate manager for the current pair on every request. Nothing else waits for it.
-      const { CertStore } = await import('./certificate/store.js');
-      const { CertificateManager } = await import('./certificate/manager.js');
-      let current: KubeConfig | undefined;
-      const certs = new CertificateManager({
-        nodeName: s.nodeName,
-        store: new CertStore(s.certDir),
-        ...(s.kubeconfig ? { kubeconfig: s.kubeconfig } : {}),
-        ...(s.bootstrapKubeconfig ? { bootstrapKubeconfig: s.bootstrapKubeconfig } : {}),
-        rotate: s.rotateCertificates,
-        logger,
-        onCertificate: (_pair, kc) => (current = kc),
-      });
-      this.certificates = certs;
-      try {
-        await certs.init();
-      } catch (err) {
-        logger.warn({ err: (err as Error).message }, 'client certificate: cannot read the existing one; requesting a new one');
-      }
-      this.loops.push(certs.run(signal));
-      this.loops.push(
-        (async () => {
-          if (!(await certs.waitIssued(signal)) || signal.aborted) return;
-          const clients = this.clientsFrom({ credentials: { current: () => current! } });
-          if (clients) this.runLoops(clients);
-        })(),
-      );
-      return;
-    }
-    const clients = this.clientsFrom({ kubeconfig: s.kubeconfig! });
-    if (clients) this.runLoops(clients);
-  }
-
-  private clientsFrom(source: { kubeconfig: string } | { credentials: CredentialSource }): ApiClients | undefined {
-    const { settings: s, logger } = this.deps;
+    if (s.bootstrapKubeconfig || s.rotateCertificates) return this.startWithCertificates();
     try {
       this.clients = loadClients({
-        ...source,
+        kubeconfig: s.kubeconfig!,
         qps: s.kubeAPIQPS,
         burst: s.kubeAPIBurst,
         heartbeatTimeoutMs: Math.min(s.nodeStatusUpdateFrequencyMs, s.nodeLeaseDurationSeconds * 1000),
       });
-      return this.clients;
     } catch (err) {
       this.startError = (err as Error).message;
       logger.error({ kubeconfig: s.kubeconfig, err: this.startError }, 'cannot load kubeconfig; the node is not registered (static pods run regardless)');
-      return undefined;
+      return;
     }
+    await this.startLoops(this.clients);
   }
 
   /** Registration, then the node status loop; the Lease beside them. */
-  private runLoops(clients: ApiClients): void {
+  private async startLoops(clients: ApiClients): Promise<void> {
     const { settings: s, logger } = this.deps;
+    const machine = await readMachineInfo();
+    const facts: NodeFacts = {
+      nodeName: s.nodeName,
+      nodeIP: s.nodeIP,
+      port: s.port,
+      labels: nodeLabels(s.nodeName, s.nodeLabels),
+      taints: s.registerWithTaints,
+      machine,
+      resources: this.deps.resources,
+      maxImages: s.nodeStatusMaxImages,
+    };
     const signal = this.stopSignal.signal;
+    logger.info({ server: clients.server, node: s.nodeName }, 'control plane: registering with the API server');
+    this.status = new NodeStatusReporter({ core: clients.heartbeatCore, facts, probe: () => this.probe(), reportFrequencyMs: s.nodeStatusReportFrequencyMs, log: new OnceLogger(logger) });
+    this.lease = new LeaseController({ coordination: clients.heartbeatCoordination, core: clients.heartbeatCore, nodeName: s.nodeName, leaseDurationSeconds: s.nodeLeaseDurationSeconds, log: new OnceLogger(logger) });
+    const status = this.status;
+    this.loops.push(this.lease.run(signal));
     this.loops.push(
       (async () => {
-        const machine = await readMachineInfo();
-        if (signal.aborted) return;
-        const facts: NodeFacts = {
-          nodeName: s.nodeName,
-          nodeIP: s.nodeIP,
-          port: s.port,
-          labels: nodeLabels(s.nodeName, s.nodeLabels),
-          taints: s.registerWithTaints,
-          machine,
-          resources: this.deps.resources,
-          maxImages: s.nodeStatusMaxImages,
-        };
-        logger.info({ server: clients.server, node: s.nodeName }, 'control plane: registering with the API server');
-        this.status = new NodeStatusReporter({ core: clients.heartbeatCore, facts, probe: () => this.probe(), reportFrequencyMs: s.nodeStatusReportFrequencyMs, log: new OnceLogger(logger) });
-        this.lease = new LeaseController({ coordination: clients.heartbeatCoordination, core: clients.heartbeatCore, nodeName: s.nodeName, leaseDurationSeconds: s.nodeLeaseDurationSeconds, log: new OnceLogger(logger) });
-        const status = this.status;
-        this.loops.push(this.lease.run(signal));
         const node = s.registerNode
           ? await registerNode({
               core: clients.core,
@@ -121,6 +83,49 @@ export class ApiServerControlPlane implements ControlPlane {
         status.lastReport = Date.now();
         await status.fastUpdate(signal);
         await jitterUntil(() => status.sync(), s.nodeStatusUpdateFrequencyMs, signal);
+      })(),
+    );
+  }
+
+  /**
+   * --bootstrap-kubeconfig or rotateCertificates: the client certificate comes from the
+   * certificate manager, and the clients ask it for the current pair on every request. The
+   * loops above start once there is a certificate; nothing else waits for it.
+   */
+  private async startWithCertificates(): Promise<void> {
+    const { settings: s, logger } = this.deps;
+    const signal = this.stopSignal.signal;
+    const { CertStore } = await import('./certificate/store.js');
+    const { CertificateManager } = await import('./certificate/manager.js');
+    let current: KubeConfig | undefined;
+    const certs = new CertificateManager({
+      nodeName: s.nodeName,
+      store: new CertStore(s.certDir),
+      ...(s.kubeconfig ? { kubeconfig: s.kubeconfig } : {}),
+      ...(s.bootstrapKubeconfig ? { bootstrapKubeconfig: s.bootstrapKubeconfig } : {}),
+      rotate: s.rotateCertificates,
+      logger,
+      onCertificate: (_pair, kc) => (current = kc),
+    });
+    this.certificates = certs;
+    try {
+      await certs.init();
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'client certificate: cannot read the existing one; requesting a new one');
+    }
+    this.loops.push(certs.run(signal));
+    this.loops.push(
+      (async () => {
+        if (!(await certs.waitIssued(signal)) || signal.aborted) return;
+        const source: CredentialSource = { current: () => current! };
+        try {
+          this.clients = loadClients({ credentials: source, qps: s.kubeAPIQPS, burst: s.kubeAPIBurst, heartbeatTimeoutMs: Math.min(s.nodeStatusUpdateFrequencyMs, s.nodeLeaseDurationSeconds * 1000) });
+        } catch (err) {
+          this.startError = (err as Error).message;
+          logger.error({ err: this.startError }, 'cannot make API clients; the node is not registered (static pods run regardless)');
+          return;
+        }
+        await this.startLoops(this.clients);
       })(),
     );
   }
