@@ -20,6 +20,12 @@ export interface Settings {
   imageServiceEndpoint?: string;
   runtimeRequestTimeoutMs: number;
   kubeconfig?: string;
+  /** --bootstrap-kubeconfig: credentials for requesting the node's client certificate (TLS bootstrap). */
+  bootstrapKubeconfig?: string;
+  /** --cert-dir: the client certificate store (default <rootDir>/pki). */
+  certDir: string;
+  /** rotateCertificates / --rotate-certificates: renew the client certificate before it expires. */
+  rotateCertificates: boolean;
   address: string;
   port: number;
   readOnlyPort: number;
@@ -84,6 +90,9 @@ export interface FlagValues {
   imageServiceEndpoint?: string;
   runtimeRequestTimeout?: string;
   kubeconfig?: string;
+  bootstrapKubeconfig?: string;
+  certDir?: string;
+  rotateCertificates?: boolean;
   address?: string;
   port?: number;
   readOnlyPort?: number;
@@ -132,6 +141,9 @@ export const DEFAULTS = {
   nodeLeaseDurationSeconds: 40,
   nodeStatusMaxImages: 50,
 } as const;
+
+/** The client certificate store under the root directory (the kubelet's <root-dir>/pki). */
+export const CERT_DIR_NAME = 'pki';
 
 /** Name of the status socket under the root directory (`staticlet pods` looks there). */
 export const STATUS_SOCKET_NAME = 'staticlet.sock';
@@ -197,6 +209,8 @@ export function resolveSettings(flags: FlagValues, file?: LoadedKubeletConfig): 
     healthzPort: c.healthzPort ?? DEFAULTS.healthzPort,
     healthzBindAddress: c.healthzBindAddress ?? DEFAULTS.healthzBindAddress,
     rootDir: flags.rootDir ?? DEFAULTS.rootDir,
+    certDir: flags.certDir ?? join(flags.rootDir ?? DEFAULTS.rootDir, CERT_DIR_NAME),
+    rotateCertificates: pick(flags.rotateCertificates, c.rotateCertificates, false),
     podLogsDir: flags.podLogsDir ?? c.podLogsDir ?? DEFAULTS.podLogsDir,
     containerLogLinksDir: flags.containerLogLinksDir ?? DEFAULTS.containerLogLinksDir,
     statusSocket: flags.statusSocket ?? join(flags.rootDir ?? DEFAULTS.rootDir, STATUS_SOCKET_NAME),
@@ -232,6 +246,11 @@ export function resolveSettings(flags: FlagValues, file?: LoadedKubeletConfig): 
   const imageEndpoint = flags.imageServiceEndpoint ?? c.imageServiceEndpoint;
   if (imageEndpoint) settings.imageServiceEndpoint = imageEndpoint;
   if (flags.kubeconfig) settings.kubeconfig = flags.kubeconfig;
+  if (flags.bootstrapKubeconfig) {
+    // The kubelet writes the kubeconfig it bootstraps to --kubeconfig: there must be one.
+    if (!flags.kubeconfig) throw new Error('--bootstrap-kubeconfig needs --kubeconfig (the file the issued certificate is written to)');
+    settings.bootstrapKubeconfig = flags.bootstrapKubeconfig;
+  }
   if (c.clusterDomain) settings.clusterDomain = c.clusterDomain;
   return settings;
 }

@@ -12,6 +12,7 @@ import {
   type Middleware as PromiseMiddleware,
   type RequestContext,
   type ResponseContext,
+  type SecurityAuthentication,
 } from '@kubernetes/client-node';
 import { TokenBucket } from './rate-limit.js';
 import { userAgent } from './version.js';
@@ -25,8 +26,19 @@ export interface ApiClients {
   heartbeatCoordination: CoordinationV1Api;
 }
 
+/**
+ * Credentials that can change while the clients live (a rotated client certificate): every
+ * request asks for the current KubeConfig, so the next request after a swap uses the new pair
+ * and requests already sent finish with the old one.
+ */
+export interface CredentialSource {
+  current(): KubeConfig;
+}
+
 export interface ClientOptions {
-  kubeconfig: string;
+  /** A kubeconfig file, read once; or `credentials`, asked on every request. */
+  kubeconfig?: string;
+  credentials?: CredentialSource;
   qps: number;
   burst: number;
   /** Deadline of heartbeat requests: the kubelet's min(nodeStatusUpdateFrequency, lease duration). */
@@ -35,7 +47,7 @@ export interface ClientOptions {
   timeoutMs?: number;
 }
 
-function middleware(opts: { limiter?: TokenBucket; timeoutMs: number }): PromiseMiddleware {
+export function middleware(opts: { limiter?: TokenBucket; timeoutMs: number }): PromiseMiddleware {
   const ua = userAgent();
   return {
     pre: async (ctx: RequestContext): Promise<RequestContext> => {
@@ -49,13 +61,26 @@ function middleware(opts: { limiter?: TokenBucket; timeoutMs: number }): Promise
   };
 }
 
+/** Authentication that defers to whatever KubeConfig the source holds at request time. */
+export function dynamicAuth(source: CredentialSource): SecurityAuthentication {
+  return {
+    getName: () => 'default',
+    applySecurityAuthentication: (ctx: RequestContext) => source.current().applySecurityAuthentication(ctx),
+  };
+}
+
 export function loadClients(o: ClientOptions): ApiClients {
-  const kc = new KubeConfig();
-  kc.loadFromFile(o.kubeconfig);
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new Error(`${o.kubeconfig}: no current cluster`);
+  let source = o.credentials;
+  if (!source) {
+    const kc = new KubeConfig();
+    kc.loadFromFile(o.kubeconfig ?? '');
+    source = { current: () => kc };
+  }
+  const cluster = source.current().getCurrentCluster();
+  if (!cluster) throw new Error(`${o.kubeconfig ?? 'credentials'}: no current cluster`);
+  const auth = dynamicAuth(source);
   const make = (m: PromiseMiddleware) =>
-    createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: kc }, promiseMiddleware: [m] });
+    createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: auth }, promiseMiddleware: [m] });
   const limited = make(middleware({ limiter: new TokenBucket(o.qps, o.burst), timeoutMs: o.timeoutMs ?? 60_000 }));
   const heartbeat = make(middleware({ timeoutMs: o.heartbeatTimeoutMs }));
   return {

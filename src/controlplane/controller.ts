@@ -7,7 +7,9 @@ import type { ControlPlane, ControlPlaneDeps, ControlPlaneView } from './index.j
 import { nodeLabels } from '../node/labels.js';
 import { readMachineInfo } from '../node/machine.js';
 import { jitterUntil, OnceLogger } from './backoff.js';
-import { errorText, loadClients, statusCode, type ApiClients } from './client.js';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { errorText, loadClients, statusCode, type ApiClients, type CredentialSource } from './client.js';
+import type { CertificateManager } from './certificate/manager.js';
 import { initialNode, toJson, type NodeFacts, type RuntimeFacts } from './node-object.js';
 import { LeaseController } from './lease.js';
 import { NodeStatusReporter } from './node-status.js';
@@ -23,11 +25,13 @@ export class ApiServerControlPlane implements ControlPlane {
   private status: NodeStatusReporter | undefined;
   private registration: { registered: boolean; error?: string; since?: string } = { registered: false, error: 'not attempted yet' };
   private startError: string | undefined;
+  private certificates: CertificateManager | undefined;
 
   constructor(private readonly deps: ControlPlaneDeps) {}
 
   async start(): Promise<void> {
     const { settings: s, logger } = this.deps;
+    if (s.bootstrapKubeconfig || s.rotateCertificates) return this.startWithCertificates();
     try {
       this.clients = loadClients({
         kubeconfig: s.kubeconfig!,
@@ -40,6 +44,12 @@ export class ApiServerControlPlane implements ControlPlane {
       logger.error({ kubeconfig: s.kubeconfig, err: this.startError }, 'cannot load kubeconfig; the node is not registered (static pods run regardless)');
       return;
     }
+    await this.startLoops(this.clients);
+  }
+
+  /** Registration, then the node status loop; the Lease beside them. */
+  private async startLoops(clients: ApiClients): Promise<void> {
+    const { settings: s, logger } = this.deps;
     const machine = await readMachineInfo();
     const facts: NodeFacts = {
       nodeName: s.nodeName,
@@ -51,7 +61,6 @@ export class ApiServerControlPlane implements ControlPlane {
       resources: this.deps.resources,
       maxImages: s.nodeStatusMaxImages,
     };
-    const clients = this.clients;
     const signal = this.stopSignal.signal;
     logger.info({ server: clients.server, node: s.nodeName }, 'control plane: registering with the API server');
     this.status = new NodeStatusReporter({ core: clients.heartbeatCore, facts, probe: () => this.probe(), reportFrequencyMs: s.nodeStatusReportFrequencyMs, log: new OnceLogger(logger) });
@@ -78,14 +87,63 @@ export class ApiServerControlPlane implements ControlPlane {
     );
   }
 
+  /**
+   * --bootstrap-kubeconfig or rotateCertificates: the client certificate comes from the
+   * certificate manager, and the clients ask it for the current pair on every request. The
+   * loops above start once there is a certificate; nothing else waits for it.
+   */
+  private async startWithCertificates(): Promise<void> {
+    const { settings: s, logger } = this.deps;
+    const signal = this.stopSignal.signal;
+    const { CertStore } = await import('./certificate/store.js');
+    const { CertificateManager } = await import('./certificate/manager.js');
+    let current: KubeConfig | undefined;
+    const certs = new CertificateManager({
+      nodeName: s.nodeName,
+      store: new CertStore(s.certDir),
+      ...(s.kubeconfig ? { kubeconfig: s.kubeconfig } : {}),
+      ...(s.bootstrapKubeconfig ? { bootstrapKubeconfig: s.bootstrapKubeconfig } : {}),
+      rotate: s.rotateCertificates,
+      logger,
+      onCertificate: (_pair, kc) => (current = kc),
+    });
+    this.certificates = certs;
+    try {
+      await certs.init();
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'client certificate: cannot read the existing one; requesting a new one');
+    }
+    this.loops.push(certs.run(signal));
+    this.loops.push(
+      (async () => {
+        if (!(await certs.waitIssued(signal)) || signal.aborted) return;
+        const source: CredentialSource = { current: () => current! };
+        try {
+          this.clients = loadClients({ credentials: source, qps: s.kubeAPIQPS, burst: s.kubeAPIBurst, heartbeatTimeoutMs: Math.min(s.nodeStatusUpdateFrequencyMs, s.nodeLeaseDurationSeconds * 1000) });
+        } catch (err) {
+          this.startError = (err as Error).message;
+          logger.error({ err: this.startError }, 'cannot make API clients; the node is not registered (static pods run regardless)');
+          return;
+        }
+        await this.startLoops(this.clients);
+      })(),
+    );
+  }
+
   async stop(): Promise<void> {
     this.stopSignal.abort();
-    await Promise.allSettled(this.loops);
+    // Loops may add loops (the Lease starts inside the registration loop): settle until none are new.
+    for (let n = -1; n !== this.loops.length; ) {
+      n = this.loops.length;
+      await Promise.allSettled(this.loops);
+    }
   }
 
   view(): ControlPlaneView {
     const v: ControlPlaneView = { mode: 'api-server' };
     if (this.clients) v.server = this.clients.server;
+    else if (this.certificates?.server) v.server = this.certificates.server;
+    if (this.certificates) v.certificate = this.certificates.view();
     v.registration = this.startError ? { registered: false, error: this.startError } : { ...this.registration };
     if (this.lease) v.lease = { ...(this.lease.lastRenewal ? { lastRenewal: new Date(this.lease.lastRenewal).toISOString() } : {}) };
     if (this.status) {

@@ -46,7 +46,8 @@ const STANDALONE: ControlPlane = {
 };
 
 export async function createControlPlane(deps: ControlPlaneDeps): Promise<ControlPlane> {
-  if (!deps.settings.kubeconfig) return STANDALONE;
+  // --bootstrap-kubeconfig needs --kubeconfig (settings refuse it alone): either means an API server.
+  if (!deps.settings.kubeconfig && !deps.settings.bootstrapKubeconfig) return STANDALONE;
   const { ApiServerControlPlane } = await import('./controller.js');
   return new ApiServerControlPlane(deps);
 }

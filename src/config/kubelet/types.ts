@@ -33,6 +33,7 @@ export interface KubeletConfigFile {
   kubeReserved?: Record<string, string | number>;
   systemReserved?: Record<string, string | number>;
   registerNode?: boolean;
+  rotateCertificates?: boolean;
   kubeAPIQPS?: number;
   kubeAPIBurst?: number;
   nodeStatusMaxImages?: number;

@@ -249,7 +249,15 @@ describe('kube-apiserver emulator over HTTPS', { timeout: 60_000 }, () => {
   });
 
   test('CSRs: the requester comes from authentication; approval and status subresources change only their part', async () => {
-    const body = { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name: 'csr-1' }, spec: { request: 'LS0t', signerName: 'kubernetes.io/kube-apiserver-client-kubelet', usages: ['client auth'], username: 'forged' } };
+    const keyFile = join(api.dir, 'csr-1.key');
+    const csrFile = join(api.dir, 'csr-1.csr');
+    await promisify(execFile)('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', csrFile, '-subj', '/O=system:nodes/CN=system:node:n1']);
+    const request = Buffer.from(await readFile(csrFile, 'utf8')).toString('base64');
+    const bad = { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name: 'csr-0' }, spec: { request: 'LS0t', signerName: 'kubernetes.io/kube-apiserver-client-kubelet', usages: ['client auth'], expirationSeconds: 599 } };
+    const refused = await req('POST', '/apis/certificates.k8s.io/v1/certificatesigningrequests', { body: bad });
+    assert.equal(refused.status, 422, refused.text);
+    assert.deepEqual(refused.json<{ details: { causes: Array<{ field: string }> } }>().details.causes.map((c) => c.field), ['spec.request', 'spec.expirationSeconds']);
+    const body = { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name: 'csr-1' }, spec: { request, signerName: 'kubernetes.io/kube-apiserver-client-kubelet', usages: ['client auth'], username: 'forged' } };
     const created = (await req('POST', '/apis/certificates.k8s.io/v1/certificatesigningrequests', { body })).json<{ spec: { username: string; groups: string[] }; status: unknown }>();
     assert.equal(created.spec.username, 'admin');
     assert.deepEqual(created.spec.groups, ['system:masters', 'system:authenticated']);
@@ -258,9 +266,12 @@ describe('kube-apiserver emulator over HTTPS', { timeout: 60_000 }, () => {
       body: { ...created, status: { conditions: [{ type: 'Approved', status: 'True', reason: 'AutoApproved' }], certificate: 'bm9wZQ==' } },
     });
     assert.equal(approved.status, 200, approved.text);
-    assert.deepEqual(approved.json<{ status: unknown }>().status, { conditions: [{ type: 'Approved', status: 'True', reason: 'AutoApproved' }] });
+    // The server stamps conditions that come without times.
+    type Cond = { type: string; status: string; reason: string; lastUpdateTime?: string; lastTransitionTime?: string };
+    const bare = (s: { conditions: Cond[]; certificate?: string }) => ({ ...s, conditions: s.conditions.map(({ lastUpdateTime, lastTransitionTime, ...c }) => (assert.ok(lastUpdateTime && lastTransitionTime), c)) });
+    assert.deepEqual(bare(approved.json<{ status: { conditions: Cond[] } }>().status), { conditions: [{ type: 'Approved', status: 'True', reason: 'AutoApproved' }] });
     const issued = await req('PATCH', '/apis/certificates.k8s.io/v1/certificatesigningrequests/csr-1/status', { body: { status: { certificate: 'Y2VydA==' } }, contentType: 'application/merge-patch+json' });
-    assert.deepEqual(issued.json<{ status: unknown }>().status, { conditions: [{ type: 'Approved', status: 'True', reason: 'AutoApproved' }], certificate: 'Y2VydA==' });
+    assert.deepEqual(bare(issued.json<{ status: { conditions: Cond[] } }>().status), { conditions: [{ type: 'Approved', status: 'True', reason: 'AutoApproved' }], certificate: 'Y2VydA==' });
     const r = await req('GET', '/apis/certificates.k8s.io/v1/certificatesigningrequests', { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
     assert.equal(r.json<{ rows: Array<{ cells: string[] }> }>().rows[0]!.cells[5], 'Approved,Issued');
   });

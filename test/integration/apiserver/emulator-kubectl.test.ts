@@ -2,11 +2,14 @@
 // selector queries, client-side apply, forced and graceful deletion, raw GETs and authentication
 // failures all have to work the way kubectl expects of a real API server.
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startApiServer, type ApiServer } from '../../support/apiserver/index.js';
 import { HAVE_KUBECTL, kubectl } from '../../support/kubectl.js';
+import { eventually } from '../../helpers/manifests.js';
 
 
 
@@ -188,5 +191,97 @@ describe('kube-apiserver emulator with kubectl', { timeout: 60_000, skip: HAVE_K
     assert.ok(seen.length > 0 && seen.every((q) => q.status === 401 && q.user === undefined));
     const raw = await k(['get', '--raw', '/api/v1/nodes'], kc);
     assert.match(raw.stderr, /Unauthorized/);
+  });
+});
+
+describe('CertificateSigningRequests with kubectl, a bootstrap token and the approver/signer', { timeout: 60_000, skip: HAVE_KUBECTL ? false : 'kubectl is not installed' }, () => {
+  let api: ApiServer;
+  let admin: string;
+  let boot: string;
+  let cache: string;
+  const k = (args: string[], kc = admin) => kubectl(kc, cache, args);
+
+  before(async () => {
+    api = await startApiServer({ tokens: { 'admin-token': { user: 'admin', groups: ['system:masters'] } }, bootstrapTokens: { 'abcdef.0123456789abcdef': {} }, csr: { approval: 'never' } });
+    admin = await api.kubeconfig('admin');
+    boot = await api.kubeconfig({ token: 'abcdef.0123456789abcdef' });
+    cache = join(api.dir, 'kubectl-cache');
+  });
+  after(async () => {
+    await api?.stop();
+  });
+
+  /**
+   * `kubectl certificate approve|deny` writes protobuf, which the emulator does not decode; the
+   * same PUT of the approval subresource goes through `kubectl replace --raw` in JSON.
+   */
+  async function decide(name: string, type: 'Approved' | 'Denied', reason: string, message: string): Promise<void> {
+    const got = await k(['get', 'csr', name, '-o', 'json']);
+    const csr = JSON.parse(got.stdout) as { status?: { conditions?: unknown[] } };
+    csr.status = { ...csr.status, conditions: [...(csr.status?.conditions ?? []), { type, status: 'True', reason, message }] };
+    const file = join(api.dir, `${name}-approval.json`);
+    await writeFile(file, JSON.stringify(csr));
+    const r = await k(['replace', '--raw', `/apis/certificates.k8s.io/v1/certificatesigningrequests/${name}/approval`, '-f', file]);
+    assert.equal(r.code, 0, r.stderr);
+  }
+
+  async function csrFile(name: string, node: string): Promise<{ file: string; keyFile: string }> {
+    const keyFile = join(api.dir, `${name}.key`);
+    const reqFile = join(api.dir, `${name}.csr`);
+    await promisify(execFile)('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', reqFile, '-subj', `/O=system:nodes/CN=system:node:${node}`]);
+    const request = Buffer.from(await readFile(reqFile, 'utf8')).toString('base64');
+    const file = join(api.dir, `${name}.json`);
+    await writeFile(file, JSON.stringify({ apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name }, spec: { request, signerName: 'kubernetes.io/kube-apiserver-client-kubelet', usages: ['digital signature', 'client auth'] } }));
+    return { file, keyFile };
+  }
+
+  test('a bootstrap token creates a CSR; kubectl lists it Pending; approved → signed by the kubelet-client signer; denied → Denied', async () => {
+    const a = await csrFile('csr-a', 'n1');
+    const created = await k(['create', '-f', a.file], boot);
+    assert.equal(created.code, 0, created.stderr);
+    assert.deepEqual([api.requests.at(-1)?.user, api.requests.at(-1)?.groups], ['system:bootstrap:abcdef', ['system:bootstrappers', 'system:authenticated']]);
+    const listed = await k(['get', 'csr']);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /^NAME\s+AGE\s+SIGNERNAME\s+REQUESTOR\s+REQUESTEDDURATION\s+CONDITION\n/);
+    assert.match(listed.stdout, /csr-a\s+\S+\s+kubernetes\.io\/kube-apiserver-client-kubelet\s+system:bootstrap:abcdef\s+<none>\s+Pending/);
+    await decide('csr-a', 'Approved', 'KubectlApprove', 'This CSR was approved by kubectl certificate approve.');
+    const cert = await eventually(async () => (await k(['get', 'csr', 'csr-a', '-o', 'jsonpath={.status.certificate}'])).stdout, { timeoutMs: 10_000, intervalMs: 100, what: 'certificate' });
+    const certPem = Buffer.from(cert, 'base64').toString();
+    await writeFile(join(api.dir, 'n1.crt'), certPem);
+    const { stdout } = await promisify(execFile)('openssl', ['x509', '-in', join(api.dir, 'n1.crt'), '-noout', '-subject', '-ext', 'keyUsage,extendedKeyUsage']);
+    assert.match(stdout, /subject=O = system:nodes, CN = system:node:n1/);
+    assert.match(stdout, /Key Usage: critical\s+Digital Signature\n/);
+    assert.match(stdout, /Extended Key Usage:\s+TLS Web Client Authentication/);
+    assert.match((await k(['get', 'csr', 'csr-a'])).stdout, /Approved,Issued/);
+    // The issued certificate authenticates as the node.
+    const kc = join(api.dir, 'n1.kubeconfig');
+    await writeFile(kc, JSON.stringify({ apiVersion: 'v1', kind: 'Config', clusters: [{ name: 'e', cluster: { server: api.url, 'certificate-authority': api.caFile } }], users: [{ name: 'n1', user: { 'client-certificate': join(api.dir, 'n1.crt'), 'client-key': a.keyFile } }], contexts: [{ name: 'e', context: { cluster: 'e', user: 'n1' } }], 'current-context': 'e' }));
+    assert.equal((await k(['get', '--raw', '/version'], kc)).code, 0);
+    assert.deepEqual([api.requests.at(-1)?.user, api.requests.at(-1)?.groups], ['system:node:n1', ['system:nodes', 'system:authenticated']]);
+
+    const b = await csrFile('csr-b', 'n2');
+    assert.equal((await k(['create', '-f', b.file], boot)).code, 0);
+    await decide('csr-b', 'Denied', 'KubectlDeny', 'This CSR was denied by kubectl certificate deny.');
+    assert.match((await k(['get', 'csr', 'csr-b'])).stdout, /csr-b\s.*\sDenied\n/);
+  });
+
+  test('auto: the approver approves a bootstrapper’s node-client request; not an admin’s', async () => {
+    api.csr.approval = 'auto';
+    const c = await csrFile('csr-c', 'n3');
+    assert.equal((await k(['create', '-f', c.file], boot)).code, 0);
+    const approved = await eventually(async () => (await k(['get', 'csr', 'csr-c', '-o', 'jsonpath={.status.conditions[0].reason}/{.status.conditions[0].message}'])).stdout, { timeoutMs: 10_000, intervalMs: 100, what: 'approval' });
+    assert.equal(approved, 'AutoApproved/Auto approving kubelet client certificate after SubjectAccessReview.');
+    await eventually(async () => /Approved,Issued/.test((await k(['get', 'csr', 'csr-c'])).stdout), { timeoutMs: 10_000, intervalMs: 100, what: 'issued' });
+    const d = await csrFile('csr-d', 'n4');
+    assert.equal((await k(['create', '-f', d.file])).code, 0);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.match((await k(['get', 'csr', 'csr-d'])).stdout, /Pending/);
+  });
+
+  test('an unknown bootstrap token is refused', async () => {
+    const kc = await api.kubeconfig({ token: 'abcdef.ffffffffffffffff' });
+    const r = await k(['get', '--raw', '/version'], kc);
+    assert.equal(r.code, 1);
+    assert.equal(api.requests.at(-1)?.status, 401);
   });
 });

@@ -1,10 +1,22 @@
-// Authentication as the API server's union authenticator does it for the two methods a kubelet
-// uses: an x509 client certificate signed by the cluster CA (CN = user, O = groups), then a bearer
-// token from a static table. Every authenticated user also gets `system:authenticated`.
+// Authentication as the API server's union authenticator does it for the methods a kubelet
+// uses: an x509 client certificate signed by the cluster CA (CN = user, O = groups; checked on
+// every request, so a certificate that expires on an open connection stops working), then a
+// bearer token from a static table, then a bootstrap token (`<id>.<secret>`, the table standing
+// in for the kube-system `bootstrap-token-<id>` Secrets) as `system:bootstrap:<id>` in group
+// `system:bootstrappers` plus the token's extra groups. Every authenticated user also gets
+// `system:authenticated`.
 // Authorization is a pluggable function; the default allows every authenticated request.
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { UserInfo } from './types.js';
+
+/** A bootstrap token's Secret, as far as authentication reads it. */
+export interface BootstrapToken {
+  /** auth-extra-groups (each must start with `system:bootstrappers:`). */
+  extraGroups?: string[];
+  /** expiration: the token stops authenticating after this time (ms since the epoch). */
+  expires?: number;
+}
 
 export interface TokenUser {
   user: string;
@@ -47,6 +59,10 @@ function fromCertificate(socket: TLSSocket): UserInfo | undefined {
   if (!socket.authorized) return undefined;
   const cert = socket.getPeerCertificate();
   if (!cert || !cert.subject) return undefined;
+  // The handshake verified the chain at connection time; the authenticator verifies it again for
+  // each request, so an expired certificate on a kept-alive connection is refused.
+  const now = Date.now();
+  if (now < Date.parse(cert.valid_from) || now > Date.parse(cert.valid_to)) return undefined;
   if (cert.ext_key_usage && !cert.ext_key_usage.includes(CLIENT_AUTH_OID)) return undefined;
   const cn = cert.subject.CN;
   const o = cert.subject.O as string | string[] | undefined;
@@ -55,15 +71,20 @@ function fromCertificate(socket: TLSSocket): UserInfo | undefined {
   return { username, groups: o === undefined ? [] : Array.isArray(o) ? o : [o] };
 }
 
-export function authenticate(req: IncomingMessage, tokens: Record<string, TokenUser>): UserInfo | undefined {
+const BOOTSTRAP_TOKEN = /^([a-z0-9]{6})\.([a-z0-9]{16})$/;
+
+export function authenticate(req: IncomingMessage, tokens: Record<string, TokenUser>, bootstrapTokens: Record<string, BootstrapToken> = {}): UserInfo | undefined {
   const cert = fromCertificate(req.socket as TLSSocket);
   if (cert) return withAuthenticated(cert);
   const header = req.headers.authorization;
   const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
   if (!m) return undefined;
   const t = tokens[m[1]!];
-  if (!t) return undefined;
-  return withAuthenticated({ username: t.user, ...(t.uid ? { uid: t.uid } : {}), groups: t.groups ?? [] });
+  if (t) return withAuthenticated({ username: t.user, ...(t.uid ? { uid: t.uid } : {}), groups: t.groups ?? [] });
+  const b = BOOTSTRAP_TOKEN.exec(m[1]!);
+  const secret = b ? bootstrapTokens[m[1]!] : undefined;
+  if (!b || !secret || (secret.expires !== undefined && Date.now() > secret.expires)) return undefined;
+  return withAuthenticated({ username: `system:bootstrap:${b[1]!}`, groups: ['system:bootstrappers', ...(secret.extraGroups ?? [])] });
 }
 
 /** The sentence the API server puts after "is forbidden: ". */

@@ -4,7 +4,8 @@
 // no NodeRestriction, PodSecurity or DefaultStorageClass), field validation against
 // schemas (fieldValidation=Strict is accepted, unknown fields are kept), events.k8s.io, pods/log,
 // exec, binding and eviction, watch in Table form, consistent snapshots for paginated lists, and the
-// controllers (namespace finalization, garbage collection, CSR signing) that run beside the server.
+// controllers (namespace finalization, garbage collection) that run beside the server — except the
+// CSR approver and the kubelet-client signer (csr.ts).
 //
 //   const api = await startApiServer({ tokens: { 't0k': { user: 'admin', groups: ['system:masters'] } } });
 //   const kc = await api.kubeconfig('admin');                        // token user → token in the file
@@ -14,8 +15,11 @@
 //   api.requests.filter((r) => r.method === 'PATCH' && r.path === '/api/v1/nodes/n1/status').length;
 //   await api.fault({ status: 503, retryAfterSeconds: 2, match: { method: 'PATCH' }, times: 3 });
 //   await api.fault({ latencyMs: 500 }); await api.fault({ down: true }); await api.fault(null);
+//   startApiServer({ bootstrapTokens: { 'abcdef.0123456789abcdef': {} }, csr: { approval: 'auto' } });
+//   api.csr.approval = 'deny'; api.csr.signingDurationSeconds = 30; // CSR approver/signer switches
 //   api.compact();                                                    // older watches now get 410
 //   await api.stop();
 export { startApiServer, type ApiServer, type ApiServerOptions, type Fault, type RequestRecord, type Who } from './server.js';
-export type { Attributes, Authorizer, Decision, TokenUser } from './auth.js';
+export type { Attributes, Authorizer, BootstrapToken, Decision, TokenUser } from './auth.js';
+export type { ApprovalMode, CsrOptions } from './csr.js';
 export type { KubeObject, UserInfo } from './types.js';

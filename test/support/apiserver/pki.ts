@@ -22,6 +22,11 @@ export interface Pki {
   server: IssuedCert;
   /** A client certificate as the API server's x509 authenticator reads it: CN = user, one O per group. */
   issueClient(user: string, groups?: string[], days?: number): Promise<IssuedCert>;
+  /**
+   * Signs a request for an exact validity window (seconds, not days: `openssl ca`, which takes
+   * start and end dates) with the given key usages and extended key usages (openssl names).
+   */
+  signWindow(csrPem: string, o: { notBefore: number; notAfter: number; keyUsage: string[]; extKeyUsage: string[] }): Promise<string>;
   /** Signs a PEM certificate request with the CA, keeping the request's subject (what a CSR signer does). */
   signRequest(csrPem: string, usages: { clientAuth?: boolean; serverAuth?: boolean; dnsNames?: string[]; ips?: string[] }, days?: number): Promise<string>;
 }
@@ -76,6 +81,17 @@ export async function createPki(dir: string, serverNames: { dns: string[]; ips: 
     return { certFile, keyFile, certPem: await readFile(certFile, 'utf8'), keyPem: await readFile(keyFile, 'utf8') };
   }
 
+  // `openssl ca` keeps a database and a serial file; one signing at a time.
+  await writeFile(join(dir, 'ca-index.txt'), '');
+  await writeFile(join(dir, 'ca-serial'), '1000\n');
+  await writeFile(
+    join(dir, 'ca.cnf'),
+    ['[ ca ]', 'default_ca = emulator', '[ emulator ]', `database = ${join(dir, 'ca-index.txt')}`, `serial = ${join(dir, 'ca-serial')}`, `new_certs_dir = ${dir}`,
+      'default_md = sha256', 'policy = any', 'unique_subject = no', 'email_in_dn = no', '[ any ]', 'organizationName = optional', 'commonName = supplied', ''].join('\n'),
+  );
+  let caQueue: Promise<unknown> = Promise.resolve();
+  const asn1Time = (ms: number) => new Date(ms).toISOString().replace(/[-:T]/g, '').replace(/\.\d{3}Z$/, 'Z');
+
   const server = await issue('apiserver', '/CN=kube-apiserver', extensions({ serverAuth: true, dnsNames: serverNames.dns, ips: serverNames.ips }), 2);
   let clients = 0;
   return {
@@ -83,6 +99,25 @@ export async function createPki(dir: string, serverNames: { dns: string[]; ips: 
     caPem: await readFile(caFile, 'utf8'),
     server,
     issueClient: (user, groups = [], days = 2) => issue(`client-${++clients}`, subject(user, groups), extensions({ clientAuth: true }), days),
+    signWindow(csrPem, o) {
+      const run = async () => {
+        const n = ++clients;
+        const csrFile = join(dir, `window-${n}.csr`);
+        const certFile = join(dir, `window-${n}.crt`);
+        const extFile = `${certFile}.ext`;
+        await writeFile(csrFile, csrPem);
+        const ext = ['basicConstraints=critical,CA:FALSE', o.keyUsage.length ? `keyUsage=critical,${o.keyUsage.join(',')}` : '', o.extKeyUsage.length ? `extendedKeyUsage=${o.extKeyUsage.join(',')}` : ''];
+        await writeFile(extFile, ext.filter(Boolean).join('\n') + '\n');
+        await openssl([
+          'ca', '-batch', '-config', join(dir, 'ca.cnf'), '-cert', caFile, '-keyfile', caKey, '-in', csrFile, '-out', certFile, '-notext', '-preserveDN',
+          '-startdate', asn1Time(o.notBefore), '-enddate', asn1Time(o.notAfter), '-extfile', extFile,
+        ]);
+        return readFile(certFile, 'utf8');
+      };
+      const next = caQueue.then(run, run);
+      caQueue = next.catch(() => undefined);
+      return next;
+    },
     async signRequest(csrPem, usages, days = 2) {
       const n = ++clients;
       const csrFile = join(dir, `signed-${n}.csr`);

@@ -1,6 +1,7 @@
 // The resources the emulator serves and how each kind's storage strategy behaves: scope,
 // subresources, the fields a field selector may use, create/update preparation (which parts of an
 // object each endpoint may change), generation, validation and graceful deletion.
+import { parseRequest } from './csr.js';
 import { defaultPod, mirrorPodForbidden, podGracePeriod, qosClass, validatePod, validatePodUpdate } from './pod-rules.js';
 import type { StatusCause } from './status.js';
 import { clone, isObject, jsonEqual, type Json, type JsonObject, type KubeObject, type UserInfo } from './types.js';
@@ -274,17 +275,26 @@ const csrs = base({
     const oldStatus = obj(old['status'] as Json);
     const isDecision = (c: Json) => isObject(c) && (c['type'] === 'Approved' || c['type'] === 'Denied');
     const conds = (s: JsonObject) => (Array.isArray(s['conditions']) ? s['conditions'] : []);
+    // The strategies stamp conditions that come without times (populateConditionTimestamps).
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const stamped = (list: Json[]) => list.map((c) => (isObject(c) ? { ...c, lastUpdateTime: c['lastUpdateTime'] ?? now, lastTransitionTime: c['lastTransitionTime'] ?? now } : c));
     // Approval changes only the Approved/Denied conditions; status may change all else but them.
-    if (sub === 'approval') out['status'] = { ...oldStatus, conditions: [...conds(oldStatus).filter((c) => !isDecision(c)), ...conds(nextStatus).filter(isDecision)] };
-    else if (sub === 'status') out['status'] = { ...nextStatus, conditions: [...conds(oldStatus).filter(isDecision), ...conds(nextStatus).filter((c) => !isDecision(c))] };
+    if (sub === 'approval') out['status'] = { ...oldStatus, conditions: [...conds(oldStatus).filter((c) => !isDecision(c)), ...stamped(conds(nextStatus).filter(isDecision))] };
+    else if (sub === 'status') out['status'] = { ...nextStatus, conditions: [...conds(oldStatus).filter(isDecision), ...stamped(conds(nextStatus).filter((c) => !isDecision(c)))] };
     return out;
   },
   validate(o) {
     const spec = obj(o['spec'] as Json);
     const causes: StatusCause[] = [];
     if (!spec['request']) causes.push({ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.request' });
+    else {
+      const parsed = parseRequest(str(spec['request']));
+      if (parsed instanceof Error) causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: "<binary>": ${parsed.message}`, field: 'spec.request' });
+    }
     if (!spec['signerName']) causes.push({ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.signerName' });
     if (!Array.isArray(spec['usages']) || spec['usages'].length === 0) causes.push({ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.usages' });
+    const exp = spec['expirationSeconds'];
+    if (typeof exp === 'number' && exp < 600) causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${exp}: may not specify a duration less than 600 seconds (10 minutes)`, field: 'spec.expirationSeconds' });
     return causes;
   },
   validateUpdate(next, old) {

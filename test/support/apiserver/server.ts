@@ -7,7 +7,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { allowAll, authenticate, forbiddenReason, type Attributes, type Authorizer, type TokenUser } from './auth.js';
+import { allowAll, authenticate, forbiddenReason, type Attributes, type Authorizer, type BootstrapToken, type TokenUser } from './auth.js';
+import { CsrController, type CsrOptions } from './csr.js';
 import { discoveryDocument, resourceList } from './discovery.js';
 import { sendError, sendJson, serveResource } from './handler.js';
 import { writeKubeconfig } from './kubeconfig.js';
@@ -22,6 +23,13 @@ import type { KubeObject, UserInfo } from './types.js';
 export interface ApiServerOptions {
   /** Bearer token → user. */
   tokens?: Record<string, TokenUser>;
+  /** Bootstrap tokens (`abcdef.0123456789abcdef`) → their Secret's auth fields. */
+  bootstrapTokens?: Record<string, BootstrapToken>;
+  /**
+   * Runs the CSR approver and kubelet-client signer beside the server (absent: no controller
+   * acts on CSRs, as with no kube-controller-manager). Defaults: auto-approve, 1 year, 5 min backdate.
+   */
+  csr?: CsrOptions;
   /** Decides every authenticated request; the default allows all. */
   authorize?: Authorizer;
   /** 0 (default) picks a free port. */
@@ -88,6 +96,8 @@ export interface ApiServer {
   /** Drops the watch history: watches from any earlier resourceVersion get 410 Expired. */
   compact(): void;
   readonly resourceVersion: number;
+  /** The CSR approver/signer (running with the `csr` option): approval mode, signing duration and backdate can change at any time. */
+  readonly csr: CsrController;
   stop(): Promise<void>;
 }
 
@@ -137,6 +147,9 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   let listening = false;
 
   for (const ns of SEED_NAMESPACES) registry.create(resolveResource('namespaces'), '', { metadata: { name: ns } }, ADMIN);
+  const csrDef = resolveResource('certificatesigningrequests');
+  const csr = new CsrController(store, registry, csrDef, pki, options.csr);
+  const stopCsr = options.csr ? csr.start(storageKey(csrDef)) : () => {};
 
   async function handle(req: IncomingMessage, res: ServerResponse, record: RequestRecord): Promise<void> {
     const url = new URL(req.url ?? '/', `https://${host}`);
@@ -147,7 +160,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       if (active.latencyMs) await new Promise((r) => setTimeout(r, active.latencyMs));
     }
     const body = await readBody(req);
-    const user = authenticate(req, tokens);
+    const user = authenticate(req, tokens, options.bootstrapTokens);
     if (!user) throw unauthorized();
     record.user = user.username;
     record.groups = user.groups;
@@ -305,7 +318,9 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     get resourceVersion() {
       return store.resourceVersion;
     },
+    csr,
     async stop() {
+      stopCsr();
       await close();
       store.dropWatchers();
       if (ownDir) await rm(dir, { recursive: true, force: true });

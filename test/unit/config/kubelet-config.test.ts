@@ -130,3 +130,20 @@ test('--register-with-taints refuses bad effects and keys', () => {
   assert.throws(() => parseTaints('a=b:Never'), /effect must be one of/);
   assert.throws(() => parseTaints('-bad=b:NoSchedule'), /invalid taint "-bad=b:NoSchedule"/);
 });
+
+test('TLS bootstrap settings: kubelet names and defaults, rotateCertificates from the file, flags over it', () => {
+  const d = resolveSettings({ rootDir: '/var/lib/st' });
+  assert.equal(d.certDir, '/var/lib/st/pki');
+  assert.equal(d.rotateCertificates, false, 'the kubelet default');
+  assert.equal(d.bootstrapKubeconfig, undefined);
+  const file = parse('rotateCertificates: true\n');
+  assert.deepEqual(file.warnings, [], 'rotateCertificates is used, not ignored');
+  assert.equal(resolveSettings({}, file).rotateCertificates, true);
+  assert.equal(resolveSettings({ rotateCertificates: false }, file).rotateCertificates, false);
+  const s = resolveSettings({ kubeconfig: '/etc/k/kubelet.conf', bootstrapKubeconfig: '/etc/k/bootstrap.conf', certDir: '/pki' });
+  assert.equal(s.bootstrapKubeconfig, '/etc/k/bootstrap.conf');
+  assert.equal(s.certDir, '/pki');
+  assert.throws(() => resolveSettings({ bootstrapKubeconfig: '/etc/k/bootstrap.conf' }), /--bootstrap-kubeconfig needs --kubeconfig/);
+  assert.deepEqual(problems('rotateCertificates: yes please\n').length, 1);
+  assert.deepEqual(problems('rotateCertificate: true\n'), ['rotateCertificate: unknown field "rotateCertificate"']);
+});
