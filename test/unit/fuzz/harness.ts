@@ -114,6 +114,8 @@ const WHOLE_FILE_MESSAGES: ReadonlyArray<{ re: RegExp; what: string }> = [
   { re: /^nesting deeper than \d+ levels \(the limit\) at line \d+, column \d+$/, what: 'nesting limit with line and column' },
   { re: /^YAML alias \*.* is inside its own anchor \(a cyclic structure\) at line \d+, column \d+$/, what: 'cyclic alias with line and column' },
   { re: /^YAML alias \*.* has no anchor &.* before it at line \d+, column \d+$/, what: 'undefined alias with line and column' },
+  { re: /^too many YAML alias expansions \(the document would hold more than \d+ nodes\); refusing a possible alias bomb at line \d+, column \d+$/, what: 'alias expansion limit with line and column' },
+  { re: /^more than \d+ YAML aliases in one document \(the limit\) at line \d+, column \d+$/, what: 'alias count limit with line and column' },
   { re: /^YAML type !!\w+ has no JSON equivalent at line \d+, column \d+$/, what: 'non-JSON YAML type with line and column' },
   { re: /^(the number .*|a \w+ value) has no JSON equivalent( \(NaN or infinite\))? at line \d+, column \d+$/, what: 'non-JSON value with line and column' },
   { re: /^a string with a lone UTF-16 surrogate .* is not valid Unicode at line \d+, column \d+$/, what: 'lone surrogate with line and column' },
@@ -131,7 +133,6 @@ const WHOLE_FILE_MESSAGES: ReadonlyArray<{ re: RegExp; what: string }> = [
   // the summary entry of a cut error list stands for the errors left out, not for a place
   { re: /^and \d+ more errors?$/, what: 'cut error list' },
   // about one document as a whole (its index is in `document` for streams)
-  { re: /^too many YAML alias expansions \(limit \d+\)/, what: 'alias limit (whole document)' },
   { re: /^must be a Pod or a PodList object$/, what: 'document root of the wrong type' },
 ];
 
@@ -305,7 +306,7 @@ function checkErrors(bytes: Uint8Array, errors: ManifestError[], out: Violation[
     }
     const p = pathProblem(doc, e.path);
     if (p) {
-      // Empty documents (`---` `---`, `--- ~`) do not count in the loader's index: tell that apart.
+      // Empty documents (`---` `---`, `--- ~`) count in the loader's index: tell a miscount apart.
       const nonEmpty = all.filter((d) => d !== null && d !== undefined);
       const shifted = e.document !== undefined && nonEmpty.length < all.length && pathProblem(nonEmpty[e.document], e.path) === undefined;
       out.push({ kind: shifted ? 'document-index' : 'path', detail: `${p}${shifted ? ' (it exists in the same-numbered document when empty documents are not counted)' : ''}: ${line}` });

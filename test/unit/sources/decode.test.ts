@@ -194,3 +194,12 @@ test('a merge key takes a mapping or a list of mappings, with its position other
   assert.deepEqual(problems(decodeDocuments(Buffer.from('b:\n  <<: [{x: 1}, 2]\n'))), [`${message} at line 2, column 16`]);
   assert.deepEqual(problems(decodeDocuments(Buffer.from('a: &a [1]\nb:\n  <<: [*a]\n'))), [`${message} at line 3, column 8`]);
 });
+
+test('aliases: at most 1,000 in a document, and what they expand to is bounded, each with its position', () => {
+  const many = `a: &a x\nb: [${Array(1001).fill('*a').join(', ')}]\n`;
+  assert.deepEqual(problems(decodeDocuments(Buffer.from(many))), ['more than 1000 YAML aliases in one document (the limit) at line 2, column 4005']);
+  // 1,000 nodes aliased 200 times: the 99th alias passes the 100,000 nodes of `limits.nodes`.
+  const wide = `a: &a [${Array(999).fill('x').join(', ')}]\nb: [${Array(200).fill('*a').join(', ')}]\n`;
+  assert.deepEqual(problems(decodeDocuments(Buffer.from(wide))), ['too many YAML alias expansions (the document would hold more than 100000 nodes); refusing a possible alias bomb at line 2, column 397']);
+  assert.match(problems(decodeDocuments(Buffer.from(wide), { limits: { nodes: 50_000 } }))[0]!, /more than 50000 nodes.* at line 2, column 197$/);
+});
