@@ -71,7 +71,8 @@ export class ManifestLoader {
     const pods: LoadedPod[] = [];
     for (let index = 0; index < decoded.documents.length; index++) {
       yield;
-      const document = decoded.multiDocument ? index : undefined;
+      // The index in the stream, empty documents counted: `document[2]` is the third `---` part.
+      const document = decoded.multiDocument ? decoded.indexes[index] : undefined;
       // JSON nulls mean "absent" to the Kubernetes decoder; dropping them before hashing keeps the
       // UID the same whether a tool wrote `creationTimestamp: null` or left it out.
       const result = this.loadDocument(stripNulls(decoded.documents[index]), source);

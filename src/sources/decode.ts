@@ -1,13 +1,16 @@
 import { isUtf8 } from 'node:buffer';
-import { Composer, CST, isAlias, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, Parser, type Document, type YAMLError } from 'yaml';
+import { Composer, CST, isAlias, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, Parser, type Alias, type Document, type Node, type Scalar, type Tags, type YAMLError } from 'yaml';
 import { runSteps, type Steps } from '../lib/steps.js';
 
 /**
- * Bytes → plain JS documents, refusing every input that could hurt the supervisor: oversize
+ * Bytes → plain JSON data, refusing every input that could hurt the supervisor: oversize
  * content, binary or invalid UTF-8, duplicate keys (which the API server's strict decoder also
  * refuses), alias-expansion bombs, cyclic aliases, and inputs whose parse would cost more than
- * a manifest can need. JSON is read as YAML (a superset), so both formats get the same checks
- * and the same error positions.
+ * a manifest can need; and every value JSON cannot hold (YAML's !!binary, !!set, !!omap,
+ * !!pairs and !!timestamp types, NaN and infinities, strings that are not valid Unicode,
+ * mappings as keys), which would otherwise be dropped or changed without a word on the way to
+ * the schema. JSON is read as YAML (a superset), so both formats get the same checks and the
+ * same error positions.
  *
  * The cost is linear in the input and bounded by the limits below, which a first pass over
  * yaml's lexer checks before any parse tree is built: the parser and composer cost several
@@ -20,7 +23,10 @@ export const DEFAULT_MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 export interface DecodeLimits {
   /** Documents in one stream: a node runs at most a few hundred pods (maxPods is 110). */
   documents: number;
-  /** Scalars, aliases and collections in the whole stream. */
+  /**
+   * Scalars, aliases and collections in the whole stream; also in one document once its
+   * aliases are expanded (what validation and every later step walk).
+   */
   nodes: number;
   /**
    * Nodes in one document: the composer builds a document in one step, which cannot give the
@@ -45,8 +51,13 @@ export const DEFAULT_DECODE_LIMITS: Readonly<DecodeLimits> = Object.freeze({
   scalarBytes: 256 * 1024,
 });
 
-/** Aliases are legitimate in hand-written YAML, but only a handful of them. */
-const MAX_ALIASES = 100;
+/**
+ * Alias nodes in one document. Aliases are legitimate in hand-written YAML, but not by the
+ * thousand; and yaml finds an alias's anchor by a scan of the document's anchors and aliases,
+ * so their count bounds that cost too. What aliases expand to is bounded separately (by
+ * `nodes`: see documentProblems).
+ */
+const MAX_ALIASES = 1000;
 
 export interface DecodeOptions {
   maxBytes?: number;
@@ -60,7 +71,11 @@ export interface DecodeProblem {
 }
 
 export type DecodeResult =
-  | { ok: true; documents: unknown[]; multiDocument: boolean }
+  /**
+   * `indexes[i]` is the place of `documents[i]` in the stream: empty documents (`---` `---`)
+   * are not returned but count, so an error can name the part of the file it is in.
+   */
+  | { ok: true; documents: unknown[]; indexes: number[]; multiDocument: boolean }
   | { ok: false; problems: DecodeProblem[] };
 
 /** Tokens between two safe points: a few hundred microseconds of lexing. */
@@ -90,28 +105,34 @@ export function* decodeSteps(bytes: Uint8Array, opts: DecodeOptions = {}): Steps
   const parser = new Parser(lines.addNewLine);
   // YAML 1.1 scalars (yes/no/on/off, 0755) because that is what the Kubernetes decoder reads.
   // uniqueKeys is checked below: yaml compares each key with every earlier one (quadratic; a
-  // 200,000-key mapping took five minutes).
-  const composer = new Composer({ version: '1.1', uniqueKeys: false, strict: true });
+  // 200,000-key mapping took five minutes). Known tags (!!binary, !!set, …) are not resolved
+  // into their JS types: documentProblems refuses them by name.
+  const composer = new Composer({ version: '1.1', uniqueKeys: false, strict: true, customTags: jsonTags, resolveKnownTags: false });
   const problems: DecodeProblem[] = [];
   const documents: unknown[] = [];
+  const indexes: number[] = [];
   let index = 0;
   const take = (doc: Document.Parsed): void => {
     const where = { document: index++ };
-    const found = documentProblems(doc, lines);
+    const found = documentProblems(doc, lines, limits.nodes);
     if (found.length > 0) {
       for (const message of found) problems.push({ ...where, message });
       return;
     }
     let value: unknown;
     try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIASES });
+      // The walk has bounded what aliases expand to, in linear time. yaml's own count (any
+      // maxAliasCount but -1) walks the whole document again for each alias inside an aliased
+      // anchor: 6,000 of them in a 140 KB file took 25 s in one step.
+      value = doc.toJS({ maxAliasCount: -1 });
     } catch (err) {
-      problems.push({ ...where, message: aliasMessage(err) });
+      problems.push({ ...where, message: `cannot parse YAML: ${excerpt(errorMessage(err))}` });
       return;
     }
     // A stray `---` at the end of a stream is an empty document, not an error.
     if (value === null || value === undefined) return;
     documents.push(value);
+    indexes.push(where.document);
   };
   const composed: Document.Parsed[] = [];
   try {
@@ -136,7 +157,7 @@ export function* decodeSteps(bytes: Uint8Array, opts: DecodeOptions = {}): Steps
   if (!multiDocument) for (const p of problems) delete p.document;
   if (problems.length > 0) return { ok: false, problems };
   if (documents.length === 0) return fail('contains no documents');
-  return { ok: true, documents, multiDocument };
+  return { ok: true, documents, indexes, multiDocument };
 }
 
 function fail(message: string): DecodeResult {
@@ -144,60 +165,207 @@ function fail(message: string): DecodeResult {
 }
 
 /**
- * Parse errors, duplicate keys and aliases to one of their own ancestors, from one walk over
- * the document's nodes. The walk keeps its own stack: the census bounded the depth, but a walk
- * must not lean on that. Aliases are not followed, so shared anchors cost nothing here.
+ * YAML 1.1 types that JSON cannot hold. Explicit tags (`!!set {a}`) are refused by name; the
+ * implicit ones are left out of the schema, so a plain `2001-12-14` or `12:30` stays a string,
+ * as in Kubernetes' decoder (go-yaml hands timestamps to it as strings and has no base-60).
  */
-function documentProblems(doc: Document.Parsed, lines: LineCounter): string[] {
+const NON_JSON_TYPES: ReadonlySet<string> = new Set(['binary', 'omap', 'pairs', 'set', 'timestamp']);
+const YAML_TAG_PREFIX = 'tag:yaml.org,2002:';
+
+function jsonTags(tags: Tags): Tags {
+  return tags.filter((t) => {
+    const tag = typeof t === 'string' ? t : t.tag;
+    const format = typeof t === 'string' ? undefined : t.format;
+    return !NON_JSON_TYPES.has(tag.slice(YAML_TAG_PREFIX.length)) && format !== 'TIME';
+  });
+}
+
+/**
+ * What a node of the walk stands for in its parent: a mapping key (with the keys seen so far in
+ * that mapping), a value, or the value of a merge key (`<<: *base`) or one item of it.
+ */
+type Role = { kind: 'key'; keys: Set<string> } | { kind: 'value' } | { kind: 'merge' } | { kind: 'merge-item' };
+type Visit = { node: unknown; role: Role } | { close: string; node: Node; start: number };
+const VALUE: Role = { kind: 'value' };
+
+/** The state of one walk: anchors defined so far (in document order) and those still open. */
+interface Walk {
+  lines: LineCounter;
+  /** The last node defined under each anchor name so far: what an alias at this point means. */
+  anchors: Map<string, Node>;
+  /** Anchors whose node the walk is inside: an alias to one of them is a cycle. */
+  open: Map<string, number>;
+  /** Nodes so far with every alias expanded: what the document will hold for its consumers. */
+  expanded: number;
+  /** The limit of `expanded`: beyond it, a possible alias bomb. */
+  maxExpanded: number;
+  /** Expanded size of each anchored node once the walk has left it. */
+  sizes: Map<Node, number>;
+  aliases: number;
+  out: string[];
+}
+
+/**
+ * Parse errors, then, from one walk over the document's nodes, everything toJS would turn into
+ * something else than the JSON the file says: duplicate keys (also those that only collide as
+ * JSON strings, `1` and `"1"`), aliases to one of their own ancestors or to no anchor at all,
+ * mappings as keys, merge keys without mappings, non-JSON types and values, lone surrogates.
+ * toJS gives no position and yaml only warns (process.emitWarning) on a collection key, so
+ * these are found here, each with its line. The walk keeps its own stack: the census bounded
+ * the depth, but a walk must not lean on that. Aliases are not followed, so shared anchors
+ * cost nothing here.
+ */
+function documentProblems(doc: Document.Parsed, lines: LineCounter, maxExpanded: number): string[] {
   const out: string[] = [];
   for (const e of doc.errors) out.push(yamlErrorMessage(e, lines));
   if (out.length > 0) return out;
-  // An anchor is "open" while the walk is inside its node: an alias to it is a cycle, which
-  // JSON cannot hold and which Kubernetes' decoder refuses too.
-  const open = new Map<string, number>();
-  type Item = { node: unknown } | { close: string };
-  const stack: Item[] = [{ node: doc.contents }];
+  const walk: Walk = { lines, anchors: new Map(), open: new Map(), expanded: 0, maxExpanded, sizes: new Map(), aliases: 0, out };
+  const stack: Visit[] = [{ node: doc.contents, role: VALUE }];
   while (stack.length > 0) {
     const item = stack.pop()!;
     if ('close' in item) {
-      const n = open.get(item.close)! - 1;
-      if (n === 0) open.delete(item.close);
-      else open.set(item.close, n);
+      const n = walk.open.get(item.close)! - 1;
+      if (n === 0) walk.open.delete(item.close);
+      else walk.open.set(item.close, n);
+      // Everything counted since the node was entered is the node, aliases expanded.
+      walk.sizes.set(item.node, walk.expanded - item.start);
       continue;
     }
-    const node = item.node;
+    const { node, role } = item;
     if (isAlias(node)) {
-      if (open.has(node.source)) out.push(`YAML alias *${excerpt(node.source)} is inside its own anchor (a cyclic structure)${at(lines, node.range?.[0])}`);
+      visitAlias(walk, node, role);
       continue;
     }
     if (!isMap(node) && !isSeq(node) && !isScalar(node)) continue;
+    const start = walk.expanded++;
     const anchor = node.anchor;
+    if (anchor !== undefined) {
+      walk.anchors.set(anchor, node);
+      if (isScalar(node)) walk.sizes.set(node, 1);
+    }
+    const problem = nodeProblem(node, role);
+    if (problem !== undefined) {
+      // Refused as a whole: what is inside would only repeat the point.
+      out.push(`${problem}${at(lines, node.range?.[0])}`);
+      continue;
+    }
+    if (role.kind === 'key' && isScalar(node)) checkKey(walk, node, node, role.keys);
     if (anchor !== undefined && !isScalar(node)) {
-      open.set(anchor, (open.get(anchor) ?? 0) + 1);
-      stack.push({ close: anchor });
+      // An anchor is "open" while the walk is inside its node: an alias to it is a cycle,
+      // which JSON cannot hold and which Kubernetes' decoder refuses too.
+      walk.open.set(anchor, (walk.open.get(anchor) ?? 0) + 1);
+      stack.push({ close: anchor, node, start });
     }
     if (isMap(node)) {
-      const keys = new Set<unknown>();
-      for (let i = node.items.length - 1; i >= 0; i--) {
-        const pair = node.items[i]!;
-        stack.push({ node: pair.value }, { node: pair.key });
-      }
-      for (const pair of node.items) {
-        // yaml's own check: scalar keys compare by value, other keys only by identity.
-        if (!isScalar(pair.key)) continue;
-        if (keys.has(pair.key.value)) out.push(`duplicate key${at(lines, pair.key.range?.[0])}`);
-        keys.add(pair.key.value);
-      }
+      const keys = new Set<string>();
+      for (let i = node.items.length - 1; i >= 0; i--) pushPair(stack, node.items[i]!, keys);
     } else if (isSeq(node)) {
+      const itemRole: Role = role.kind === 'merge' ? { kind: 'merge-item' } : VALUE;
       for (let i = node.items.length - 1; i >= 0; i--) {
         const v = node.items[i];
         // A flow sequence holds single-pair maps (`[a: 1]`) as pairs.
-        if (isPair(v)) stack.push({ node: v.value }, { node: v.key });
-        else stack.push({ node: v });
+        if (isPair(v)) pushPair(stack, v, new Set());
+        else stack.push({ node: v, role: itemRole });
       }
     }
   }
   return out;
+}
+
+function pushPair(stack: Visit[], pair: { key: unknown; value: unknown }, keys: Set<string>): void {
+  stack.push({ node: pair.value, role: isMergeKey(pair.key) ? { kind: 'merge' } : VALUE }, { node: pair.key, role: { kind: 'key', keys } });
+}
+
+/** yaml's own test: a plain `<<` key (resolved to a symbol by the 1.1 merge tag). */
+function isMergeKey(key: unknown): boolean {
+  if (!isScalar(key) || (key.type !== undefined && key.type !== 'PLAIN')) return false;
+  const v = key.value;
+  return v === '<<' || (typeof v === 'symbol' && v.description === '<<');
+}
+
+/** Why a node (not an alias) cannot stand where it is, or undefined. */
+function nodeProblem(node: Node, role: Role): string | undefined {
+  const tag = node.tag;
+  if (tag?.startsWith(YAML_TAG_PREFIX) && NON_JSON_TYPES.has(tag.slice(YAML_TAG_PREFIX.length))) {
+    return `YAML type !!${tag.slice(YAML_TAG_PREFIX.length)} has no JSON equivalent`;
+  }
+  if (role.kind === 'key' && !isScalar(node)) return COLLECTION_KEY;
+  if (role.kind === 'merge' && !isMap(node) && !isSeq(node)) return MERGE_VALUE;
+  if (role.kind === 'merge-item' && !isMap(node)) return MERGE_VALUE;
+  return isScalar(node) ? scalarProblem(node, role) : undefined;
+}
+
+const COLLECTION_KEY = 'a mapping key that is itself a list or a mapping (keys must be strings)';
+const MERGE_VALUE = 'a YAML merge key (<<) takes a mapping or a list of mappings';
+
+function scalarProblem(node: Scalar, role: Role): string | undefined {
+  const v: unknown = node.value;
+  switch (typeof v) {
+    case 'string':
+      return (v as string & { isWellFormed(): boolean }).isWellFormed() ? undefined : 'a string with a lone UTF-16 surrogate (an escape such as "\\ud800") is not valid Unicode';
+    case 'boolean':
+      return undefined;
+    case 'number':
+      // As a key it becomes a string ("NaN"), which JSON can hold.
+      return Number.isFinite(v) || role.kind === 'key' ? undefined : `the number ${excerpt(node.source ?? String(v), 40)} has no JSON equivalent (NaN or infinite)`;
+    case 'symbol':
+      return role.kind === 'key' ? undefined : 'a YAML merge (!!merge) used as a value';
+    case 'object':
+      if (v === null) return undefined;
+      return `a ${(v as object).constructor?.name ?? 'non-JSON'} value has no JSON equivalent`;
+    default:
+      return `a ${typeof v} value has no JSON equivalent`;
+  }
+}
+
+/** A key as it will be in the JSON object (yaml's stringifyKey); undefined for a merge key. */
+function jsonKey(v: unknown): string | undefined {
+  if (typeof v === 'symbol') return undefined;
+  return v === null ? '' : String(v);
+}
+
+function checkKey(walk: Walk, keyNode: Node, scalar: Scalar, keys: Set<string>): void {
+  const k = jsonKey(scalar.value);
+  if (k === undefined) return;
+  if (keys.has(k)) walk.out.push(`duplicate key${at(walk.lines, keyNode.range?.[0])}`);
+  keys.add(k);
+}
+
+/** An alias is checked for what it resolves to at this point, which is what toJS will use. */
+function visitAlias(walk: Walk, node: Alias, role: Role): void {
+  const where = at(walk.lines, node.range?.[0]);
+  // Each limit is reported once, where it is passed.
+  if (++walk.aliases > MAX_ALIASES) {
+    if (walk.aliases === MAX_ALIASES + 1) walk.out.push(`more than ${MAX_ALIASES} YAML aliases in one document (the limit)${where}`);
+    return;
+  }
+  if (walk.open.has(node.source)) {
+    walk.out.push(`YAML alias *${excerpt(node.source)} is inside its own anchor (a cyclic structure)${where}`);
+    return;
+  }
+  const target = walk.anchors.get(node.source);
+  if (target === undefined) {
+    walk.out.push(`YAML alias *${excerpt(node.source)} has no anchor &${excerpt(node.source)} before it${where}`);
+    return;
+  }
+  const before = walk.expanded;
+  walk.expanded += walk.sizes.get(target) ?? 1;
+  if (walk.expanded > walk.maxExpanded && before <= walk.maxExpanded) {
+    walk.out.push(`too many YAML alias expansions (the document would hold more than ${walk.maxExpanded} nodes); refusing a possible alias bomb${where}`);
+  }
+  if (role.kind === 'key') {
+    if (!isScalar(target)) walk.out.push(`${COLLECTION_KEY}${where}`);
+    else checkKey(walk, node, target, role.keys);
+  } else if (role.kind === 'merge' || role.kind === 'merge-item') {
+    if (!isMergeSource(walk, target, role.kind === 'merge')) walk.out.push(`${MERGE_VALUE}${where}`);
+  }
+}
+
+/** A mapping, or (for the merge value itself) a list whose items are or alias mappings. */
+function isMergeSource(walk: Walk, node: Node, listAllowed: boolean): boolean {
+  if (isMap(node)) return true;
+  if (!listAllowed || !isSeq(node)) return false;
+  return node.items.every((it) => isMap(isAlias(it) ? walk.anchors.get(it.source) : it));
 }
 
 function at(lines: LineCounter, offset: number | undefined): string {
@@ -210,12 +378,6 @@ function yamlErrorMessage(e: YAMLError, lines: LineCounter): string {
   const first = e.message.split('\n', 1)[0] ?? e.message;
   if (e.code === 'RESOURCE_EXHAUSTION') return `nesting too deep for the YAML parser${at(lines, e.pos[0]) || ' (somewhere)'}`;
   return `cannot parse YAML: ${excerpt(first.replace(/:$/, ''))}${at(lines, e.pos[0])}`;
-}
-
-function aliasMessage(err: unknown): string {
-  const msg = errorMessage(err);
-  if (/alias/i.test(msg)) return `too many YAML alias expansions (limit ${MAX_ALIASES}); refusing a possible alias bomb`;
-  return `cannot parse YAML: ${excerpt(msg)}`;
 }
 
 function errorMessage(err: unknown): string {
@@ -255,7 +417,11 @@ function* census(text: string, limits: DecodeLimits): Steps<string | undefined> 
   let keyCol = -1;
   let scalarNext = false;
   let n = 0;
-  const tooDeep = (): string => `nesting deeper than ${limits.depth} levels (the limit)`;
+  /** Where the current token starts in the text: markers (see below) are not part of it. */
+  let offset = 0;
+  // Found once per refusal, so the loop only adds lengths.
+  const position = (): string => `line ${lineAt(text, offset)}, column ${col + 1}`;
+  const tooDeep = (): string => `nesting deeper than ${limits.depth} levels (the limit) at ${position()}`;
   const openBlock = (c: number, kind: number): string | undefined => {
     let top = cols.length - 1;
     // A mapping key closes a sequence that sat at its own column (`a:\n- x\nb: 1`).
@@ -340,12 +506,24 @@ function* census(text: string, limits: DecodeLimits): Steps<string | undefined> 
       }
     }
     if (refused !== undefined) return refused;
+    if (!isMarker(token)) offset += token.length;
     // Columns advance by the token's width; markers (control characters) take none.
     const nl = token.lastIndexOf('\n');
     if (nl !== -1) col = token.length - nl - 1;
     else if (token.length !== 1 || token.charCodeAt(0) >= 0x20) col += token.length;
   }
   return undefined;
+}
+
+/** The lexer's own markers (document, flow end, scalar): tokens that are not in the text. */
+function isMarker(token: string): boolean {
+  return token === CST.DOCUMENT || token === CST.FLOW_END || token === CST.SCALAR;
+}
+
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
 }
 
 function scalarMessage(bytes: number, limits: DecodeLimits): string {

@@ -134,9 +134,19 @@ function copyWithoutNulls(root: unknown): unknown {
     const src = pending.pop()!;
     const dst = copies.get(src)!;
     if (Array.isArray(src)) for (const x of src) (dst as unknown[]).push(copyOf(x));
-    else for (const [k, x] of Object.entries(src)) if (x !== null) (dst as Record<string, unknown>)[k] = copyOf(x);
+    else for (const [k, x] of Object.entries(src)) if (x !== null) setOwn(dst as Record<string, unknown>, k, copyOf(x));
   }
   return out;
+}
+
+/**
+ * `o[k] = v`, except that a `__proto__` key stays an own property: assigned, it would set the
+ * copy's prototype, so the key would vanish from validation (no longer an unknown field) and
+ * its contents would read as inherited fields.
+ */
+function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+  else o[k] = v;
 }
 
 /**

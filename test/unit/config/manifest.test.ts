@@ -39,6 +39,10 @@ test('a multi-document stream yields each pod with its document index', () => {
   const r = load(`${podYaml('a')}---\n${podYaml('b')}`);
   assert.ok(r.ok);
   assert.deepEqual(r.pods.map((p) => [p.fullName, p.document]), [['default/a-node-1', 0], ['default/b-node-1', 1]]);
+  // Empty documents count: the index is the `---` part of the file the pod is in.
+  const gaps = load(`${podYaml('a')}---\n--- ~\n---\n${podYaml('b')}`);
+  assert.ok(gaps.ok);
+  assert.deepEqual(gaps.pods.map((p) => [p.fullName, p.document]), [['default/a-node-1', 0], ['default/b-node-1', 3]]);
 });
 
 test('an invalid document in a stream refuses the whole file, naming the document', () => {

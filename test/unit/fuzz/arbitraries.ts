@@ -702,7 +702,7 @@ export const deepArb: fc.Arbitrary<FuzzInput> = fc
 
 type WideKind =
   | 'labels' | 'annotations' | 'containers' | 'env' | 'ports' | 'host-ports' | 'volumes-mounts' | 'documents' | 'empty-documents'
-  | 'aliases' | 'alias-bomb' | 'long-string' | 'long-name' | 'long-line-comment' | 'list-items' | 'flow-map-keys' | 'duplicate-names';
+  | 'aliases' | 'distinct-aliases' | 'alias-bomb' | 'long-string' | 'long-name' | 'long-line-comment' | 'list-items' | 'flow-map-keys' | 'duplicate-names';
 
 function pod(name: string, extra: Record<string, unknown> = {}, containers: unknown[] = [{ name: 'c', image: 'i' }]): Record<string, unknown> {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name, ...extra }, spec: { containers } };
@@ -735,6 +735,11 @@ export function wideManifest(kind: WideKind, n: number, json: boolean): string {
       return `${'---\n'.repeat(n)}${ser(pod('last'))}`;
     case 'aliases':
       return `apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  labels: &l {a: b}\nspec:\n  containers:\n${range(n).map((i) => `  - {name: c${i}, image: i, env: &e${i} [], resources: {}}\n`).join('')}  nodeSelector: *l\n${range(Math.min(n, 500)).map((i) => `x${i}: *e${i}\n`).join('')}`;
+    case 'distinct-aliases': {
+      // n anchors, each aliased once in an anchored list that is aliased again.
+      const anchors = range(n).map((i) => `  a${i}: &a${i} v${i}\n`).join('');
+      return `apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c, image: i}]}\nx:\n${anchors}  b: &b [${range(n).map((i) => `*a${i}`).join(', ')}]\n  c: *b\n`;
+    }
     case 'alias-bomb': {
       const levels = Math.max(2, Math.min(12, Math.round(Math.log2(n))));
       let s = 'apiVersion: v1\nkind: Pod\nmetadata: {name: bomb}\nspec: {containers: [{name: c, image: i}]}\nl0: &l0 [x, x, x, x, x, x, x, x, x]\n';
@@ -756,7 +761,7 @@ export function wideManifest(kind: WideKind, n: number, json: boolean): string {
   }
 }
 
-const WIDE_KINDS: WideKind[] = ['labels', 'annotations', 'containers', 'env', 'ports', 'host-ports', 'volumes-mounts', 'documents', 'empty-documents', 'aliases', 'alias-bomb', 'long-string', 'long-name', 'long-line-comment', 'list-items', 'flow-map-keys', 'duplicate-names'];
+const WIDE_KINDS: WideKind[] = ['labels', 'annotations', 'containers', 'env', 'ports', 'host-ports', 'volumes-mounts', 'documents', 'empty-documents', 'aliases', 'distinct-aliases', 'alias-bomb', 'long-string', 'long-name', 'long-line-comment', 'list-items', 'flow-map-keys', 'duplicate-names'];
 
 /** Width up to `maxN` (elements; strings are 100 characters per unit). */
 export const wideArb = (maxN: number): fc.Arbitrary<FuzzInput> =>

@@ -16,12 +16,12 @@ import { createHash } from 'node:crypto';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import fc from 'fast-check';
-import { parseAllDocuments } from 'yaml';
 import { ManifestLoader, formatManifestError, type ManifestError, type ManifestResult } from '../../../src/config/manifest.js';
 import { applyStaticIdentity, type SourceRef } from '../../../src/config/identity.js';
 import type { Pod } from '../../../src/api/generated/core-v1.js';
 import { decodeDocuments } from '../../../src/sources/decode.js';
 import { stripNulls } from '../../../src/validation/index.js';
+import { key } from '../../../src/validation/path.js';
 
 // ---------------------------------------------------------------------------------------------
 // configuration
@@ -111,21 +111,28 @@ const WHOLE_FILE_MESSAGES: ReadonlyArray<{ re: RegExp; what: string }> = [
   // located: yaml's own errors keep "at line L, column C"; the decoder's add a line or offset
   { re: /^cannot parse YAML: .*\bat line \d+, column \d+$/, what: 'YAML syntax error with line and column' },
   { re: /^duplicate key at line \d+, column \d+$/, what: 'duplicate key with line and column' },
-  { re: /^nesting too deep for the YAML parser( \(line \d+\)| at line \d+, column \d+)$/, what: 'parser depth limit with line' },
+  { re: /^nesting deeper than \d+ levels \(the limit\) at line \d+, column \d+$/, what: 'nesting limit with line and column' },
   { re: /^YAML alias \*.* is inside its own anchor \(a cyclic structure\) at line \d+, column \d+$/, what: 'cyclic alias with line and column' },
+  { re: /^YAML alias \*.* has no anchor &.* before it at line \d+, column \d+$/, what: 'undefined alias with line and column' },
+  { re: /^too many YAML alias expansions \(the document would hold more than \d+ nodes\); refusing a possible alias bomb at line \d+, column \d+$/, what: 'alias expansion limit with line and column' },
+  { re: /^more than \d+ YAML aliases in one document \(the limit\) at line \d+, column \d+$/, what: 'alias count limit with line and column' },
+  { re: /^YAML type !!\w+ has no JSON equivalent at line \d+, column \d+$/, what: 'non-JSON YAML type with line and column' },
+  { re: /^(the number .*|a \w+ value) has no JSON equivalent( \(NaN or infinite\))? at line \d+, column \d+$/, what: 'non-JSON value with line and column' },
+  { re: /^a string with a lone UTF-16 surrogate .* is not valid Unicode at line \d+, column \d+$/, what: 'lone surrogate with line and column' },
+  { re: /^a mapping key that is itself a list or a mapping \(keys must be strings\) at line \d+, column \d+$/, what: 'collection key with line and column' },
+  { re: /^a YAML merge key \(<<\) takes a mapping or a list of mappings at line \d+, column \d+$/, what: 'bad merge source with line and column' },
+  { re: /^a YAML merge \(!!merge\) used as a value at line \d+, column \d+$/, what: 'merge as a value with line and column' },
   { re: /^binary content \(NUL byte at offset \d+\)/, what: 'NUL byte with offset' },
   { re: /^not valid UTF-8 \(at byte offset \d+\)$/, what: 'invalid UTF-8 with offset' },
   // about the file as a whole: there is no single place to point at
   { re: /^content is \d+ bytes, over the limit of \d+ bytes$/, what: 'size limit' },
   { re: /^contains no documents$/, what: 'empty stream' },
-  { re: /^nesting deeper than \d+ levels( \(the limit\))?$/, what: 'nesting limit (whole file)' },
   { re: /^more than \d+ YAML (nodes|documents) \(the limit per file\)$/, what: 'node or document budget (whole file)' },
   { re: /^more than \d+ YAML nodes in document \d+ \(the limit per document\)$/, what: 'node budget (whole document)' },
   { re: /^a scalar of \d+ characters, over the limit of \d+ per scalar/, what: 'scalar size limit' },
   // the summary entry of a cut error list stands for the errors left out, not for a place
   { re: /^and \d+ more errors?$/, what: 'cut error list' },
   // about one document as a whole (its index is in `document` for streams)
-  { re: /^too many YAML alias expansions \(limit \d+\)/, what: 'alias limit (whole document)' },
   { re: /^must be a Pod or a PodList object$/, what: 'document root of the wrong type' },
 ];
 
@@ -138,18 +145,17 @@ export interface Violation {
   detail: string;
 }
 
-/** The documents as the error `document` index counts them: every `---` part, empty ones too. */
+/**
+ * The documents as the error `document` index counts them: every `---` part, empty ones (null)
+ * too, up to the last one that is not empty. The decoder's own view, so that what a path may
+ * point at is what the loader saw (a plain `2001-12-14` is a string, not a Date).
+ */
 function streamDocuments(bytes: Uint8Array): unknown[] | undefined {
   const d = decodeDocuments(bytes);
   if (!d.ok) return undefined;
-  try {
-    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8').replace(/^\uFEFF/, '');
-    const all = parseAllDocuments(text, { version: '1.1', uniqueKeys: false, strict: true });
-    if (!Array.isArray(all)) return undefined;
-    return all.map((doc) => doc.toJS({ maxAliasCount: 100 }) as unknown);
-  } catch {
-    return undefined;
-  }
+  const all: unknown[] = new Array<unknown>(d.indexes[d.indexes.length - 1]! + 1).fill(null);
+  d.indexes.forEach((at, i) => (all[at] = d.documents[i]));
+  return all;
 }
 
 /** The views of a document that error paths may point into: as written, and after identity. */
@@ -186,7 +192,10 @@ export function resolvedLength(root: unknown, path: string): number {
         const m = /^\[(\d+)\]/.exec(path.slice(at, at + 24));
         if (m && Number(m[1]) < node.length) visit(node[Number(m[1])], at + m[0].length);
       } else if (isRecord(node)) {
-        for (const k of Object.keys(node)) if (path.startsWith(`[${k}]`, at)) visit(node[k], at + k.length + 2);
+        // A key as is (`labels[app]`), or quoted when it is empty or holds control characters.
+        for (const k of Object.keys(node)) {
+          for (const seg of new Set([`[${k}]`, key('', k)])) if (path.startsWith(seg, at)) visit(node[k], at + seg.length);
+        }
       }
       return;
     }
@@ -297,7 +306,7 @@ function checkErrors(bytes: Uint8Array, errors: ManifestError[], out: Violation[
     }
     const p = pathProblem(doc, e.path);
     if (p) {
-      // Empty documents (`---` `---`, `--- ~`) do not count in the loader's index: tell that apart.
+      // Empty documents (`---` `---`, `--- ~`) count in the loader's index: tell a miscount apart.
       const nonEmpty = all.filter((d) => d !== null && d !== undefined);
       const shifted = e.document !== undefined && nonEmpty.length < all.length && pathProblem(nonEmpty[e.document], e.path) === undefined;
       out.push({ kind: shifted ? 'document-index' : 'path', detail: `${p}${shifted ? ' (it exists in the same-numbered document when empty documents are not counted)' : ''}: ${line}` });
@@ -391,53 +400,7 @@ export interface KnownIssue {
   matches(inp: FuzzInput, v: Violation, o: Outcome): boolean;
 }
 
-export const KNOWN_ISSUES: readonly KnownIssue[] = [
-  {
-    id: 'document-index-skips-empty',
-    summary: 'src/config/manifest.ts numbers documents after dropping empty ones (`---` `---`, `--- ~`), so document[N] names the wrong document',
-    matches: (_i, v) => v.kind === 'document-index',
-  },
-  {
-    id: 'yaml-non-json-values',
-    summary: 'src/sources/decode.ts passes YAML 1.1 tags through as non-JSON values (!!binary → Buffer, !!set → Set, !!omap → Map, timestamps → Date); ajv then reports Buffer.prototype methods as fields',
-    matches: (i, v) => (v.kind === 'path' || v.kind === 'plain-json') && decodesToNonJson(i.bytes),
-  },
-  {
-    id: 'parser-stack-overflow',
-    summary: 'src/sources/decode.ts: deep block nesting (`- - - …` ~10,000 levels) overflows the stack inside yaml; caught, but reported as "cannot parse: Maximum call stack size exceeded" with no position',
-    matches: (_i, v) => v.kind === 'path' && /cannot parse: Maximum call stack size exceeded/.test(v.detail),
-  },
-  {
-    id: 'raw-key-in-path',
-    summary: 'src/validation/schema.ts (renderPath) and path.ts put map keys and unknown field names into paths unquoted, so a key with a newline breaks the one-line error form',
-    matches: (_i, v) => v.kind === 'multiline-path',
-  },
-  {
-    id: 'parser-depth-nondeterministic',
-    summary: 'src/sources/decode.ts: for deep block nesting the number of "nesting too deep for the YAML parser" errors differs between two loads of the same bytes (the limit is where the stack runs out)',
-    matches: (_i, v) => v.kind === 'determinism' && /nesting too deep for the YAML parser/.test(v.detail),
-  },
-  {
-    id: 'root-empty-key-no-path',
-    summary: 'src/validation/schema.ts: an unknown field named "" at the document root gets path "" (field("", ""))',
-    matches: (_i, v) => v.kind === 'path' && /no path and no position: .*: unknown field ""$/.test(v.detail),
-  },
-  {
-    id: 'proto-key-becomes-prototype',
-    summary: 'src/validation/schema.ts stripNulls (copyWithoutNulls) assigns a `__proto__` key, making it the prototype: with any null in the document the key is no longer refused as unknown, its contents are validated as inherited fields, then dropped',
-    matches: (i, v) => v.kind === 'path' && Buffer.from(i.bytes).includes('__proto__'),
-  },
-  {
-    id: 'lone-surrogate',
-    summary: 'src/sources/decode.ts accepts "\\ud800" escapes: a pod is accepted with a string that is not valid Unicode (it turns into U+FFFD on the way to the runtime)',
-    matches: (_i, v) => v.kind === 'plain-json' && /lone surrogate/.test(v.detail),
-  },
-  {
-    id: 'unique-keys-quadratic',
-    summary: "src/sources/decode.ts: yaml's uniqueKeys check is O(n^2) in the keys of one mapping (20,000 keys, 340 KB: 4-6 s)",
-    matches: (i, v) => v.kind === 'slow' && widestMapping(i.bytes) >= 2000,
-  },
-];
+export const KNOWN_ISSUES: readonly KnownIssue[] = [];
 
 const knownHits = new Map<string, number>();
 
@@ -456,44 +419,6 @@ export function reportKnownHits(): void {
     const n = knownHits.get(k.id);
     if (n) process.stdout.write(`fuzz known issue ${k.id} hit ${n} time(s): ${k.summary}\n`);
   }
-}
-
-/** Whether the YAML decoder hands back anything but plain JSON data for this input. */
-function decodesToNonJson(bytes: Uint8Array): boolean {
-  const d = decodeDocuments(bytes);
-  if (!d.ok) return false;
-  const stack: unknown[] = [...d.documents];
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (v === null || typeof v !== 'object') continue;
-    if (Array.isArray(v)) stack.push(...v);
-    else if (Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null) return true;
-    else stack.push(...Object.values(v));
-  }
-  return false;
-}
-
-/** Largest key count of one mapping in the input, counted on yaml's CST-free parse. */
-function widestMapping(bytes: Uint8Array): number {
-  const d = decodeDocuments(bytes, { maxBytes: Number.MAX_SAFE_INTEGER });
-  if (!d.ok) {
-    // A slow refusal: estimate from the text (one key per `:`), enough to tell a wide mapping.
-    let n = 0;
-    for (const b of bytes) if (b === 0x3a) n++;
-    return n;
-  }
-  let widest = 0;
-  const stack: unknown[] = [...d.documents];
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (Array.isArray(v)) stack.push(...v);
-    else if (isRecord(v)) {
-      const ks = Object.keys(v);
-      if (ks.length > widest) widest = ks.length;
-      for (const k of ks) stack.push(v[k]);
-    }
-  }
-  return widest;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,14 +9,17 @@ function problems(r: DecodeResult): string[] {
 
 test('single JSON and YAML documents decode', () => {
   const y = decodeDocuments(Buffer.from('a: 1\nb: [x, z]\n'));
-  assert.deepEqual(y, { ok: true, documents: [{ a: 1, b: ['x', 'z'] }], multiDocument: false });
+  assert.deepEqual(y, { ok: true, documents: [{ a: 1, b: ['x', 'z'] }], indexes: [0], multiDocument: false });
   const j = decodeDocuments(Buffer.from('{"a": 1, "b": ["x"]}'));
-  assert.deepEqual(j, { ok: true, documents: [{ a: 1, b: ['x'] }], multiDocument: false });
+  assert.deepEqual(j, { ok: true, documents: [{ a: 1, b: ['x'] }], indexes: [0], multiDocument: false });
 });
 
-test('multi-document streams decode, empty trailing documents are skipped', () => {
+test('multi-document streams decode, empty documents are skipped but counted', () => {
   const r = decodeDocuments(Buffer.from('---\na: 1\n---\nb: 2\n---\n'));
-  assert.deepEqual(r, { ok: true, documents: [{ a: 1 }, { b: 2 }], multiDocument: true });
+  assert.deepEqual(r, { ok: true, documents: [{ a: 1 }, { b: 2 }], indexes: [0, 1], multiDocument: true });
+  // `indexes` place each document in the stream, so errors name the right `---` part.
+  const gaps = decodeDocuments(Buffer.from('a: 1\n---\n---\n--- ~\n---\nb: 2\n'));
+  assert.deepEqual(gaps, { ok: true, documents: [{ a: 1 }, { b: 2 }], indexes: [0, 4], multiDocument: true });
 });
 
 test('a UTF-8 byte order mark is accepted', () => {
@@ -108,10 +111,10 @@ test('block nesting is measured from indentation, compact sequences included', (
   for (let i = 1; i < 48; i++) ok += `${'  '.repeat(i)}- k${i}:\n`;
   assert.equal(decodeDocuments(Buffer.from(ok)).ok, true, 'about 95 levels');
   const seqs = `${'- '.repeat(101)}x\n`;
-  assert.deepEqual(problems(decodeDocuments(Buffer.from(seqs))), ['nesting deeper than 100 levels (the limit)']);
+  assert.deepEqual(problems(decodeDocuments(Buffer.from(seqs))), ['nesting deeper than 100 levels (the limit) at line 1, column 201']);
   // A real pod: mappings and compact sequences at the same column do not count twice.
   const pod = 'spec:\n  containers:\n  - name: a\n    env:\n    - name: X\n      value: z\n  - name: b\n';
-  assert.deepEqual(decodeDocuments(Buffer.from(pod)), { ok: true, documents: [{ spec: { containers: [{ name: 'a', env: [{ name: 'X', value: 'z' }] }, { name: 'b' }] } }], multiDocument: false });
+  assert.deepEqual(decodeDocuments(Buffer.from(pod)), { ok: true, documents: [{ spec: { containers: [{ name: 'a', env: [{ name: 'X', value: 'z' }] }, { name: 'b' }] } }], indexes: [0], multiDocument: false });
 });
 
 test('duplicate keys are found in linear time', () => {
@@ -128,4 +131,75 @@ test('an alias inside its own anchor is refused; shared anchors are fine', () =>
   assert.match(problems(decodeDocuments(Buffer.from('spec: &s\n  x:\n    y: *s\n')))[0]!, /alias \*s is inside its own anchor/);
   const r = decodeDocuments(Buffer.from('a: &x {p: 1}\nb: *x\nc: [*x, *x]\n'));
   assert.deepEqual(r.ok && r.documents[0], { a: { p: 1 }, b: { p: 1 }, c: [{ p: 1 }, { p: 1 }] });
+});
+
+test('YAML types JSON cannot hold are refused with their position, not changed or dropped', () => {
+  // toJS would make a Buffer, a Map, a Set, an array of pairs and a Date of these.
+  assert.deepEqual(problems(decodeDocuments(Buffer.from('a: !!binary aGVsbG8=\n'))), ['YAML type !!binary has no JSON equivalent at line 1, column 13']);
+  assert.deepEqual(problems(decodeDocuments(Buffer.from('a: !!omap [b: 1]\n'))), ['YAML type !!omap has no JSON equivalent at line 1, column 11']);
+  assert.deepEqual(problems(decodeDocuments(Buffer.from('a: !!set {b}\n'))), ['YAML type !!set has no JSON equivalent at line 1, column 10']);
+  assert.deepEqual(problems(decodeDocuments(Buffer.from('a: !!pairs [b: 1]\n'))), ['YAML type !!pairs has no JSON equivalent at line 1, column 12']);
+  assert.deepEqual(problems(decodeDocuments(Buffer.from('a:\n  b: !!timestamp 2001-12-14\n'))), ['YAML type !!timestamp has no JSON equivalent at line 2, column 18']);
+  assert.deepEqual(problems(decodeDocuments(Buffer.from('a: [.nan, -.inf, 1e400]\n'))), [
+    'the number .nan has no JSON equivalent (NaN or infinite) at line 1, column 5',
+    'the number -.inf has no JSON equivalent (NaN or infinite) at line 1, column 11',
+    'the number 1e400 has no JSON equivalent (NaN or infinite) at line 1, column 18',
+  ]);
+  assert.deepEqual(problems(decodeDocuments(Buffer.from('a: !!merge <<\n'))), ['a YAML merge (!!merge) used as a value at line 1, column 12']);
+});
+
+test('plain timestamps and base-60 numbers stay strings; unknown local tags are ignored', () => {
+  // Kubernetes' decoder (go-yaml) hands timestamps over as strings and reads no base-60 numbers.
+  const r = decodeDocuments(Buffer.from('a: 2001-12-14\nb: 2001-12-14T21:59:43.10-05:00\nc: 12:30\nd: 1:20.5\ne: !local x\n'));
+  assert.deepEqual(r.ok && r.documents[0], { a: '2001-12-14', b: '2001-12-14T21:59:43.10-05:00', c: '12:30', d: '1:20.5', e: 'x' });
+});
+
+test('strings with lone surrogates are refused, in values and keys, YAML and JSON', () => {
+  const message = 'a string with a lone UTF-16 surrogate (an escape such as "\\ud800") is not valid Unicode';
+  assert.deepEqual(problems(decodeDocuments(Buffer.from('a: "x\\ud800"\n'))), [`${message} at line 1, column 4`]);
+  assert.deepEqual(problems(decodeDocuments(Buffer.from('{"\\udfff": 1}'))), [`${message} at line 1, column 2`]);
+  const pair = decodeDocuments(Buffer.from('a: "\\ud83d\\ude00"\n'));
+  assert.deepEqual(pair.ok && pair.documents[0], { a: '😀' });
+});
+
+test('an alias needs an anchor before it', () => {
+  assert.deepEqual(problems(decodeDocuments(Buffer.from('a: *x\nb: &x 1\n'))), ['YAML alias *x has no anchor &x before it at line 1, column 4']);
+  const r = decodeDocuments(Buffer.from('b: &x 1\na: *x\n'));
+  assert.deepEqual(r.ok && r.documents[0], { b: 1, a: 1 });
+});
+
+test('keys: collections are refused, duplicates are found as JSON keys, merge keys are not duplicates', () => {
+  let warned = 0;
+  const onWarning = (): void => void warned++;
+  process.on('warning', onWarning);
+  try {
+    const message = 'a mapping key that is itself a list or a mapping (keys must be strings)';
+    assert.deepEqual(problems(decodeDocuments(Buffer.from('? [a, b]\n: c\n'))), [`${message} at line 1, column 3`]);
+    assert.deepEqual(problems(decodeDocuments(Buffer.from('k: &k {a: 1}\nm: {*k : c}\n'))), [`${message} at line 2, column 5`]);
+  } finally {
+    process.off('warning', onWarning);
+  }
+  assert.equal(warned, 0);
+  // `1` and "1" are one key in JSON; `~` and '' too.
+  assert.deepEqual(problems(decodeDocuments(Buffer.from('1: a\n"1": b\n~: c\n"": d\n'))), ['duplicate key at line 2, column 1', 'duplicate key at line 4, column 1']);
+  const k = decodeDocuments(Buffer.from('k: &k name\nm: {*k : c}\n'));
+  assert.deepEqual(k.ok && k.documents[0], { k: 'name', m: { name: 'c' } });
+  const merged = decodeDocuments(Buffer.from('a: &a {p: 1}\nb: &b {q: 2}\nc:\n  <<: *a\n  <<: [*b]\n  r: 3\n'));
+  assert.deepEqual(merged.ok && merged.documents[0], { a: { p: 1 }, b: { q: 2 }, c: { p: 1, q: 2, r: 3 } });
+});
+
+test('a merge key takes a mapping or a list of mappings, with its position otherwise', () => {
+  const message = 'a YAML merge key (<<) takes a mapping or a list of mappings';
+  assert.deepEqual(problems(decodeDocuments(Buffer.from('a: &a x\nb:\n  <<: *a\n'))), [`${message} at line 3, column 7`]);
+  assert.deepEqual(problems(decodeDocuments(Buffer.from('b:\n  <<: [{x: 1}, 2]\n'))), [`${message} at line 2, column 16`]);
+  assert.deepEqual(problems(decodeDocuments(Buffer.from('a: &a [1]\nb:\n  <<: [*a]\n'))), [`${message} at line 3, column 8`]);
+});
+
+test('aliases: at most 1,000 in a document, and what they expand to is bounded, each with its position', () => {
+  const many = `a: &a x\nb: [${Array(1001).fill('*a').join(', ')}]\n`;
+  assert.deepEqual(problems(decodeDocuments(Buffer.from(many))), ['more than 1000 YAML aliases in one document (the limit) at line 2, column 4005']);
+  // 1,000 nodes aliased 200 times: the 99th alias passes the 100,000 nodes of `limits.nodes`.
+  const wide = `a: &a [${Array(999).fill('x').join(', ')}]\nb: [${Array(200).fill('*a').join(', ')}]\n`;
+  assert.deepEqual(problems(decodeDocuments(Buffer.from(wide))), ['too many YAML alias expansions (the document would hold more than 100000 nodes); refusing a possible alias bomb at line 2, column 397']);
+  assert.match(problems(decodeDocuments(Buffer.from(wide), { limits: { nodes: 50_000 } }))[0]!, /more than 50000 nodes.* at line 2, column 197$/);
 });
