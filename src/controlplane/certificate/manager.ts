@@ -223,7 +223,7 @@ export class CertificateManager {
       const kc = await this.credentials();
       const api = certificatesApi(kc, this.o.requestTimeoutMs ?? 60_000);
       const { key, pem: keyPem } = newKey();
-      const request = makeCsr(key, nodeSubject(this.o.nodeName));
+      const request = await makeCsr(key, nodeSubject(this.o.nodeName));
       const created = await api.createCertificateSigningRequest({
         body: {
           apiVersion: 'certificates.k8s.io/v1',

@@ -30,7 +30,7 @@ async function openssl(args: string[], input: string): Promise<{ stdout: string;
 test('the CSR: P-256 key, O=system:nodes CN=system:node:<node>, ECDSA-SHA256, no extensions, valid self-signature', async () => {
   const { key, pem } = newKey();
   assert.match(pem, /^-----BEGIN EC PRIVATE KEY-----\n/);
-  const csr = makeCsr(key, nodeSubject('node-1'));
+  const csr = await makeCsr(key, nodeSubject('node-1'));
   assert.match(csr, /^-----BEGIN CERTIFICATE REQUEST-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE REQUEST-----\n$/);
   const { stdout, stderr } = await openssl(['req', '-noout', '-text', '-verify', '-nameopt', 'RFC2253'], csr);
   assert.match(`${stdout}${stderr}`, /verify OK/);
@@ -46,7 +46,7 @@ test('the CSR: P-256 key, O=system:nodes CN=system:node:<node>, ECDSA-SHA256, no
 test('an RSA key gets key encipherment and a SHA256-RSA request', async () => {
   const { privateKey } = (await import('node:crypto')).generateKeyPairSync('rsa', { modulusLength: 2048 });
   assert.deepEqual(clientUsages(privateKey), ['key encipherment', 'digital signature', 'client auth']);
-  const { stdout, stderr } = await openssl(['req', '-noout', '-text', '-verify'], makeCsr(privateKey, nodeSubject('a-much-longer-node-name.example.com')));
+  const { stdout, stderr } = await openssl(['req', '-noout', '-text', '-verify'], await makeCsr(privateKey, nodeSubject('a-much-longer-node-name.example.com')));
   assert.match(`${stdout}${stderr}`, /verify OK/);
   assert.match(stdout, /Signature Algorithm: sha256WithRSAEncryption/);
   assert.match(stdout, /CN *= *system:node:a-much-longer-node-name\.example\.com/);
@@ -86,7 +86,7 @@ describe('store and kubeconfig on disk', () => {
 
   async function issued(name: string): Promise<{ certPem: string; keyPem: string }> {
     const { key, pem } = newKey();
-    const certPem = await api.pki.signWindow(makeCsr(key, nodeSubject(name)), { notBefore: Date.now() - 1000, notAfter: Date.now() + 3600_000, keyUsage: ['digitalSignature'], extKeyUsage: ['clientAuth'] });
+    const certPem = await api.pki.signWindow(await makeCsr(key, nodeSubject(name)), { notBefore: Date.now() - 1000, notAfter: Date.now() + 3600_000, keyUsage: ['digitalSignature'], extKeyUsage: ['clientAuth'] });
     return { certPem, keyPem: pem };
   }
 
