@@ -35,19 +35,41 @@ export async function jitterUntil(fn: () => Promise<void>, periodMs: number, sig
   }
 }
 
-/** Logs a failure once per distinct message, and the recovery once. */
+/**
+ * Logs a loop's failure once when it starts failing and once when it works again, never per
+ * retry: an outage is two lines however long it lasts and however its error text varies (a
+ * refused connection, then a timeout, ...). Later, different errors go to debug.
+ */
 export class OnceLogger {
   private last: string | undefined;
-  constructor(private readonly log: { warn(o: object, m: string): void; info(o: object, m: string): void }) {}
+  private failingSince: number | undefined;
+  private failures = 0;
+  constructor(
+    private readonly log: { warn(o: object, m: string): void; info(o: object, m: string): void; debug?(o: object, m: string): void },
+    private readonly now: () => number = Date.now,
+  ) {}
   failed(msg: string, err: string, fields: object = {}): void {
-    if (err !== this.last) this.log.warn({ ...fields, err }, msg);
+    this.failures++;
+    if (this.failingSince === undefined) {
+      this.failingSince = this.now();
+      this.log.warn({ ...fields, err }, msg);
+    } else if (err !== this.last) {
+      this.log.debug?.({ ...fields, err }, msg);
+    }
     this.last = err;
   }
   ok(msg: string, fields: object = {}): void {
-    if (this.last !== undefined) this.log.info(fields, msg);
+    if (this.failingSince !== undefined) this.log.info({ ...fields, failedForMs: this.now() - this.failingSince, failures: this.failures, lastError: this.last }, msg);
     this.last = undefined;
+    this.failingSince = undefined;
+    this.failures = 0;
   }
+  /** The last error while failing. */
   get failing(): string | undefined {
     return this.last;
+  }
+  /** When the current failure started (ms since the epoch). */
+  get since(): number | undefined {
+    return this.failingSince;
   }
 }
