@@ -28,10 +28,27 @@ export const leaseBackoff = (): Backoff => new Backoff(200, 7_000);
  * Runs `fn`, then waits `periodMs` plus up to 4 % jitter after it returns (wait.JitterUntil,
  * sliding), until the signal aborts. `fn` must not throw.
  */
-export async function jitterUntil(fn: () => Promise<void>, periodMs: number, signal: AbortSignal, jitter = 0.04): Promise<void> {
+export async function jitterUntil(fn: () => Promise<void>, periodMs: number, signal: AbortSignal, jitter = 0.04, waker?: Waker): Promise<void> {
   while (!signal.aborted) {
     await fn();
-    await sleep(periodMs * (1 + Math.random() * jitter), signal);
+    const wait = new AbortController();
+    const stop = () => wait.abort();
+    signal.addEventListener('abort', stop, { once: true });
+    waker?.arm(stop);
+    await sleep(periodMs * (1 + Math.random() * jitter), wait.signal);
+    waker?.arm(undefined);
+    signal.removeEventListener('abort', stop);
+  }
+}
+
+/** Cuts a jitterUntil wait short: the next round starts at once. */
+export class Waker {
+  private pending: (() => void) | undefined;
+  arm(fn: (() => void) | undefined): void {
+    this.pending = fn;
+  }
+  wake(): void {
+    this.pending?.();
   }
 }
 

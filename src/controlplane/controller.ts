@@ -5,7 +5,7 @@
  */
 import type { ControlPlane, ControlPlaneDeps, ControlPlaneView } from './index.js';
 import { readMachineInfo } from '../node/machine.js';
-import { jitterUntil, OnceLogger } from './backoff.js';
+import { jitterUntil, OnceLogger, Waker } from './backoff.js';
 import { errorText, loadClients, statusCode, type ApiClients } from './client.js';
 import { initialNode, nodeFacts, probeRuntime, toJson, type NodeFacts, type NodeJson, type RuntimeFacts } from './node-object.js';
 import { LeaseController } from './lease.js';
@@ -47,7 +47,18 @@ export class ApiServerControlPlane implements ControlPlane {
     const signal = this.stopSignal.signal;
     logger.info({ server: clients.server, node: s.nodeName }, 'control plane: registering with the API server');
     this.status = new NodeStatusReporter({ core: clients.heartbeatCore, facts, probe: () => this.probe(), reportFrequencyMs: s.nodeStatusReportFrequencyMs, log: (this.statusLog = new OnceLogger(logger)) });
-    this.lease = new LeaseController({ coordination: clients.heartbeatCoordination, core: clients.heartbeatCore, nodeName: s.nodeName, leaseDurationSeconds: s.nodeLeaseDurationSeconds, log: (this.leaseLog = new OnceLogger(logger)) });
+    const statusWaker = new Waker();
+    this.lease = new LeaseController({
+      coordination: clients.heartbeatCoordination,
+      core: clients.heartbeatCore,
+      nodeName: s.nodeName,
+      leaseDurationSeconds: s.nodeLeaseDurationSeconds,
+      log: (this.leaseLog = new OnceLogger(logger)),
+      // The API server is back: report the status now rather than at the next period.
+      onRecovered: () => {
+        if (this.statusLog?.failing !== undefined) statusWaker.wake();
+      },
+    });
     const status = this.status;
     this.loops.push(this.lease.run(signal));
     this.loops.push(
@@ -65,7 +76,7 @@ export class ApiServerControlPlane implements ControlPlane {
         status.node = node;
         status.lastReport = Date.now();
         await status.fastUpdate(signal);
-        await jitterUntil(() => status.sync(), s.nodeStatusUpdateFrequencyMs, signal);
+        await jitterUntil(() => status.sync(), s.nodeStatusUpdateFrequencyMs, signal, 0.04, statusWaker);
       })(),
     );
   }
