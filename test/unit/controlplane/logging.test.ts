@@ -2,9 +2,9 @@
 // never per retry, however the error text varies between retries.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { CoordinationV1Api, CoreV1Api, V1Lease } from '@kubernetes/client-node';
+import type { CoordinationApi as CoordinationV1Api, CoreApi as CoreV1Api, Lease as V1Lease } from '../../../src/controlplane/api.js';
 import type { NodeResources } from '../../../src/admission/index.js';
-import { Backoff, OnceLogger } from '../../../src/controlplane/backoff.js';
+import { Backoff, jitterUntil, OnceLogger, Waker } from '../../../src/controlplane/backoff.js';
 import { LeaseController } from '../../../src/controlplane/lease.js';
 import { initialNode, type NodeFacts, type RuntimeFacts } from '../../../src/controlplane/node-object.js';
 import { NodeStatusReporter } from '../../../src/controlplane/node-status.js';
@@ -128,4 +128,33 @@ test('lease: an outage across update, ensure and create retries logs once, the r
   assert.equal(r.count('warn'), 1, r.lines.map((l) => `${l.level} ${l.msg}`).join('; '));
   assert.equal(r.count('info'), 1);
   stop.abort();
+});
+
+test('a Lease that works again after failing calls onRecovered once; a Waker cuts the status wait short', async () => {
+  let down = true;
+  let recovered = 0;
+  const lease: V1Lease = { metadata: { name: 'node-1', namespace: 'kube-node-lease', ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: 'node-1', uid: 'u1' }] }, spec: {} };
+  const coordination = {
+    readNamespacedLease: async () => (down ? Promise.reject(new Error('connect ECONNREFUSED')) : lease),
+    replaceNamespacedLease: async ({ body }: { body: V1Lease }) => (down ? Promise.reject(new Error('connect ECONNREFUSED')) : body),
+  } as unknown as CoordinationV1Api;
+  const c = new LeaseController({ coordination, core: {} as CoreV1Api, nodeName: 'node-1', leaseDurationSeconds: 40, log: new OnceLogger(recorder().log), onRecovered: () => recovered++ });
+  const stop = new AbortController();
+  const syncing = c.sync(stop.signal);
+  await new Promise((res) => setTimeout(res, 300));
+  down = false;
+  await syncing;
+  await c.sync(stop.signal);
+  assert.equal(recovered, 1);
+
+  const waker = new Waker();
+  let rounds = 0;
+  const loop = jitterUntil(async () => void rounds++, 60_000, stop.signal, 0.04, waker);
+  await new Promise((res) => setTimeout(res, 20));
+  assert.equal(rounds, 1);
+  waker.wake();
+  await new Promise((res) => setTimeout(res, 20));
+  assert.equal(rounds, 2, 'woken: the next round ran without waiting the period');
+  stop.abort();
+  await loop;
 });
