@@ -180,7 +180,7 @@ export class Supervisor implements StatusProvider {
     if (!summary || !runtime || !this.nodeResources) return undefined;
     const machine = await (this.machineInfo ??= readMachineInfo());
     const facts = nodeFacts(this.settings, machine, this.nodeResources);
-    const rt = await probeRuntime(runtime);
+    const rt = await probeRuntime(runtime, 3_000);
     const registered = this.controlPlane?.node?.();
     const node = computeNode(facts, rt, registered ?? this.lastNode, Date.now());
     if (!registered) this.lastNode = node;
