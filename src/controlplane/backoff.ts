@@ -53,9 +53,19 @@ export class Waker {
 }
 
 /**
+ * Loops that share a connection (the Lease and the node status, on the heartbeat client): an
+ * outage that fails both is one state, logged once by whichever fails first and once when the
+ * last of them works again.
+ */
+export class FailureGroup {
+  readonly failing = new Set<OnceLogger>();
+}
+
+/**
  * Logs a loop's failure once when it starts failing and once when it works again, never per
  * retry: an outage is two lines however long it lasts and however its error text varies (a
- * refused connection, then a timeout, ...). Later, different errors go to debug.
+ * refused connection, then a timeout, ...). Later, different errors go to debug. In a group,
+ * only the first loop to fail warns and only the last to recover says so.
  */
 export class OnceLogger {
   private last: string | undefined;
@@ -64,19 +74,28 @@ export class OnceLogger {
   constructor(
     private readonly log: { warn(o: object, m: string): void; info(o: object, m: string): void; debug?(o: object, m: string): void },
     private readonly now: () => number = Date.now,
+    private readonly group?: FailureGroup,
   ) {}
   failed(msg: string, err: string, fields: object = {}): void {
     this.failures++;
     if (this.failingSince === undefined) {
       this.failingSince = this.now();
-      this.log.warn({ ...fields, err }, msg);
+      const othersFailing = this.group !== undefined && this.group.failing.size > 0;
+      this.group?.failing.add(this);
+      if (othersFailing) this.log.debug?.({ ...fields, err }, msg);
+      else this.log.warn({ ...fields, err }, msg);
     } else if (err !== this.last) {
       this.log.debug?.({ ...fields, err }, msg);
     }
     this.last = err;
   }
   ok(msg: string, fields: object = {}): void {
-    if (this.failingSince !== undefined) this.log.info({ ...fields, failedForMs: this.now() - this.failingSince, failures: this.failures, lastError: this.last }, msg);
+    if (this.failingSince !== undefined) {
+      this.group?.failing.delete(this);
+      const line = { ...fields, failedForMs: this.now() - this.failingSince, failures: this.failures, lastError: this.last };
+      if (this.group && this.group.failing.size > 0) this.log.debug?.(line, msg);
+      else this.log.info(line, msg);
+    }
     this.last = undefined;
     this.failingSince = undefined;
     this.failures = 0;

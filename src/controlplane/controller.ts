@@ -5,7 +5,7 @@
  */
 import type { ControlPlane, ControlPlaneDeps, ControlPlaneView } from './index.js';
 import { readMachineInfo } from '../node/machine.js';
-import { jitterUntil, OnceLogger, Waker } from './backoff.js';
+import { FailureGroup, jitterUntil, OnceLogger, Waker } from './backoff.js';
 import { errorText, nodeClients, statusCode, type NodeClients as ApiClients } from './api.js';
 import { initialNode, nodeFacts, probeRuntime, toJson, type NodeFacts, type NodeJson, type RuntimeFacts } from './node-object.js';
 import { LeaseController } from './lease.js';
@@ -46,14 +46,16 @@ export class ApiServerControlPlane implements ControlPlane {
     const clients = this.clients;
     const signal = this.stopSignal.signal;
     logger.info({ server: clients.server, node: s.nodeName }, 'control plane: registering with the API server');
-    this.status = new NodeStatusReporter({ core: clients.heartbeatCore, facts, probe: () => this.probe(), reportFrequencyMs: s.nodeStatusReportFrequencyMs, log: (this.statusLog = new OnceLogger(logger)) });
+    // The Lease and the status share the heartbeat client: an outage of it is logged once.
+    const heartbeat = new FailureGroup();
+    this.status = new NodeStatusReporter({ core: clients.heartbeatCore, facts, probe: () => this.probe(), reportFrequencyMs: s.nodeStatusReportFrequencyMs, log: (this.statusLog = new OnceLogger(logger, Date.now, heartbeat)) });
     const statusWaker = new Waker();
     this.lease = new LeaseController({
       coordination: clients.heartbeatCoordination,
       core: clients.heartbeatCore,
       nodeName: s.nodeName,
       leaseDurationSeconds: s.nodeLeaseDurationSeconds,
-      log: (this.leaseLog = new OnceLogger(logger)),
+      log: (this.leaseLog = new OnceLogger(logger, Date.now, heartbeat)),
       // The API server is back: report the status now rather than at the next period.
       onRecovered: () => {
         if (this.statusLog?.failing !== undefined) statusWaker.wake();

@@ -1,6 +1,6 @@
 // The API server away for 60 s (the emulator's fault injection: connections refused): no
-// container is restarted, the supervisor keeps going and logs the outage once per loop (not per
-// retry), and within 10 s of its return the Lease is renewed and the node status reported.
+// container is restarted, the supervisor keeps going and logs the outage once (not per retry),
+// and within 10 s of its return the Lease is renewed and the node status reported.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startApiServer, type ApiServer } from '../../support/apiserver/index.js';
@@ -61,7 +61,7 @@ describe('API server down for 60 s', { timeout: 200_000 }, () => {
     await api?.stop();
   });
 
-  test('pods untouched, the outage logged once per loop, Lease and status current within 10 s of the return', { timeout: 120_000 }, async () => {
+  test('pods untouched, the outage logged once, Lease and status current within 10 s of the return', { timeout: 120_000 }, async () => {
     const before = new Map(names.map((n) => [n, cs(h.pod(n)!, 'main')]));
     const logFrom = lines().length;
     await api.fault({ down: true });
@@ -91,14 +91,13 @@ describe('API server down for 60 s', { timeout: 200_000 }, () => {
     // While away, the view said so.
     assert.ok(view.lease?.error, 'the lease failure was in the view');
     assert.match(view.status?.lastResult ?? '', /^update node status exceeds retry count/);
-    // One line per loop when the outage started, none per retry: the same two at 20 s and at 60 s.
-    assert.deepEqual(
-      during.map((l) => l.msg).sort(),
-      ['failed to update lease using latest lease, fallback to ensure lease', 'update node status exceeds retry count'],
-    );
+    // One line when the outage started (by whichever heartbeat loop failed first), none per retry:
+    // the same at 20 s and at 60 s; one when the last of them worked again.
+    assert.equal(during.length, 1, during.map((l) => l.msg).join(' | '));
+    assert.ok(['failed to update lease using latest lease, fallback to ensure lease', 'update node status exceeds retry count'].includes(during[0]!.msg), during[0]!.msg);
     assert.equal(after20.length, during.length, 'nothing more logged as the outage went on');
-    const recovered = lines().slice(logFrom).filter((l) => l.msg === 'lease renewed again' || l.msg === 'node status updated again');
-    assert.equal(recovered.length, 2, 'one line per loop on the return');
+    const recovered = lines().slice(logFrom).filter((l) => l.level < WARN && (l.msg === 'lease renewed again' || l.msg === 'node status updated again'));
+    assert.equal(recovered.length, 1, 'one line on the return');
 
     // No container restarted: same IDs, same restart counts; the supervisor went on.
     for (const n of names) {

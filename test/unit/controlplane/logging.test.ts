@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CoordinationApi as CoordinationV1Api, CoreApi as CoreV1Api, Lease as V1Lease } from '../../../src/controlplane/api.js';
 import type { NodeResources } from '../../../src/admission/index.js';
-import { Backoff, jitterUntil, OnceLogger, Waker } from '../../../src/controlplane/backoff.js';
+import { Backoff, FailureGroup, jitterUntil, OnceLogger, Waker } from '../../../src/controlplane/backoff.js';
 import { LeaseController } from '../../../src/controlplane/lease.js';
 import { initialNode, type NodeFacts, type RuntimeFacts } from '../../../src/controlplane/node-object.js';
 import { NodeStatusReporter } from '../../../src/controlplane/node-status.js';
@@ -157,4 +157,24 @@ test('a Lease that works again after failing calls onRecovered once; a Waker cut
   assert.equal(rounds, 2, 'woken: the next round ran without waiting the period');
   stop.abort();
   await loop;
+});
+
+test('a group (Lease and status on one client): one warning for an outage of both, one line when both work', () => {
+  const r = recorder();
+  const group = new FailureGroup();
+  const lease = new OnceLogger(r.log, Date.now, group);
+  const status = new OnceLogger(r.log, Date.now, group);
+  for (let i = 0; i < 5; i++) {
+    lease.failed('failed to update lease', outage(i).message);
+    status.failed('update node status exceeds retry count', outage(i + 1).message);
+  }
+  assert.equal(r.count('warn'), 1);
+  lease.ok('lease renewed again');
+  assert.equal(r.count('info'), 0, 'the status still fails');
+  status.ok('node status updated again');
+  assert.equal(r.count('info'), 1);
+  // A loop failing on its own while the other is fine is still its own state, logged once.
+  for (let i = 0; i < 3; i++) lease.failed('failed to update lease', '403: forbidden');
+  status.ok('node status updated again');
+  assert.equal(r.count('warn'), 2);
 });
