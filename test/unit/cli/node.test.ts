@@ -2,7 +2,13 @@
 // API-server state; `/node` serves the full description when the provider has one.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatNode, nodeRoles } from '../../../src/cli/commands/node.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { formatNode, nodeRoles, showNode } from '../../../src/cli/commands/node.js';
+import { StatusSocketServer } from '../../../src/server/index.js';
+import { captureOutput } from '../../helpers/streams.js';
 import { initialNode, type NodeFacts, type RuntimeFacts } from '../../../src/node/node-object.js';
 import { nodeLabels } from '../../../src/node/labels.js';
 import { routeStatusRequestAsync } from '../../../src/server/routes.js';
@@ -86,5 +92,30 @@ describe('staticlet node', () => {
     const early: StatusProvider = { ...base, node: () => undefined, describeNode: async () => undefined };
     assert.equal((await routeStatusRequestAsync(early, 'GET', '/node')).status, 503);
     assert.equal((await routeStatusRequestAsync(full, 'GET', '/pods')).status, 200);
+  });
+
+  test('-o json and -o yaml print the Node object through the status socket; text by default', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'staticlet-node-'));
+    const d = description({ mode: 'standalone' });
+    const server = new StatusSocketServer({ listPods: () => [], getPod: () => undefined, events: () => [], rejections: () => [], node: () => d, describeNode: async () => d });
+    try {
+      const socket = join(dir, 'staticlet.sock');
+      await server.start(socket);
+      const json = captureOutput();
+      assert.equal(await showNode({ statusSocket: socket, output: 'json' }, json.out), 0, json.stderr());
+      assert.deepEqual(JSON.parse(json.stdout()), d.node);
+      const yaml = captureOutput();
+      assert.equal(await showNode({ statusSocket: socket, output: 'yaml' }, yaml.out), 0, yaml.stderr());
+      const obj = parse(yaml.stdout()) as { kind: string; metadata: { name: string }; status: { conditions: Array<{ type: string }> } };
+      assert.equal(obj.kind, 'Node');
+      assert.equal(obj.metadata.name, 'node-1');
+      assert.equal(obj.status.conditions.at(-1)?.type, 'Ready');
+      const text = captureOutput();
+      assert.equal(await showNode({ statusSocket: socket }, text.out), 0);
+      assert.match(text.stdout(), /^Name: +node-1\n/);
+    } finally {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
