@@ -6,7 +6,7 @@
 import type { ControlPlane, ControlPlaneDeps, ControlPlaneView } from './index.js';
 import { readMachineInfo } from '../node/machine.js';
 import { FailureGroup, jitterUntil, OnceLogger, Waker } from './backoff.js';
-import { errorText, nodeClients, statusCode, type NodeClients as ApiClients } from './api.js';
+import { errorText, loadClients, statusCode, type ApiClients } from './client.js';
 import { initialNode, nodeFacts, probeRuntime, toJson, type NodeFacts, type NodeJson, type RuntimeFacts } from './node-object.js';
 import { LeaseController } from './lease.js';
 import { NodeStatusReporter } from './node-status.js';
@@ -30,7 +30,7 @@ export class ApiServerControlPlane implements ControlPlane {
   async start(): Promise<void> {
     const { settings: s, logger } = this.deps;
     try {
-      this.clients = nodeClients({
+      this.clients = loadClients({
         kubeconfig: s.kubeconfig!,
         qps: s.kubeAPIQPS,
         burst: s.kubeAPIBurst,

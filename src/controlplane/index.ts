@@ -1,8 +1,7 @@
 /**
  * The pod core's only door to an API server. Standalone (no --kubeconfig) gets a no-op and this
- * file is all that loads: the real control plane comes in through a dynamic import, so a node
- * without a cluster starts no timers and parses no client code. (Its requests go through
- * api.ts, not @kubernetes/client-node, whose ~70 MB of RSS an idle node should not carry.)
+ * file is all that loads: the real control plane and @kubernetes/client-node come in through a
+ * dynamic import, so a node without a cluster starts no timers and parses no client code.
  */
 import type { NodeResources } from '../admission/index.js';
 import type { Settings } from '../config/settings.js';

@@ -3,17 +3,18 @@
  * every duration × 0.25 from the cached copy, without a GET; fall back to get-or-create with a
  * back-off when that fails; refetch on a conflict. Requests go through the unthrottled client.
  */
-import { errorText, microTime, statusCode, type CoordinationApi, type CoreApi, type Lease as V1Lease } from './api.js';
+import { V1MicroTime, type CoordinationV1Api, type CoreV1Api, type V1Lease } from '@kubernetes/client-node';
 import { sleep } from '../pods/hooks.js';
 import { jitterUntil, leaseBackoff, OnceLogger } from './backoff.js';
+import { errorText, statusCode } from './client.js';
 
 export const LEASE_NAMESPACE = 'kube-node-lease';
 export const RENEW_INTERVAL_FRACTION = 0.25;
 const MAX_UPDATE_RETRIES = 5;
 
 export interface LeaseOptions {
-  coordination: CoordinationApi;
-  core: CoreApi;
+  coordination: CoordinationV1Api;
+  core: CoreV1Api;
   nodeName: string;
   leaseDurationSeconds: number;
   log: OnceLogger;
@@ -70,7 +71,7 @@ export class LeaseController {
   private renewed(base: V1Lease): V1Lease {
     return {
       ...base,
-      spec: { ...base.spec, holderIdentity: base.spec?.holderIdentity ?? this.o.nodeName, leaseDurationSeconds: this.o.leaseDurationSeconds, renewTime: microTime(this.now()) },
+      spec: { ...base.spec, holderIdentity: base.spec?.holderIdentity ?? this.o.nodeName, leaseDurationSeconds: this.o.leaseDurationSeconds, renewTime: new V1MicroTime(this.now()) },
     };
   }
 

@@ -4,11 +4,13 @@
  * something other than heartbeat times changed, or when nodeStatusReportFrequency (with the
  * kubelet's ±50 % spread) has passed since the last report. Five immediate attempts per period.
  */
+import type { CoreV1Api } from '@kubernetes/client-node';
 import { sleep } from '../pods/hooks.js';
 import { OnceLogger } from './backoff.js';
-import { errorText, type CoreApi } from './api.js';
+import { errorText } from './client.js';
 import { NODE_STATUS_STRATEGIES, twoWayMergePatch } from './patch.js';
 import { nodeStatus, sameJson, statusChanged, toJson, withRequiredLabels, type NodeFacts, type NodeJson, type RuntimeFacts } from './node-object.js';
+import { SMP } from './registration.js';
 
 export const NODE_STATUS_UPDATE_RETRY = 5;
 /** The fast start-up path polls this often, and gives up after nodeReadyGracePeriod. */
@@ -16,7 +18,7 @@ const FAST_UPDATE_PERIOD_MS = 100;
 const NODE_READY_GRACE_MS = 120_000;
 
 export interface StatusOptions {
-  core: CoreApi;
+  core: CoreV1Api;
   facts: NodeFacts;
   probe: () => Promise<RuntimeFacts>;
   reportFrequencyMs: number;
@@ -75,7 +77,7 @@ export class NodeStatusReporter {
     if (!changed && now - this.lastReport < this.o.reportFrequencyMs + this.delayMs) return 'unchanged';
     // Spec is never the status subresource's to change: only metadata and status differ.
     const patch = twoWayMergePatch(old, { ...updated, spec: old.spec }, NODE_STATUS_STRATEGIES) ?? {};
-    this.node = toJson(await this.o.core.patchNodeStatus({ name, body: patch }));
+    this.node = toJson(await this.o.core.patchNodeStatus({ name, body: patch }, SMP));
     this.patches++;
     if (!changed) this.delayMs = 0;
     this.lastReport = now;

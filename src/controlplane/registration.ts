@@ -4,14 +4,17 @@
  * any other failure is retried forever with a doubling sleep. Nothing waits for this but the
  * node status loop.
  */
+import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Node } from '@kubernetes/client-node';
 import { sleep } from '../pods/hooks.js';
 import { Backoff, OnceLogger, registrationBackoff } from './backoff.js';
-import { errorText, statusCode, type CoreApi } from './api.js';
+import { errorText, statusCode } from './client.js';
 import { NODE_STATUS_STRATEGIES, twoWayMergePatch } from './patch.js';
 import { reconcileExisting, toJson, type NodeJson } from './node-object.js';
 
+export const SMP = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
+
 export interface RegistrationOptions {
-  core: CoreApi;
+  core: CoreV1Api;
   /** The Node as it would be created now. */
   build: () => Promise<NodeJson>;
   log: OnceLogger;
@@ -40,10 +43,11 @@ export async function registerNode(o: RegistrationOptions): Promise<NodeJson | u
   return undefined;
 }
 
-async function tryRegister(core: CoreApi, wanted: NodeJson): Promise<NodeJson> {
+async function tryRegister(core: CoreV1Api, wanted: NodeJson): Promise<NodeJson> {
   let refusal: unknown;
   try {
-    return toJson(await core.createNode({ body: wanted }));
+    // Times travel as strings: the client's serializer passes a non-Date through untouched.
+    return toJson(await core.createNode({ body: wanted as unknown as V1Node }));
   } catch (err) {
     const code = statusCode(err);
     if (code !== 409 && code !== 403) throw err;
@@ -60,5 +64,5 @@ async function tryRegister(core: CoreApi, wanted: NodeJson): Promise<NodeJson> {
   const reconciled = reconcileExisting(existing, wanted);
   if (!reconciled) return existing;
   const patch = twoWayMergePatch(existing, reconciled, NODE_STATUS_STRATEGIES);
-  return toJson(await core.patchNodeStatus({ name: wanted.metadata.name, body: patch ?? {} }));
+  return toJson(await core.patchNodeStatus({ name: wanted.metadata.name, body: patch ?? {} }, SMP));
 }

@@ -2,7 +2,7 @@
 // never per retry, however the error text varies between retries.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { CoordinationApi as CoordinationV1Api, CoreApi as CoreV1Api, Lease as V1Lease } from '../../../src/controlplane/api.js';
+import type { CoordinationV1Api, CoreV1Api, V1Lease } from '@kubernetes/client-node';
 import type { NodeResources } from '../../../src/admission/index.js';
 import { Backoff, FailureGroup, jitterUntil, OnceLogger, Waker } from '../../../src/controlplane/backoff.js';
 import { LeaseController } from '../../../src/controlplane/lease.js';

@@ -8,7 +8,7 @@ import { TokenBucket } from '../../../src/controlplane/rate-limit.js';
 import { kubeletVersion, userAgent } from '../../../src/controlplane/version.js';
 import { OnceLogger } from '../../../src/controlplane/backoff.js';
 import { nodeLabels } from '../../../src/node/labels.js';
-import type { CoreApi as CoreV1Api } from '../../../src/controlplane/api.js';
+import type { CoreV1Api } from '@kubernetes/client-node';
 
 const resources: NodeResources = {
   capacity: { cpu: 4000n, memory: 8n * 1024n ** 3n, pods: 110n, 'ephemeral-storage': 100n * 1024n ** 3n },

@@ -37,7 +37,7 @@ test('without --kubeconfig only controlplane/index.js loads, and no API client',
   assert.deepEqual(clientNode(r.urls), []);
 });
 
-test('with --kubeconfig the real control plane loads (the check above can fail), still without client-node', async () => {
+test('with --kubeconfig the real control plane and client-node load (the check above can fail)', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'staticlet-kc-'));
   try {
     const kc = join(dir, 'kubeconfig');
@@ -46,9 +46,7 @@ test('with --kubeconfig the real control plane loads (the check above can fail),
     const r = await runChild([kc]);
     assert.equal(r.view.mode, 'api-server');
     assert.ok(controlPlaneModules(r.urls).includes('src/controlplane/controller.js'));
-    // The node's own few requests go through controlplane/api.ts: client-node costs ~70 MB of RSS.
-    assert.ok(controlPlaneModules(r.urls).includes('src/controlplane/api.js'));
-    assert.deepEqual(clientNode(r.urls), []);
+    assert.ok(clientNode(r.urls).length > 0);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
