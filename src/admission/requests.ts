@@ -37,3 +37,31 @@ export function podRequests(spec: PodSpec): Amounts {
   for (const name of [CPU, MEMORY]) if (podLevel[name] !== undefined) total[name] = podLevel[name]!;
   return total;
 }
+
+/**
+ * What a pod may use at most, as kubectl describe node sums it (PodRequestsAndLimits): app
+ * containers and sidecars added up, or the largest init container if that is more; resources
+ * without a limit are left out (unbounded).
+ */
+export function podLimits(spec: PodSpec): Amounts {
+  const total: Amounts = {};
+  for (const c of spec.containers) addInto(total, amountsOf(c.resources?.limits));
+  const sidecars: Amounts = {};
+  const initPeak: Amounts = {};
+  for (const c of spec.initContainers ?? []) {
+    const own = amountsOf(c.resources?.limits);
+    if (isSidecar(c)) {
+      addInto(total, own);
+      addInto(sidecars, own);
+      maxInto(initPeak, sidecars);
+    } else {
+      const during: Amounts = { ...own };
+      addInto(during, sidecars);
+      maxInto(initPeak, during);
+    }
+  }
+  maxInto(total, initPeak);
+  const podLevel = amountsOf(spec.resources?.limits);
+  for (const name of [CPU, MEMORY]) if (podLevel[name] !== undefined) total[name] = podLevel[name]!;
+  return total;
+}

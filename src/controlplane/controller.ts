@@ -4,13 +4,12 @@
  * on its own, every request has a deadline, failures are retried forever.
  */
 import type { ControlPlane, ControlPlaneDeps, ControlPlaneView } from './index.js';
-import { nodeLabels } from '../node/labels.js';
 import { readMachineInfo } from '../node/machine.js';
-import { jitterUntil, OnceLogger } from './backoff.js';
+import { FailureGroup, jitterUntil, OnceLogger, Waker } from './backoff.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { errorText, loadClients, statusCode, type ApiClients, type CredentialSource } from './client.js';
 import type { CertificateManager } from './certificate/manager.js';
-import { initialNode, toJson, type NodeFacts, type RuntimeFacts } from './node-object.js';
+import { initialNode, nodeFacts, probeRuntime, toJson, type NodeFacts, type NodeJson, type RuntimeFacts } from './node-object.js';
 import { LeaseController } from './lease.js';
 import { NodeStatusReporter } from './node-status.js';
 import { registerNode } from './registration.js';
@@ -26,6 +25,8 @@ export class ApiServerControlPlane implements ControlPlane {
   private registration: { registered: boolean; error?: string; since?: string } = { registered: false, error: 'not attempted yet' };
   private startError: string | undefined;
   private certificates: CertificateManager | undefined;
+  private leaseLog: OnceLogger | undefined;
+  private statusLog: OnceLogger | undefined;
 
   constructor(private readonly deps: ControlPlaneDeps) {}
 
@@ -51,20 +52,24 @@ export class ApiServerControlPlane implements ControlPlane {
   private async startLoops(clients: ApiClients): Promise<void> {
     const { settings: s, logger } = this.deps;
     const machine = await readMachineInfo();
-    const facts: NodeFacts = {
-      nodeName: s.nodeName,
-      nodeIP: s.nodeIP,
-      port: s.port,
-      labels: nodeLabels(s.nodeName, s.nodeLabels),
-      taints: s.registerWithTaints,
-      machine,
-      resources: this.deps.resources,
-      maxImages: s.nodeStatusMaxImages,
-    };
+    const facts: NodeFacts = nodeFacts(s, machine, this.deps.resources);
     const signal = this.stopSignal.signal;
     logger.info({ server: clients.server, node: s.nodeName }, 'control plane: registering with the API server');
-    this.status = new NodeStatusReporter({ core: clients.heartbeatCore, facts, probe: () => this.probe(), reportFrequencyMs: s.nodeStatusReportFrequencyMs, log: new OnceLogger(logger) });
-    this.lease = new LeaseController({ coordination: clients.heartbeatCoordination, core: clients.heartbeatCore, nodeName: s.nodeName, leaseDurationSeconds: s.nodeLeaseDurationSeconds, log: new OnceLogger(logger) });
+    // The Lease and the status share the heartbeat client: an outage of it is logged once.
+    const heartbeat = new FailureGroup();
+    this.status = new NodeStatusReporter({ core: clients.heartbeatCore, facts, probe: () => this.probe(), reportFrequencyMs: s.nodeStatusReportFrequencyMs, log: (this.statusLog = new OnceLogger(logger, Date.now, heartbeat)) });
+    const statusWaker = new Waker();
+    this.lease = new LeaseController({
+      coordination: clients.heartbeatCoordination,
+      core: clients.heartbeatCore,
+      nodeName: s.nodeName,
+      leaseDurationSeconds: s.nodeLeaseDurationSeconds,
+      log: (this.leaseLog = new OnceLogger(logger, Date.now, heartbeat)),
+      // The API server is back: report the status now rather than at the next period.
+      onRecovered: () => {
+        if (this.statusLog?.failing !== undefined) statusWaker.wake();
+      },
+    });
     const status = this.status;
     this.loops.push(this.lease.run(signal));
     this.loops.push(
@@ -82,7 +87,7 @@ export class ApiServerControlPlane implements ControlPlane {
         status.node = node;
         status.lastReport = Date.now();
         await status.fastUpdate(signal);
-        await jitterUntil(() => status.sync(), s.nodeStatusUpdateFrequencyMs, signal);
+        await jitterUntil(() => status.sync(), s.nodeStatusUpdateFrequencyMs, signal, 0.04, statusWaker);
       })(),
     );
   }
@@ -145,11 +150,20 @@ export class ApiServerControlPlane implements ControlPlane {
     else if (this.certificates?.server) v.server = this.certificates.server;
     if (this.certificates) v.certificate = this.certificates.view();
     v.registration = this.startError ? { registered: false, error: this.startError } : { ...this.registration };
-    if (this.lease) v.lease = { ...(this.lease.lastRenewal ? { lastRenewal: new Date(this.lease.lastRenewal).toISOString() } : {}) };
+    if (this.lease) {
+      const failing = this.leaseLog?.failing;
+      v.lease = { ...(this.lease.lastRenewal ? { lastRenewal: new Date(this.lease.lastRenewal).toISOString() } : {}), ...(failing ? { error: failing } : {}) };
+    }
     if (this.status) {
-      v.status = { ready: this.status.ready, ...(this.status.lastReport ? { lastPatch: new Date(this.status.lastReport).toISOString() } : {}), ...(this.status.lastResult ? { lastResult: this.status.lastResult } : {}) };
+      const result = this.status.lastResult ?? this.statusLog?.failing;
+      v.status = { ready: this.status.ready, ...(this.status.lastReport ? { lastPatch: new Date(this.status.lastReport).toISOString() } : {}), ...(result ? { lastResult: result } : {}) };
     }
     return v;
+  }
+
+  /** The Node as last read from or written to the API server. */
+  node(): NodeJson | undefined {
+    return this.status?.node;
   }
 
   /** Test and `staticlet node` hook: how many status patches were sent. */
@@ -159,9 +173,9 @@ export class ApiServerControlPlane implements ControlPlane {
 
   private noteRegistration(error: string | undefined): void {
     const registered = error === undefined;
-    if (registered !== this.registration.registered || error !== this.registration.error) {
-      this.registration = { registered, ...(error ? { error } : {}), since: new Date().toISOString() };
-    }
+    // `since` is when the state changed (or the first attempt); a new error text keeps it.
+    const since = registered !== this.registration.registered || !this.registration.since ? new Date().toISOString() : this.registration.since;
+    this.registration = { registered, ...(error ? { error } : {}), since };
   }
 
   /** registerNode=false: someone else creates the Node; wait for it with the registration back-off. */
@@ -181,14 +195,7 @@ export class ApiServerControlPlane implements ControlPlane {
   }
 
   /** The runtime as the status setters see it: version, status conditions, images. */
-  private async probe(): Promise<RuntimeFacts> {
-    const rt = this.deps.runtime;
-    const opts = { timeoutMs: 5_000 };
-    const [version, status, images] = await Promise.all([
-      rt.version(opts).catch(() => undefined),
-      rt.status(false, opts).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))),
-      rt.listImages(undefined, opts).catch(() => undefined),
-    ]);
-    return { ...(version ? { version } : {}), status, ...(images ? { images } : {}) };
+  private probe(): Promise<RuntimeFacts> {
+    return probeRuntime(this.deps.runtime);
   }
 }

@@ -6,6 +6,7 @@
 import type { NodeResources } from '../admission/index.js';
 import type { Settings } from '../config/settings.js';
 import type { Logger } from '../logging/logger.js';
+import type { NodeJson } from '../node/node-object.js';
 import type { RuntimeClient } from '../runtime/index.js';
 
 /** What `staticlet node` shows of the API-server side. */
@@ -29,6 +30,8 @@ export interface ControlPlane {
   start(): Promise<void>;
   stop(): Promise<void>;
   view(): ControlPlaneView;
+  /** The Node as last read from or written to the API server (`staticlet node` computes over it). */
+  node?(): NodeJson | undefined;
 }
 
 export interface ControlPlaneDeps {

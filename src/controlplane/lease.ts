@@ -19,6 +19,8 @@ export interface LeaseOptions {
   leaseDurationSeconds: number;
   log: OnceLogger;
   now?: () => number;
+  /** Called when a renewal works again after failing (the API server is back). */
+  onRecovered?: () => void;
 }
 
 export class LeaseController {
@@ -102,7 +104,9 @@ export class LeaseController {
   private accepted(lease: V1Lease): void {
     this.latest = lease;
     this.lastRenewal = this.now();
+    const recovered = this.o.log.failing !== undefined;
     this.o.log.ok('lease renewed again');
+    if (recovered) this.o.onRecovered?.();
   }
 
   private async retryUpdate(base: V1Lease, signal: AbortSignal): Promise<void> {

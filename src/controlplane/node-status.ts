@@ -53,6 +53,8 @@ export class NodeStatusReporter {
     for (let i = 0; i < NODE_STATUS_UPDATE_RETRY; i++) {
       try {
         await this.tryUpdate(i);
+        // The last attempt worked (a patch, or nothing to send).
+        this.lastResult = 'ok';
         this.o.log.ok('node status updated again');
         return;
       } catch (err) {

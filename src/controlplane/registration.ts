@@ -44,14 +44,23 @@ export async function registerNode(o: RegistrationOptions): Promise<NodeJson | u
 }
 
 async function tryRegister(core: CoreV1Api, wanted: NodeJson): Promise<NodeJson> {
+  let refusal: unknown;
   try {
     // Times travel as strings: the client's serializer passes a non-Date through untouched.
     return toJson(await core.createNode({ body: wanted as unknown as V1Node }));
   } catch (err) {
     const code = statusCode(err);
     if (code !== 409 && code !== 403) throw err;
+    if (code === 403) refusal = err;
   }
-  const existing = toJson(await core.readNode({ name: wanted.metadata.name }));
+  let existing: NodeJson;
+  try {
+    existing = toJson(await core.readNode({ name: wanted.metadata.name }));
+  } catch (err) {
+    // Forbidden to create and not there to adopt: the refusal is the reason worth showing.
+    if (refusal && statusCode(err) === 404) throw refusal;
+    throw err;
+  }
   const reconciled = reconcileExisting(existing, wanted);
   if (!reconciled) return existing;
   const patch = twoWayMergePatch(existing, reconciled, NODE_STATUS_STRATEGIES);

@@ -47,6 +47,15 @@ function segments(pathname: string): string[] | undefined {
   }
 }
 
+/** As routeStatusRequest, with `/node` answered by the provider's full (async) node description. */
+export async function routeStatusRequestAsync(provider: StatusProvider, method: string, rawUrl: string): Promise<StatusResponse> {
+  if (method === 'GET' && provider.describeNode && new URL(rawUrl, 'http://staticlet.local').pathname.replace(/\/+$/, '') === '/node') {
+    const described = await provider.describeNode();
+    if (described) return json(200, described);
+  }
+  return routeStatusRequest(provider, method, rawUrl);
+}
+
 /**
  * Routes one request. Provider errors propagate: the transport turns them into a 500 and logs
  * them, since only it has the logger.

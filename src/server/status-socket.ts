@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { STATUS_SOCKET_NAME } from '../config/settings.js';
 import type { Logger } from '../logging/logger.js';
-import { apiStatus, routeStatusRequest } from './routes.js';
+import { apiStatus, routeStatusRequestAsync } from './routes.js';
 import type { StatusProvider } from './types.js';
 
 export { STATUS_SOCKET_NAME as DEFAULT_STATUS_SOCKET_NAME } from '../config/settings.js';
@@ -45,7 +45,7 @@ export class StatusSocketServer {
     if (this.server) throw new Error(`status socket already serving ${this.socketPath}`);
     await mkdir(dirname(path), { recursive: true, mode: 0o750 });
     await removeStaleSocket(path);
-    const server = createServer((req, res) => this.handle(req, res));
+    const server = createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(path, () => {
@@ -80,10 +80,10 @@ export class StatusSocketServer {
     });
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let answer;
     try {
-      answer = routeStatusRequest(this.provider, req.method ?? 'GET', req.url ?? '/');
+      answer = await routeStatusRequestAsync(this.provider, req.method ?? 'GET', req.url ?? '/');
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.logger?.error({ err: message, url: req.url }, 'status request failed');

@@ -1,6 +1,28 @@
 import type { Pod } from '../api/generated/core-v1.js';
 import type { PodEvent } from '../events/types.js';
 import type { NodeAdmissionSummary } from '../admission/index.js';
+import type { ControlPlaneView } from '../controlplane/index.js';
+import type { NodeJson } from '../node/node-object.js';
+
+/** A non-terminated pod as `staticlet node` lists it. */
+export interface NodePodView {
+  namespace: string;
+  name: string;
+  requests: Record<string, string>;
+  limits: Record<string, string>;
+  creationTimestamp?: string;
+}
+
+/** What `/node` serves once the runtime has answered: the admission summary, the Node, its pods. */
+export interface NodeDescription extends NodeAdmissionSummary {
+  /** The Node as staticlet computes it now (over the API server's copy when registered). */
+  node: NodeJson;
+  /** Admitted pods that have not terminated. */
+  pods: NodePodView[];
+  /** The sum of their limits (requests are `requested`). */
+  limits: Record<string, string>;
+  controlPlane: ControlPlaneView;
+}
 
 /** A manifest staticlet refused, as operators see it. */
 export interface RejectionView {
@@ -21,6 +43,8 @@ export interface StatusProvider {
   rejections(): RejectionView[];
   /** Node capacity, allocatable and admitted requests; undefined until known (runtime not up). */
   node?(): NodeAdmissionSummary | undefined;
+  /** The full node description; undefined until the runtime is up. */
+  describeNode?(): Promise<NodeDescription | undefined>;
   /** Where the runtime writes the pod's container logs (`staticlet logs` reads them there). */
   podLogDirectory?(pod: Pod): string | undefined;
 }

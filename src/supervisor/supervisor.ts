@@ -19,8 +19,10 @@ import { runProbe } from '../probes/handlers/index.js';
 import { ProberManager } from '../probes/manager.js';
 import { connectRuntime, ImageManager, KeyedBackoff, type RuntimeClient, type RuntimeVersion } from '../runtime/index.js';
 import { StatusSocketServer } from '../server/index.js';
-import { formatAmounts, nodeLabels, PodAdmitter, readNodeResources, type NodeAdmissionSummary } from '../admission/index.js';
-import type { RejectionView, StatusProvider } from '../server/types.js';
+import { addInto, formatAmounts, nodeLabels, PodAdmitter, podLimits, podRequests, readNodeResources, type Amounts, type NodeAdmissionSummary, type NodeResources } from '../admission/index.js';
+import { readMachineInfo, type MachineInfo } from '../node/machine.js';
+import { computeNode, nodeFacts, probeRuntime, type NodeJson } from '../node/node-object.js';
+import type { NodeDescription, NodePodView, RejectionView, StatusProvider } from '../server/types.js';
 import { DirectorySource, type DirectoryFs } from '../sources/directory.js';
 import { secureStateDirs } from '../volumes/paths.js';
 import { UrlSource } from '../sources/url.js';
@@ -59,6 +61,10 @@ export class Supervisor implements StatusProvider {
   private manager: PodManager | undefined;
   private prober: ProberManager | undefined;
   private admission: PodAdmitter | undefined;
+  private nodeResources: NodeResources | undefined;
+  private machineInfo: Promise<MachineInfo> | undefined;
+  /** The last Node computed for `staticlet node` without an API server: transition times carry over. */
+  private lastNode: NodeJson | undefined;
   private readonly statusServer: StatusSocketServer;
   private connecting: Promise<void> | undefined;
   private stopping = false;
@@ -163,6 +169,41 @@ export class Supervisor implements StatusProvider {
     return this.admission?.summary();
   }
 
+  /**
+   * The Node as staticlet computes it now, like kubectl describe node shows it: over the API
+   * server's copy when registered, else over the last one computed here; with the admitted pods
+   * that have not terminated and what they request and limit.
+   */
+  async describeNode(): Promise<NodeDescription | undefined> {
+    const summary = this.admission?.summary();
+    const runtime = this.runtime;
+    if (!summary || !runtime || !this.nodeResources) return undefined;
+    const machine = await (this.machineInfo ??= readMachineInfo());
+    const facts = nodeFacts(this.settings, machine, this.nodeResources);
+    const rt = await probeRuntime(runtime, 3_000);
+    const registered = this.controlPlane?.node?.();
+    const node = computeNode(facts, rt, registered ?? this.lastNode, Date.now());
+    if (!registered) this.lastNode = node;
+    const waiting = new Set(summary.waiting.map((w) => w.uid));
+    const pods: NodePodView[] = [];
+    const limits: Amounts = {};
+    for (const p of this.listPods()) {
+      const phase = p.status?.phase;
+      if (!p.spec || phase === 'Succeeded' || phase === 'Failed' || waiting.has(p.metadata?.uid ?? '')) continue;
+      const l = podLimits(p.spec);
+      addInto(limits, l);
+      pods.push({
+        namespace: p.metadata?.namespace ?? 'default',
+        name: p.metadata?.name ?? '',
+        requests: formatAmounts(podRequests(p.spec)),
+        limits: formatAmounts(l),
+        ...(p.metadata?.creationTimestamp ? { creationTimestamp: String(p.metadata.creationTimestamp) } : {}),
+      });
+    }
+    pods.sort((a, b) => (a.namespace + '/' + a.name < b.namespace + '/' + b.name ? -1 : 1));
+    return { ...summary, node, pods, limits: formatAmounts(limits), controlPlane: this.controlPlaneView() };
+  }
+
   /** The API-server side (registration, Lease, node status); standalone until the runtime is up. */
   controlPlaneView(): ControlPlaneView {
     return this.controlPlane?.view() ?? { mode: this.settings.kubeconfig ? 'api-server' : 'standalone' };
@@ -207,6 +248,7 @@ export class Supervisor implements StatusProvider {
     let manager: PodManager | undefined;
     // Every desired pod is a candidate, so a batch read at once is admitted oldest first.
     const nodeResources = await readNodeResources(s);
+    this.nodeResources = nodeResources;
     this.admission = new PodAdmitter({
       node: nodeResources,
       candidates: () => this.state.pods(),

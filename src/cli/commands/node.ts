@@ -1,20 +1,24 @@
 import { Option, type Command } from 'commander';
+import { stringify } from 'yaml';
 import { amountOf, type NodeAdmissionSummary } from '../../admission/index.js';
+import type { ControlPlaneView } from '../../controlplane/index.js';
+import type { NodeDescription } from '../../server/types.js';
 import { EXIT_FAILURE, EXIT_OK, setExitCode } from '../exit.js';
 import { processOutput, type Output } from '../io.js';
 import { fetchStatus } from '../status-client.js';
 import { addStatusSocketFlags, statusSocketFrom, type StatusSocketFlags } from '../status-socket-flags.js';
-import { PrefixWriter, writeLabels } from '../describe-writer.js';
+import { PrefixWriter, rfc1123z, writeAnnotations, writeLabels, type TimeFormat } from '../describe-writer.js';
+import { since } from '../human-duration.js';
 
 export interface NodeOptions extends StatusSocketFlags {
-  output?: 'json';
+  output?: 'json' | 'yaml';
 }
 
 export function register(program: Command): void {
   const cmd = program
     .command('node')
-    .description("show the node's capacity, allocatable resources and what admitted pods request, like kubectl describe node")
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['json']))
+    .description('show the Node as staticlet computes it (conditions, addresses, capacity, system info, pods and what they request) and the API-server state, like kubectl describe node')
+    .addOption(new Option('-o, --output <format>', 'print the Node object instead').choices(['json', 'yaml']))
     .action(async (opts: NodeOptions, self: Command) => {
       setExitCode(self, await showNode(opts));
     });
@@ -28,20 +32,100 @@ function percent(resource: string, used: string | undefined, total: string | und
   return t > 0n ? ` (${(u * 100n) / t}%)` : '';
 }
 
-/** The describe-node style sections. */
-export function formatNode(n: NodeAdmissionSummary): string {
+const ROLE_PREFIX = 'node-role.kubernetes.io/';
+
+/** kubectl's findNodeRoles: node-role.kubernetes.io/<role> keys and kubernetes.io/role values. */
+export function nodeRoles(labels: Record<string, string> | undefined): string {
+  const roles = new Set<string>();
+  for (const [k, v] of Object.entries(labels ?? {})) {
+    if (k.startsWith(ROLE_PREFIX) && k.length > ROLE_PREFIX.length) roles.add(k.slice(ROLE_PREFIX.length));
+    else if (k === 'kubernetes.io/role' && v) roles.add(v);
+  }
+  return roles.size > 0 ? [...roles].sort().join(',') : '<none>';
+}
+
+function isDescription(n: NodeAdmissionSummary | NodeDescription): n is NodeDescription {
+  return 'node' in n && n.node !== undefined;
+}
+
+export interface FormatOptions extends TimeFormat {
+  now?: number;
+}
+
+/** The describe-node style sections; a bare admission summary (an older server) prints those parts only. */
+export function formatNode(n: NodeAdmissionSummary | NodeDescription, f: FormatOptions = {}): string {
   const w = new PrefixWriter();
-  writeLabels(w, 'Labels', n.labels);
-  for (const [title, list] of [['Capacity', n.capacity], ['Allocatable', n.allocatable]] as const) {
+  const now = f.now ?? Date.now();
+  const d = isDescription(n) ? n : undefined;
+  const node = d?.node;
+  if (node) {
+    w.write(0, `Name:\t${node.metadata.name}\n`);
+    w.write(0, `Roles:\t${nodeRoles(node.metadata.labels)}\n`);
+  }
+  writeLabels(w, 'Labels', node?.metadata.labels ?? n.labels);
+  if (node) {
+    writeAnnotations(w, 'Annotations', node.metadata.annotations);
+    const created = node.metadata['creationTimestamp'];
+    w.write(0, `CreationTimestamp:\t${typeof created === 'string' ? rfc1123z(created, f) : '<not registered>'}\n`);
+    const taints = node.spec?.taints ?? [];
+    if (taints.length === 0) w.write(0, 'Taints:\t<none>\n');
+    taints.forEach((t, i) => w.write(0, `${i === 0 ? 'Taints:' : ''}\t${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}\n`));
+    w.write(0, `Unschedulable:\t${node.spec?.['unschedulable'] === true}\n`);
+    w.write(0, 'Conditions:\n');
+    w.write(1, 'Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage\n');
+    w.write(1, '----\t------\t-----------------\t------------------\t------\t-------\n');
+    for (const c of node.status?.conditions ?? []) {
+      w.write(1, `${c.type}\t${c.status}\t${rfc1123z(c.lastHeartbeatTime, f)}\t${rfc1123z(c.lastTransitionTime, f)}\t${c.reason ?? ''}\t${c.message ?? ''}\n`);
+    }
+    w.write(0, 'Addresses:\n');
+    for (const a of node.status?.addresses ?? []) w.write(1, `${a.type}:\t${a.address}\n`);
+  }
+  const capacity = node?.status?.capacity ?? n.capacity;
+  const allocatable = node?.status?.allocatable ?? n.allocatable;
+  for (const [title, list] of [['Capacity', capacity], ['Allocatable', allocatable]] as const) {
     w.write(0, `${title}:\n`);
     for (const [k, v] of Object.entries(list)) w.write(1, `${k}:\t${v}\n`);
   }
+  if (node) {
+    const i = node.status?.nodeInfo ?? {};
+    w.write(0, 'System Info:\n');
+    for (const [label, key] of [
+      ['Machine ID', 'machineID'],
+      ['System UUID', 'systemUUID'],
+      ['Boot ID', 'bootID'],
+      ['Kernel Version', 'kernelVersion'],
+      ['OS Image', 'osImage'],
+      ['Operating System', 'operatingSystem'],
+      ['Architecture', 'architecture'],
+      ['Container Runtime Version', 'containerRuntimeVersion'],
+      ['Kubelet Version', 'kubeletVersion'],
+      ['Kube-Proxy Version', 'kubeProxyVersion'],
+    ] as const) {
+      w.write(1, `${label}:\t${i[key] ?? ''}\n`);
+    }
+  }
+  if (d) {
+    w.write(0, `Non-terminated Pods:\t(${d.pods.length} in total)\n`);
+    w.write(1, 'Namespace\tName\tCPU Requests\tCPU Limits\tMemory Requests\tMemory Limits\tAge\n');
+    w.write(1, '---------\t----\t------------\t----------\t---------------\t-------------\t---\n');
+    for (const p of d.pods) {
+      const cell = (r: string, list: Record<string, string>) => `${list[r] ?? '0'}${percent(r, list[r], allocatable[r])}`;
+      w.write(1, `${p.namespace}\t${p.name}\t${cell('cpu', p.requests)}\t${cell('cpu', p.limits)}\t${cell('memory', p.requests)}\t${cell('memory', p.limits)}\t${since(p.creationTimestamp, now)}\n`);
+    }
+  }
   w.write(0, 'Allocated resources:\n');
-  w.write(1, 'Resource\tRequests\n');
-  w.write(1, '--------\t--------\n');
-  for (const name of Object.keys(n.allocatable)) {
+  if (d) {
+    w.write(1, '(Total limits may be over 100 percent, i.e., overcommitted.)\n');
+    w.write(1, 'Resource\tRequests\tLimits\n');
+    w.write(1, '--------\t--------\t------\n');
+  } else {
+    w.write(1, 'Resource\tRequests\n');
+    w.write(1, '--------\t--------\n');
+  }
+  for (const name of Object.keys(allocatable)) {
     const used = n.requested[name] ?? '0';
-    w.write(1, `${name}\t${used}${percent(name, used, n.allocatable[name])}\n`);
+    const limit = d ? `\t${d.limits[name] ?? '0'}${percent(name, d.limits[name], allocatable[name])}` : '';
+    w.write(1, `${name}\t${used}${percent(name, used, allocatable[name])}${limit}\n`);
   }
   if (n.waiting.length > 0) {
     w.write(0, 'Waiting for admission:\n');
@@ -49,18 +133,51 @@ export function formatNode(n: NodeAdmissionSummary): string {
     w.write(1, '---\t------\t-------\n');
     for (const p of n.waiting) w.write(1, `${p.namespace}/${p.name}\t${p.reason}\t${p.message}\n`);
   }
+  if (d) writeControlPlane(w, d.controlPlane, now, f);
   return w.render();
+}
+
+function when(t: string | undefined, now: number, f: TimeFormat): string {
+  return t ? `${rfc1123z(t, f)} (${since(t, now)} ago)` : 'never';
+}
+
+/** The API-server side: where, registered or why not, the Lease, the status patches, the certificate. */
+function writeControlPlane(w: PrefixWriter, v: ControlPlaneView, now: number, f: TimeFormat): void {
+  w.write(0, 'API Server:\n');
+  if (v.mode === 'standalone') {
+    w.write(1, 'Mode:\tstandalone (no --kubeconfig: the Node is computed here, never sent)\n');
+    return;
+  }
+  w.write(1, `Server:\t${v.server ?? '<unknown>'}\n`);
+  const r = v.registration;
+  const since = r?.since ? ` since ${when(r.since, now, f)}` : '';
+  w.write(1, `Registration:\t${r?.registered ? `registered${since}` : `not registered${since}: ${r?.error ?? 'unknown'}`}\n`);
+  const l = v.lease;
+  w.write(1, `Lease Renewed:\t${when(l?.lastRenewal, now, f)}${l?.error ? ` (failing: ${l.error})` : ''}\n`);
+  const s = v.status;
+  w.write(1, `Status Patched:\t${when(s?.lastPatch, now, f)}${s?.lastResult ? `: ${s.lastResult}` : ''}\n`);
+  const c = v.certificate;
+  if (c) {
+    const parts = [c.state, c.csr ? `csr ${c.csr}` : '', c.notAfter ? `expires ${rfc1123z(c.notAfter, f)}` : '', c.since ? `since ${when(c.since, now, f)}` : '', c.error ? `error: ${c.error}` : ''].filter((x) => x);
+    w.write(1, `Certificate:\t${parts.join(', ')}\n`);
+  }
 }
 
 /** The `node` action, with injectable streams for tests. */
 export async function showNode(opts: NodeOptions, out: Output = processOutput()): Promise<number> {
-  let node: NodeAdmissionSummary;
+  let node: NodeAdmissionSummary | NodeDescription;
   try {
-    node = await fetchStatus<NodeAdmissionSummary>(statusSocketFrom(opts), '/node');
+    node = await fetchStatus<NodeAdmissionSummary | NodeDescription>(statusSocketFrom(opts), '/node');
   } catch (err) {
     out.stderr.write(`staticlet node: ${(err as Error).message}\n`);
     return EXIT_FAILURE;
   }
-  out.stdout.write(opts.output === 'json' ? `${JSON.stringify(node, null, 2)}\n` : formatNode(node));
+  if (opts.output) {
+    // The Node object, as `kubectl get node -o json|yaml` would print it.
+    const obj = isDescription(node) ? node.node : node;
+    out.stdout.write(opts.output === 'json' ? `${JSON.stringify(obj, null, 2)}\n` : stringify(obj));
+    return EXIT_OK;
+  }
+  out.stdout.write(formatNode(node));
   return EXIT_OK;
 }

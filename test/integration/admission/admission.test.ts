@@ -83,7 +83,7 @@ describe('admission on the node', () => {
     let printed = '';
     const sink = new Writable({ write: (chunk: Buffer, _enc, done) => ((printed += chunk.toString()), done()) });
     assert.equal(await showNode({ statusSocket: h.settings.statusSocket }, { stdout: sink, stderr: sink }), 0);
-    assert.match(printed, /^Labels: +beta\.kubernetes\.io\/arch=.*\n(.*\n)*Capacity:\n/);
+    assert.match(printed, /^Name: +node-1\nRoles: .*\nLabels: +beta\.kubernetes\.io\/arch=.*\n(.*\n)*Capacity:\n/);
     assert.match(printed, /\n {2}pods: +110\n/);
     assert.match(printed, /\n {2}default\/hungry-node-1 +OutOfcpu +Node didn't have enough resource: cpu/);
     await removeAndWait('hungry.yaml', 'hungry');

@@ -117,6 +117,28 @@ describe('control plane: registration, node status and Lease against the emulato
     assert.ok(row.includes(n.status!.nodeInfo!.containerRuntimeVersion!), row);
   });
 
+  test('kubectl describe node shows the four conditions with the kubelet reasons and messages, capacity and allocatable', { skip: HAVE_KUBECTL ? false : 'kubectl is not installed' }, async () => {
+    const r = await kubectl(admin, join(api.dir, 'kubectl-cache'), ['describe', 'node', NODE]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = r.stdout;
+    for (const [type, status, reason, message] of [
+      ['MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'],
+      ['DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'],
+      ['PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'],
+      ['Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'],
+    ]) {
+      assert.match(out, new RegExp(`^\\s+${type}\\s+${status}\\s.*\\s${reason}\\s+${message}`, 'm'), `${type} row in:\n${out}`);
+    }
+    const n = node()!;
+    for (const section of ['Capacity', 'Allocatable']) {
+      const block = out.slice(out.indexOf(`${section}:`)).split('\n').slice(1, 8).join('\n');
+      const want = section === 'Capacity' ? n.status!.capacity! : n.status!.allocatable!;
+      for (const key of ['cpu', 'memory', 'pods']) assert.match(block, new RegExp(`^\\s+${key}:\\s+${want[key]}$`, 'm'), `${section} ${key} in:\n${block}`);
+    }
+    assert.match(out, /Kubelet Version:\s+v1\.36\.0\+staticlet/);
+    assert.match(out, /Container Runtime Version:\s+containerd:\/\//);
+  });
+
   test('the Lease is owned by the Node and renewed', async () => {
     const first = await eventually(() => lease(), { timeoutMs: 10_000, what: 'lease' });
     assert.equal(first.spec?.holderIdentity, NODE);
