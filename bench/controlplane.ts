@@ -29,14 +29,8 @@ import { cpuTicks, CLK_TCK, statusKb } from './lifecycle/proc.js';
 import { abort, checkAborted } from './lifecycle/wait.js';
 import { nodeFlagsFromEnv } from './lib/node-flags.js';
 import { StaticletChild } from './lib/staticlet-child.js';
+import { envInt } from './lib/env.js';
 
-function envInt(name: string, def: number, min = 0): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got ${raw}`);
-  return n;
-}
 
 const cfg = {
   pods: envInt('CP_PODS', 110, 1),

@@ -22,14 +22,8 @@ import { CLK_TCK, cpuTicks, sampleIdle, statusKb } from './lifecycle/proc.js';
 import { format, type Rep, type Report, type Scenario } from './lifecycle/report.js';
 import { lastMark, StaticletProcess } from './lifecycle/staticlet.js';
 import { abort, pool, waitAllRunning, waitGone } from './lifecycle/wait.js';
+import { envInt } from './lib/env.js';
 
-function envInt(name: string, def: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${raw}`);
-  return n;
-}
 
 const cfg = {
   singleReps: envInt('LIFECYCLE_SINGLE_REPS', 20),

@@ -51,14 +51,8 @@ import { containerdPid, findShims, type Shim } from './probes/proc.js';
 import { countKey, format, type BareReport, type PhaseReport, type Report } from './probes/report.js';
 import { noteOf, ProbedStaticlet, summarizeNotes, type LogNote, type StaticletDirs } from './probes/staticlet.js';
 import { procCpuMs, sampleWindow, selfCpuMs, type WindowResult, type WindowSubject } from './probes/window.js';
+import { envInt } from './lib/env.js';
 
-function envInt(name: string, def: number, min = 0): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got ${raw}`);
-  return n;
-}
 
 const phases = (process.env.PROBES_PHASES || 'ABC').toUpperCase();
 if (!/^[ABC]+$/.test(phases)) throw new Error(`PROBES_PHASES must be a combination of A, B and C, got ${phases}`);

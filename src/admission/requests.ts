@@ -14,28 +14,7 @@ function requestsOf(c: Container): Amounts {
 }
 
 export function podRequests(spec: PodSpec): Amounts {
-  const total: Amounts = {};
-  for (const c of spec.containers) addInto(total, requestsOf(c));
-  // Sidecars started so far keep running beside every later init container and the app.
-  const sidecars: Amounts = {};
-  const initPeak: Amounts = {};
-  for (const c of spec.initContainers ?? []) {
-    const own = requestsOf(c);
-    if (isSidecar(c)) {
-      addInto(total, own);
-      addInto(sidecars, own);
-      maxInto(initPeak, sidecars);
-    } else {
-      const during: Amounts = { ...own };
-      addInto(during, sidecars);
-      maxInto(initPeak, during);
-    }
-  }
-  maxInto(total, initPeak);
-  // Pod-level resources, where given, replace the container sum for cpu and memory.
-  const podLevel = amountsOf(defaultedResources(spec.resources).requests);
-  for (const name of [CPU, MEMORY]) if (podLevel[name] !== undefined) total[name] = podLevel[name]!;
-  return total;
+  return podSum(spec, requestsOf, amountsOf(defaultedResources(spec.resources).requests));
 }
 
 /**
@@ -44,12 +23,21 @@ export function podRequests(spec: PodSpec): Amounts {
  * without a limit are left out (unbounded).
  */
 export function podLimits(spec: PodSpec): Amounts {
+  return podSum(spec, (c) => amountsOf(c.resources?.limits), amountsOf(spec.resources?.limits));
+}
+
+/**
+ * The sum both share: app containers plus sidecars, or the peak while init containers run if
+ * that is more; pod-level amounts, where given, replace the container sum for cpu and memory.
+ */
+function podSum(spec: PodSpec, of: (c: Container) => Amounts, podLevel: Amounts): Amounts {
   const total: Amounts = {};
-  for (const c of spec.containers) addInto(total, amountsOf(c.resources?.limits));
+  for (const c of spec.containers) addInto(total, of(c));
+  // Sidecars started so far keep running beside every later init container and the app.
   const sidecars: Amounts = {};
   const initPeak: Amounts = {};
   for (const c of spec.initContainers ?? []) {
-    const own = amountsOf(c.resources?.limits);
+    const own = of(c);
     if (isSidecar(c)) {
       addInto(total, own);
       addInto(sidecars, own);
@@ -61,7 +49,6 @@ export function podLimits(spec: PodSpec): Amounts {
     }
   }
   maxInto(total, initPeak);
-  const podLevel = amountsOf(spec.resources?.limits);
   for (const name of [CPU, MEMORY]) if (podLevel[name] !== undefined) total[name] = podLevel[name]!;
   return total;
 }
