@@ -45,6 +45,7 @@ function harness(onSynced: (n: number, worker: PodWorker) => void) {
     blocked: () => true,
     mayTearDown: () => true,
     finished: () => {},
+    statusChanged: () => {},
     released: () => {},
     fingerprint: () => 'unchanged',
   };
