@@ -144,6 +144,55 @@ describe('control plane: mirror pods against the emulator', { timeout: 240_000 }
     console.log(`# manifest removed: static pod gone after ${gone - t0} ms, mirror deleted ${Date.now() - gone} ms later`);
   });
 
+  test('manifest removed and re-added unchanged: mirror Running again', async () => {
+    await h.write('again.yaml', trapping('again'));
+    await eventually(() => running(mirror('again')), { timeoutMs: 30_000, what: 'mirror Running' });
+    await h.remove('again.yaml');
+    await eventually(() => !h.pod('again') && !mirror('again'), { timeoutMs: 10_000, what: 'pod and mirror gone' });
+    await h.write('again.yaml', trapping('again'));
+    const t0 = Date.now();
+    const m = await eventually(() => (running(mirror('again')) ? mirror('again') : undefined), { timeoutMs: 20_000, intervalMs: 20, what: 'mirror Running again' });
+    console.log(`# re-added: mirror Running ${Date.now() - t0} ms after the manifest came back`);
+    validateMirrorPod(h.pod('again')!, m);
+  });
+
+  test('activeDeadlineSeconds and an init container updated: mirror recreated each time (new UID, new hash)', async () => {
+    const spec = (extra: string, initCmd: string) =>
+      manifest(
+        'again',
+        [
+          '  terminationGracePeriodSeconds: 2',
+          extra,
+          '  initContainers:',
+          '    - name: init',
+          `      image: ${BUSYBOX}`,
+          `      command: ["sh", "-c", ${JSON.stringify(initCmd)}]`,
+          '  containers:',
+          '    - name: main',
+          `      image: ${BUSYBOX}`,
+          `      command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"]`,
+          '',
+        ].filter((l) => l).join('\n'),
+      );
+    for (const [what, text] of [
+      ['init container', spec('', 'true')],
+      ['activeDeadlineSeconds', spec('  activeDeadlineSeconds: 3600', 'true')],
+      ['init container command', spec('  activeDeadlineSeconds: 3600', 'echo changed')],
+    ] as const) {
+      const old = mirror('again')!;
+      await h.write('again.yaml', text);
+      const t0 = Date.now();
+      const m = await eventually(() => {
+        const p = mirror('again');
+        return p && p.metadata?.uid !== old.metadata?.uid && running(p) ? p : undefined;
+      }, { timeoutMs: 20_000, intervalMs: 20, what: `mirror after the ${what} update` });
+      console.log(`# ${what} updated: mirror recreated and Running after ${Date.now() - t0} ms`);
+      validateMirrorPod(h.pod('again')!, m);
+      assert.notEqual(m.metadata?.annotations?.[MIRROR], old.metadata?.annotations?.[MIRROR]);
+    }
+    assert.equal(mirror('again')?.spec?.activeDeadlineSeconds, 3600);
+  });
+
   test('a refused mirror pod: the static pod runs, Warning event, reason in the view, create retried with back-off', async () => {
     api.denyMirrorPods('mirror pods are not allowed here (test webhook)');
     const path = '/api/v1/namespaces/default/pods';
@@ -165,5 +214,39 @@ describe('control plane: mirror pods against the emulator', { timeout: 240_000 }
     api.denyMirrorPods(null);
     await eventually(() => running(mirror('denied')), { timeoutMs: 25_000, intervalMs: 100, what: 'mirror after the refusal ends' });
     assert.deepEqual(cp().view().mirrorPods?.rejected, []);
+  });
+
+  test('supervisor restart: the mirrors keep their UID, phase, readiness and restart count', async () => {
+    const names = ['again', 'denied'];
+    const before = new Map(names.map((n) => [n, mirror(n)!]));
+    const flips: string[] = [];
+    const look = () => {
+      for (const n of names) {
+        const p = mirror(n);
+        const was = before.get(n)!;
+        if (p?.metadata?.uid !== was.metadata?.uid) flips.push(`${n}: uid ${p?.metadata?.uid}`);
+        if (!running(p)) flips.push(`${n}: ${p?.status?.phase} ready=${p?.status?.conditions?.find((c) => c.type === 'Ready')?.status}`);
+        const restarts = p?.status?.containerStatuses?.map((c) => c.restartCount).join(',');
+        if (restarts !== was.status?.containerStatuses?.map((c) => c.restartCount).join(',')) flips.push(`${n}: restarts ${restarts}`);
+      }
+    };
+    const poll = setInterval(look, 10);
+    try {
+      const settings = h.settings;
+      const dir = h.dir;
+      await h.stop();
+      const from = api.requests.length;
+      h = await startSupervisor(env, { dir, settings: { kubeconfig: settings.kubeconfig, nodeStatusUpdateFrequencyMs: 1_000, nodeStatusReportFrequencyMs: 60_000, nodeLeaseDurationSeconds: 4 } });
+      await eventually(() => api.requests.slice(from).some((r) => r.method === 'GET' && r.path === '/api/v1/pods' && r.status === 200), { timeoutMs: 20_000, what: 'the restarted supervisor listing mirrors' });
+      await sleep(3_000);
+      look();
+      const statusPatches = api.requests.slice(from).filter((r) => r.method === 'PATCH' && /\/pods\/[^/]+\/status$/.test(r.path)).length;
+      const creates = api.requests.slice(from).filter((r) => r.method === 'POST' && r.path.endsWith('/pods')).length;
+      console.log(`# supervisor restart: ${statusPatches} pod status PATCHes, ${creates} mirror POSTs, no flip`);
+      assert.equal(creates, 0);
+    } finally {
+      clearInterval(poll);
+    }
+    assert.deepEqual(flips, []);
   });
 });
