@@ -193,6 +193,45 @@ describe('control plane: mirror pods against the emulator', { timeout: 240_000 }
     assert.equal(mirror('again')?.spec?.activeDeadlineSeconds, 3600);
   });
 
+  test('updated 50 times (100 ms apart) while the old pod traps SIGTERM: the old mirror stays, then the last version gets one', async () => {
+    await h.write('grace.yaml', trapping('grace', { grace: 10, termSleep: 3 }));
+    const first = await eventually(() => (running(mirror('grace')) ? mirror('grace') : undefined), { timeoutMs: 30_000, what: 'mirror Running' });
+    const t0 = Date.now();
+    const kept: string[] = [];
+    for (let i = 1; i <= 50; i++) {
+      await h.write('grace.yaml', trapping('grace', { grace: 10, termSleep: 3, marker: `v${i}` }));
+      const m = mirror('grace');
+      if (Date.now() - t0 < 2_500) kept.push(m?.metadata?.uid === first.metadata?.uid && running(m) ? 'same' : `changed:${m?.metadata?.uid}:${m?.status?.phase}`);
+      await sleep(100);
+    }
+    assert.ok(kept.length > 10 && kept.every((k) => k === 'same'), `the old mirror is kept Running while the old pod terminates: ${kept.join(',')}`);
+    const last = await h.waitPod('grace', (p) => p.status?.phase === 'Running' && p.spec?.containers[0]?.command?.[2]?.includes('echo v50') === true, 30_000);
+    const m = await eventually(() => {
+      const p = mirror('grace');
+      return p?.metadata?.annotations?.[MIRROR] === last.metadata?.annotations?.[HASH] && running(p) ? p : undefined;
+    }, { timeoutMs: 10_000, intervalMs: 20, what: 'mirror of the last version' });
+    console.log(`# 50 updates in ${Date.now() - t0 - 0} ms: the mirror of the last version Running (first one kept ${kept.length} looks)`);
+    validateMirrorPod(last, m);
+    await h.remove('grace.yaml');
+    await eventually(() => !mirror('grace') && !h.pod('grace'), { timeoutMs: 20_000, what: 'grace pod and mirror gone' });
+  });
+
+  test('API server down during a static pod update: mirror and status converge within 10 s of its return', async () => {
+    const old = mirror('again')!;
+    await api.fault({ down: true });
+    await h.write('again.yaml', trapping('again', { marker: 'outage' }));
+    await h.waitPod('again', (p) => p.status?.phase === 'Running' && p.spec?.containers[0]?.command?.[2]?.includes('echo outage') === true, 30_000);
+    await sleep(8_000);
+    await api.fault(null);
+    const back = Date.now();
+    const m = await eventually(() => {
+      const p = mirror('again');
+      return p && p.metadata?.uid !== old.metadata?.uid && running(p) ? p : undefined;
+    }, { timeoutMs: 10_000, intervalMs: 50, what: 'mirror after the outage' });
+    console.log(`# API server back: mirror of the updated pod Running ${Date.now() - back} ms later`);
+    validateMirrorPod(h.pod('again')!, m);
+  });
+
   test('a refused mirror pod: the static pod runs, Warning event, reason in the view, create retried with back-off', async () => {
     api.denyMirrorPods('mirror pods are not allowed here (test webhook)');
     const path = '/api/v1/namespaces/default/pods';
