@@ -35,6 +35,7 @@ export interface MirrorSyncOptions {
   statusPeriodMs?: number;
   debounceMs?: number;
   backoff?: RejectBackoff;
+  namespaceBackoff?: RejectBackoff;
 }
 
 /** Responses come back as client-node models (Dates and all); the plain JSON is what we compare. */
@@ -52,7 +53,8 @@ export class MirrorPodSync {
   private readonly statusLog: OnceLogger;
   private readonly reconcileWaker = new Waker();
   private readonly statusWaker = new Waker();
-  private readonly missingNamespaces = new Set<string>();
+  /** Namespaces the server said do not exist: their creates back off as refused ones do, per namespace. */
+  private readonly missingNamespaces: RejectBackoff;
   private debounce: NodeJS.Timeout | undefined;
   private signature = '';
   private listed = false;
@@ -61,12 +63,13 @@ export class MirrorPodSync {
 
   constructor(private readonly o: MirrorSyncOptions) {
     this.backoff = o.backoff ?? new RejectBackoff();
+    this.missingNamespaces = o.namespaceBackoff ?? new RejectBackoff();
     this.log = new OnceLogger(o.logger);
     this.statusLog = new OnceLogger(o.logger);
   }
 
   view(): { count: number; rejected: Rejection[] } {
-    return { count: this.mirrors.size, rejected: this.backoff.list() };
+    return { count: this.mirrors.size, rejected: [...this.backoff.list(), ...this.missingNamespaces.list()] };
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -112,9 +115,6 @@ export class MirrorPodSync {
 
   /** One housekeeping round: list this node's pods, then create, recreate or delete mirrors. */
   async reconcile(): Promise<void> {
-    const statics = this.o.pods.list();
-    this.signature = this.podSignature(statics);
-    this.backoff.retain(new Set(statics.map((p) => p.metadata?.uid ?? '')));
     let items: V1Pod[];
     try {
       items = (await this.o.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${this.o.node.name}` })).items;
@@ -122,6 +122,11 @@ export class MirrorPodSync {
       this.log.failed("mirror pods: cannot list this node's pods; retrying", errorText(err));
       return;
     }
+    // The static pods as they are now, after the list: a pod gone meanwhile gets no new mirror.
+    const statics = this.o.pods.list();
+    this.signature = this.podSignature(statics);
+    this.backoff.retain(new Set(statics.map((p) => p.metadata?.uid ?? '')));
+    this.missingNamespaces.retain(new Set(statics.map((p) => p.metadata?.namespace ?? 'default')));
     this.mirrors.clear();
     for (const i of items) {
       const p = plain(i);
@@ -164,8 +169,8 @@ export class MirrorPodSync {
 
   private async create(fullName: string, pod: Pod): Promise<string | undefined> {
     const uid = pod.metadata?.uid ?? '';
-    if (this.backoff.blocked(uid)) return undefined;
     const { name, namespace } = nameOf(fullName);
+    if (this.backoff.blocked(uid) || this.missingNamespaces.blocked(namespace)) return undefined;
     try {
       const created = plain(await this.o.core.createNamespacedPod({ namespace, body: buildMirrorPod(pod, this.o.node) as V1Pod }));
       this.mirrors.set(fullName, created);
@@ -184,15 +189,18 @@ export class MirrorPodSync {
         this.o.logger.warn({ pod: fullName, err: reason, retryInMs: delay }, 'the API server refused the mirror pod; the static pod runs regardless');
         return undefined;
       } else if (code === 404) {
-        // The namespace does not exist; the kubelet does not create namespaces either.
-        if (!this.missingNamespaces.has(namespace)) this.o.logger.warn({ pod: fullName, namespace, err: errorText(err) }, 'mirror pod: its namespace does not exist on the API server; retrying');
-        this.missingNamespaces.add(namespace);
+        // The namespace does not exist (the kubelet does not create namespaces either): one
+        // warning, and the namespace's creates back off together, 10 s doubling to 5 min.
+        const reason = errorText(err).replace(/^\d+: /, '');
+        const first = !this.missingNamespaces.list().some((r) => r.pod === `${namespace}/*`);
+        const delay = this.missingNamespaces.rejected(namespace, `${namespace}/*`, reason);
+        if (first) this.o.logger.warn({ pod: fullName, namespace, err: reason, retryInMs: delay }, 'mirror pods: the namespace does not exist on the API server; retrying with back-off');
         return undefined;
       } else {
         return errorText(err);
       }
     }
-    this.missingNamespaces.delete(namespace);
+    this.missingNamespaces.succeeded(namespace);
     this.backoff.succeeded(uid);
     // A new mirror gets the current status at once.
     this.wake('status');

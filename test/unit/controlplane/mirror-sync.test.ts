@@ -65,6 +65,7 @@ function setup(list: () => Pod[]) {
     events: { record: (t, type, reason, message) => events.push({ type, reason, message, uid: t.uid }) },
     logger: createLogger({ level: 'silent' }),
     backoff: new RejectBackoff(10_000, 300_000, () => now),
+    namespaceBackoff: new RejectBackoff(10_000, 300_000, () => now),
   });
   return { server, events, sync, advance: (ms: number) => (now += ms) };
 }
@@ -141,6 +142,28 @@ describe('MirrorPodSync', () => {
     advance(20_000);
     await sync.reconcile();
     assert.deepEqual(sync.view(), { count: 1, rejected: [] });
+  });
+
+  test('a missing namespace: one POST per back-off period for all its pods, shown in the view', async () => {
+    const pods = ['a', 'b', 'c'].map((n) => {
+      const p = staticPod(`h-${n}`, { phase: 'Running' });
+      p.metadata!.name = `${n}-node-1`;
+      p.metadata!.namespace = 'gone';
+      return p;
+    });
+    const { server, events, sync, advance } = setup(() => pods);
+    server.refuse(apiError(404, 'namespaces "gone" not found'));
+    for (let i = 0; i < 5; i++) {
+      await sync.reconcile();
+      advance(2_000);
+    }
+    assert.equal(server.calls.filter((c) => c === 'create').length, 1);
+    assert.deepEqual(events, []);
+    assert.deepEqual(sync.view().rejected, [{ pod: 'gone/*', reason: 'namespaces "gone" not found' }]);
+    server.refuse(undefined);
+    advance(10_000);
+    await sync.reconcile();
+    assert.deepEqual(sync.view(), { count: 3, rejected: [] });
   });
 
   test('5xx: retried at the next round, no event', async () => {
