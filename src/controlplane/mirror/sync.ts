@@ -41,6 +41,35 @@ export interface MirrorSyncOptions {
 /** Responses come back as client-node models (Dates and all); the plain JSON is what we compare. */
 const plain = (o: V1Pod): Pod => JSON.parse(JSON.stringify(o)) as Pod;
 
+/** The listed pods' models, for the status of a mirror not patched yet (converted only then). */
+const listed = new WeakMap<Pod, V1Pod>();
+
+/**
+ * What the decisions need of a listed pod, without converting the whole model: the housekeeping
+ * list holds every pod of the node every 2 s.
+ */
+function slim(o: V1Pod): Pod {
+  const m = o.metadata;
+  const deleted = m?.deletionTimestamp;
+  const p: Pod = {
+    metadata: {
+      ...(m?.name !== undefined ? { name: m.name } : {}),
+      ...(m?.namespace !== undefined ? { namespace: m.namespace } : {}),
+      ...(m?.uid !== undefined ? { uid: m.uid } : {}),
+      ...(m?.annotations ? { annotations: m.annotations } : {}),
+      ...(deleted ? { deletionTimestamp: new Date(deleted).toISOString() } : {}),
+    },
+    spec: { containers: [], ...(o.spec?.nodeName !== undefined ? { nodeName: o.spec.nodeName } : {}) },
+  };
+  listed.set(p, o);
+  return p;
+}
+
+function statusOf(p: Pod): PodStatus | undefined {
+  const raw = listed.get(p);
+  return raw ? (raw.status ? (JSON.parse(JSON.stringify(raw.status)) as PodStatus) : undefined) : p.status;
+}
+
 export class MirrorPodSync {
   /** This node's mirror pods by full name, as last listed or written. */
   private readonly mirrors = new Map<string, Pod>();
@@ -129,7 +158,7 @@ export class MirrorPodSync {
     this.missingNamespaces.retain(new Set(statics.map((p) => p.metadata?.namespace ?? 'default')));
     this.mirrors.clear();
     for (const i of items) {
-      const p = plain(i);
+      const p = slim(i);
       if (isMirrorOf(p, this.o.node.name)) this.mirrors.set(fullNameOf(p), p);
     }
     const first = !this.listed;
@@ -222,7 +251,7 @@ export class MirrorPodSync {
       const mirrorUid = mirror.metadata.uid;
       const last = this.sent.get(uid);
       if (last?.mirrorUid === mirrorUid && isDeepStrictEqual(last.status, status)) continue;
-      const body = statusPatch(mirrorUid, last?.mirrorUid === mirrorUid ? last.status : mirror.status, status);
+      const body = statusPatch(mirrorUid, last?.mirrorUid === mirrorUid ? last.status : statusOf(mirror), status);
       const { name, namespace } = nameOf(fullNameOf(p));
       try {
         const r = plain(await this.o.core.patchNamespacedPodStatus({ name, namespace, body }, SMP));
