@@ -12,7 +12,7 @@ import type { Pod, PodStatus } from '../../api/generated/core-v1.js';
 import type { EventRecorder } from '../../events/types.js';
 import type { Logger } from '../../logging/logger.js';
 import type { StaticPods } from '../index.js';
-import { jitterUntil, OnceLogger, Waker } from '../backoff.js';
+import { jitterUntil, OnceLogger, Waker, type FailureGroup } from '../backoff.js';
 import { errorText, statusCode } from '../client.js';
 import { SMP } from '../registration.js';
 import { planMirrors, type MirrorAction } from './decide.js';
@@ -36,6 +36,8 @@ export interface MirrorSyncOptions {
   debounceMs?: number;
   backoff?: RejectBackoff;
   namespaceBackoff?: RejectBackoff;
+  /** Loops failing together with these (the same API server) make one warning and one recovery line. */
+  failures?: FailureGroup;
 }
 
 /** Responses come back as client-node models (Dates and all); the plain JSON is what we compare. */
@@ -93,8 +95,8 @@ export class MirrorPodSync {
   constructor(private readonly o: MirrorSyncOptions) {
     this.backoff = o.backoff ?? new RejectBackoff();
     this.missingNamespaces = o.namespaceBackoff ?? new RejectBackoff();
-    this.log = new OnceLogger(o.logger);
-    this.statusLog = new OnceLogger(o.logger);
+    this.log = new OnceLogger(o.logger, Date.now, o.failures);
+    this.statusLog = new OnceLogger(o.logger, Date.now, o.failures);
   }
 
   view(): { count: number; rejected: Rejection[] } {
