@@ -15,6 +15,7 @@ import { NodeStatusReporter } from './node-status.js';
 import { registerNode } from './registration.js';
 import { sleep } from '../pods/hooks.js';
 import { Backoff, registrationBackoff } from './backoff.js';
+import { MirrorPodSync } from './mirror/sync.js';
 
 export class ApiServerControlPlane implements ControlPlane {
   private readonly stopSignal = new AbortController();
@@ -27,6 +28,7 @@ export class ApiServerControlPlane implements ControlPlane {
   private certificates: CertificateManager | undefined;
   private leaseLog: OnceLogger | undefined;
   private statusLog: OnceLogger | undefined;
+  private mirrors: MirrorPodSync | undefined;
 
   constructor(private readonly deps: ControlPlaneDeps) {}
 
@@ -85,6 +87,12 @@ export class ApiServerControlPlane implements ControlPlane {
           : await this.awaitExisting(clients, signal);
         if (!node || signal.aborted) return;
         status.node = node;
+        // Mirror pods need the Node's UID for their owner reference: they start now.
+        const nodeUid = node.metadata.uid;
+        if (nodeUid) {
+          this.mirrors = new MirrorPodSync({ core: clients.core, node: { name: s.nodeName, uid: nodeUid }, pods: this.deps.pods, events: this.deps.events, logger, failures: heartbeat });
+          this.loops.push(this.mirrors.run(signal));
+        } else logger.warn('the Node has no UID; mirror pods are not created');
         status.lastReport = Date.now();
         await status.fastUpdate(signal);
         await jitterUntil(() => status.sync(), s.nodeStatusUpdateFrequencyMs, signal, 0.04, statusWaker);
@@ -158,7 +166,13 @@ export class ApiServerControlPlane implements ControlPlane {
       const result = this.status.lastResult ?? this.statusLog?.failing;
       v.status = { ready: this.status.ready, ...(this.status.lastReport ? { lastPatch: new Date(this.status.lastReport).toISOString() } : {}), ...(result ? { lastResult: result } : {}) };
     }
+    if (this.mirrors) v.mirrorPods = this.mirrors.view();
     return v;
+  }
+
+  /** Test hook: the mirror pod loops, once the Node exists. */
+  get mirrorPods(): MirrorPodSync | undefined {
+    return this.mirrors;
   }
 
   /** The Node as last read from or written to the API server. */

@@ -8,6 +8,8 @@ import type { Settings } from '../config/settings.js';
 import type { Logger } from '../logging/logger.js';
 import type { NodeJson } from '../node/node-object.js';
 import type { RuntimeClient } from '../runtime/index.js';
+import type { Pod } from '../api/generated/core-v1.js';
+import type { EventRecorder } from '../events/types.js';
 
 /** What `staticlet node` shows of the API-server side. */
 export interface ControlPlaneView {
@@ -23,6 +25,8 @@ export interface ControlPlaneView {
    * 'failed' (signer or API error), 'issued' (in use).
    */
   certificate?: { state: 'requesting' | 'pending' | 'denied' | 'failed' | 'issued'; csr?: string; notAfter?: string; error?: string; since?: string };
+  /** Mirror pods this node keeps on the API server; `rejected`: static pods the server refuses one for. */
+  mirrorPods?: { count: number; rejected: Array<{ pod: string; reason: string }> };
 }
 
 export interface ControlPlane {
@@ -40,6 +44,22 @@ export interface ControlPlaneDeps {
   runtime: RuntimeClient;
   /** The figures admission uses: capacity and allocatable come from one computation. */
   resources: NodeResources;
+  /** The static pods with their current status, as the pod manager has them. */
+  pods: StaticPods;
+  /** The pod event log: a refused mirror pod is a Warning on its static pod. */
+  events: EventRecorder;
+}
+
+/**
+ * What the control plane sees of the pod core: the static pods (terminating ones too, with a
+ * deletionTimestamp) and their status, a notice when one is added, removed or its status
+ * changes, and whether a pod of a full name (`namespace/name`) is still being torn down.
+ */
+export interface StaticPods {
+  list(): Pod[];
+  /** Called with the pod's UID; returns the unsubscribe function. */
+  onChange(listener: (uid: string) => void): () => void;
+  terminating(fullName: string): boolean;
 }
 
 const STANDALONE: ControlPlane = {

@@ -29,6 +29,8 @@ export interface PodManagerOptions {
   housekeepingPeriodMs?: number;
   /** Container log rotation (containerLogMaxSize / containerLogMaxFiles); absent: none. */
   logRotation?: RotationPolicy & { periodMs?: number };
+  /** A pod was added or went away, or its status changed (the pod's UID). Must be cheap. */
+  onPodChange?: (uid: string) => void;
 }
 
 export const DEFAULT_RELIST_PERIOD_MS = 1_000;
@@ -67,6 +69,7 @@ export class PodManager {
       schedule: (fn) => this.limiter.run(fn),
       blocked: (fullName, uid) => [...this.workers.values()].some((w) => w.fullName === fullName && w.uid !== uid && w.holdsName),
       finished: (w) => this.finished(w),
+      statusChanged: (uid) => this.changed(uid),
       released: (w) => this.wakeSameName(w),
       // Trusted only while relists succeed: a runtime that stopped answering may have changed.
       fingerprint: (uid) => (this.lastRelistError === undefined ? this.relister.fingerprint(uid) : undefined),
@@ -127,6 +130,20 @@ export class PodManager {
     return w ? this.view(w) : undefined;
   }
 
+  /** True while a pod of that full name (`namespace/name`) is still being torn down. */
+  terminating(fullName: string): boolean {
+    for (const w of this.workers.values()) if (w.fullName === fullName && w.terminating) return true;
+    return false;
+  }
+
+  private changed(uid: string): void {
+    try {
+      this.opts.onPodChange?.(uid);
+    } catch (err) {
+      this.deps.logger.warn({ uid, err: (err as Error).message }, 'pod change listener failed');
+    }
+  }
+
   /** A probe condemned a container: its pod worker restarts it. */
   probeFailed(f: ProbeFailure): void {
     this.workers.get(f.podUid)?.requestKill(f);
@@ -164,10 +181,12 @@ export class PodManager {
           }
           // The old pod is torn down first; the new one waits for it (same full name).
           this.workers.get(c.previous.uid)?.setDesired(undefined);
+          this.changed(c.previous.uid);
           this.ensureWorker(c.pod.uid, c.pod);
           break;
         case 'removed':
           this.workers.get(c.pod.uid)?.setDesired(undefined);
+          this.changed(c.pod.uid);
           break;
         case 'rejected':
           for (const uid of c.rejection.keptPods) {
@@ -202,6 +221,7 @@ export class PodManager {
     if (seed) w.seed(seed);
     this.workers.set(uid, w);
     w.wake();
+    this.changed(uid);
     return w;
   }
 
@@ -223,6 +243,7 @@ export class PodManager {
   private finished(w: PodWorker): void {
     if (this.workers.get(w.uid) === w) this.workers.delete(w.uid);
     this.wakeSameName(w);
+    this.changed(w.uid);
   }
 
   /** Whoever waited for this name to be free can go now. */

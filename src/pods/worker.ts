@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
 import type { Pod, PodStatus } from '../api/generated/core-v1.js';
 import type { DesiredPod } from '../config/desired-state.js';
@@ -29,6 +30,8 @@ export interface WorkerHost {
   schedule<T>(fn: () => Promise<T>): Promise<T>;
   /** True while another pod with the same full name is still being torn down. */
   blocked(fullName: string, uid: string): boolean;
+  /** The pod's status differs from the one recorded before. */
+  statusChanged(uid: string): void;
   /** The worker has torn its pod down and can be dropped. */
   finished(worker: PodWorker): void;
   /** Nothing of the worker's pod runs any more (its removal goes on): its name is free. */
@@ -511,6 +514,7 @@ export class PodWorker {
   }
 
   private record(pod: Pod, state: PodRuntimeState, waiting: Record<string, WaitingNote>, now: number): void {
+    const before = this.current;
     this.current = computePodStatus(
       {
         pod,
@@ -527,6 +531,7 @@ export class PodWorker {
       },
       { runtimeName: this.deps.node.runtimeName },
     );
+    if (!isDeepStrictEqual(before, this.current)) this.host.statusChanged(this.uid);
   }
 }
 

@@ -71,6 +71,8 @@ export class Supervisor implements StatusProvider {
   private readonly stopSignal = new AbortController();
   private readonly rejectionLog: RejectionLog;
   private controlPlane: ControlPlane | undefined;
+  /** Who hears of pod changes (the control plane's mirror pods and status). */
+  private readonly podListeners = new Set<(uid: string) => void>();
   private controlPlaneStarting: Promise<void> | undefined;
 
   constructor(
@@ -292,6 +294,7 @@ export class Supervisor implements StatusProvider {
       this.state,
       {
         resyncPeriodMs: s.syncFrequencyMs,
+        onPodChange: (uid) => this.podListeners.forEach((l) => l(uid)),
         podLogRetentionMs: s.podLogRetentionMs,
         ...(this.options.relistPeriodMs ? { relistPeriodMs: this.options.relistPeriodMs } : {}),
         ...logRotation(s, this.options.logRotationPeriodMs),
@@ -303,7 +306,22 @@ export class Supervisor implements StatusProvider {
 
   private async startControlPlane(runtime: RuntimeClient, resources: Awaited<ReturnType<typeof readNodeResources>>): Promise<void> {
     try {
-      const cp = await createControlPlane({ settings: this.settings, logger: this.logger, runtime, resources });
+      const cp = await createControlPlane({
+        settings: this.settings,
+        logger: this.logger,
+        runtime,
+        resources,
+        events: this.eventLog,
+        // The pod manager comes after the control plane: these read it when called.
+        pods: {
+          list: () => this.manager?.listPods() ?? [],
+          onChange: (listener) => {
+            this.podListeners.add(listener);
+            return () => this.podListeners.delete(listener);
+          },
+          terminating: (fullName) => this.manager?.terminating(fullName) ?? false,
+        },
+      });
       if (this.stopping) return;
       this.controlPlane = cp;
       await cp.start();

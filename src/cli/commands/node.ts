@@ -141,7 +141,7 @@ function when(t: string | undefined, now: number, f: TimeFormat): string {
   return t ? `${rfc1123z(t, f)} (${since(t, now)} ago)` : 'never';
 }
 
-/** The API-server side: where, registered or why not, the Lease, the status patches, the certificate. */
+/** The API-server side: where, registered or why not, the Lease, the status patches, the certificate, the mirror pods. */
 function writeControlPlane(w: PrefixWriter, v: ControlPlaneView, now: number, f: TimeFormat): void {
   w.write(0, 'API Server:\n');
   if (v.mode === 'standalone') {
@@ -160,6 +160,11 @@ function writeControlPlane(w: PrefixWriter, v: ControlPlaneView, now: number, f:
   if (c) {
     const parts = [c.state, c.csr ? `csr ${c.csr}` : '', c.notAfter ? `expires ${rfc1123z(c.notAfter, f)}` : '', c.since ? `since ${when(c.since, now, f)}` : '', c.error ? `error: ${c.error}` : ''].filter((x) => x);
     w.write(1, `Certificate:\t${parts.join(', ')}\n`);
+  }
+  const m = v.mirrorPods;
+  if (m) {
+    w.write(1, `Mirror Pods:\t${m.count}${m.rejected.length ? `, ${m.rejected.length} refused` : ''}\n`);
+    for (const r of m.rejected) w.write(2, `${r.pod}:\t${r.reason}\n`);
   }
 }
 

@@ -49,7 +49,7 @@ describe('control plane with a stand-in runtime', { timeout: 60_000 }, () => {
         return async () => [];
       },
     });
-    cp = new ApiServerControlPlane({ settings, logger: createLogger({ level: 'silent' }), runtime, resources: await readNodeResources(settings) });
+    cp = new ApiServerControlPlane({ settings, logger: createLogger({ level: 'silent' }), runtime, resources: await readNodeResources(settings), pods: { list: () => [], onChange: () => () => undefined, terminating: () => false }, events: { record: () => undefined } });
     await cp.start();
   });
   after(async () => {

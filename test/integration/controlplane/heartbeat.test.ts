@@ -73,7 +73,11 @@ describe('control plane heartbeat at the default cadence, 20 pods', { timeout: 2
     // frequency apart (the status is computed every 10 s, so 20-30 s), 2-3 in 60 s.
     assert.ok(patches.length >= 2 && patches.length <= 3, `${patches.length} status PATCHes in ${IDLE_MS / 1000} s`);
     for (const g of gaps) assert.ok(g >= REPORT_MS - 500, `PATCHes ${g} ms apart: only the report-driven ones`);
-    assert.ok(seen.every((r) => (r.method === 'PUT' && r.path === LEASE_PATH) || (r.method === 'PATCH' && r.path === STATUS_PATH)), 'only Lease renewals and status reports');
+    // And the mirror pods' housekeeping list of this node's pods; no pod status PATCH while idle.
+    assert.ok(
+      seen.every((r) => (r.method === 'PUT' && r.path === LEASE_PATH) || (r.method === 'PATCH' && r.path === STATUS_PATH) || (r.method === 'GET' && r.path === '/api/v1/pods' && r.query['fieldSelector'] === `spec.nodeName=${NODE}`)),
+      'only Lease renewals, status reports and mirror housekeeping lists',
+    );
   });
 
   test('containerd killed: Ready=False KubeletNotReady with the runtime error within 15 s; started again: Ready=True', { timeout: 90_000 }, async () => {

@@ -93,6 +93,11 @@ export interface ApiServer {
   readonly objects: KubeObject[];
   /** Creates an object as a cluster admin, through the same rules as POST. */
   create(o: KubeObject): KubeObject;
+  /**
+   * Admission refusing every mirror pod create (annotation kubernetes.io/config.mirror) with 403
+   * and this reason, as a webhook or NodeRestriction would; null lets them through again.
+   */
+  denyMirrorPods(reason: string | null): void;
   /** Drops the watch history: watches from any earlier resourceVersion get 410 Expired. */
   compact(): void;
   readonly resourceVersion: number;
@@ -143,6 +148,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const sockets = new Set<Socket>();
   const watches = new Set<() => void>();
   let fault: Fault | null = null;
+  let mirrorDenial: string | null = null;
   let port = options.port ?? 0;
   let listening = false;
 
@@ -174,6 +180,15 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     const decision = authorize(attrs);
     if (!decision.allowed) throw forbidden(info ? { group: info.group, resource: info.resource } : undefined, info?.name ?? '', forbiddenReason(attrs, decision.reason));
 
+    if (info && mirrorDenial !== null && info.group === '' && info.resource === 'pods' && info.verb === 'create' && !info.subresource) {
+      let meta: { name?: string; annotations?: Record<string, string> } = {};
+      try {
+        meta = ((JSON.parse(body) as { metadata?: typeof meta }).metadata ?? {});
+      } catch {
+        /* the create itself reports the bad body */
+      }
+      if (meta.annotations?.['kubernetes.io/config.mirror'] !== undefined) throw forbidden({ group: '', resource: 'pods' }, meta.name ?? '', mirrorDenial);
+    }
     if (info) {
       const def = findResource(info.group, info.version, info.resource);
       if (!def) {
@@ -315,6 +330,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       return registry.create(d, o.metadata.namespace ?? (d.namespaced ? 'default' : ''), o, ADMIN);
     },
     compact: () => store.compact(),
+    denyMirrorPods: (reason) => (mirrorDenial = reason),
     get resourceVersion() {
       return store.resourceVersion;
     },

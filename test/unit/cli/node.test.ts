@@ -58,7 +58,7 @@ describe('staticlet node', () => {
     assert.match(text, /\nAPI Server:\n {2}Mode: +standalone/);
   });
 
-  test('with an API server: registration, Lease, status patch, certificate', () => {
+  test('with an API server: registration, Lease, status patch, certificate, mirror pods', () => {
     const text = formatNode(
       description({
         mode: 'api-server',
@@ -67,6 +67,7 @@ describe('staticlet node', () => {
         lease: { lastRenewal: '2026-12-07T19:59:50Z', error: 'connect ECONNREFUSED' },
         status: { lastPatch: '2026-12-07T19:58:00Z', lastResult: 'ok' },
         certificate: { state: 'pending', csr: 'csr-abc', since: '2026-12-07T19:59:40Z' },
+        mirrorPods: { count: 2, rejected: [{ pod: 'default/web-node-1', reason: 'pods "web-node-1" is forbidden: not here' }] },
       }),
       { now: NOW, timeZone: 'utc' },
     );
@@ -75,6 +76,7 @@ describe('staticlet node', () => {
     assert.match(text, /\n {2}Lease Renewed: +Mon, 07 Dec 2026 19:59:50 \+0000 \(10s ago\) \(failing: connect ECONNREFUSED\)\n/);
     assert.match(text, /\n {2}Status Patched: +Mon, 07 Dec 2026 19:58:00 \+0000 \(2m ago\): ok\n/);
     assert.match(text, /\n {2}Certificate: +pending, csr csr-abc, since /);
+    assert.match(text, /\n {2}Mirror Pods: +2, 1 refused\n {4}default\/web-node-1: +pods "web-node-1" is forbidden: not here\n/);
   });
 
   test('roles as kubectl finds them', () => {

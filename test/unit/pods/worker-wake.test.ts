@@ -35,6 +35,7 @@ function harness(onSynced: (n: number, worker: PodWorker) => void) {
   };
   let syncs = 0;
   let worker: PodWorker | undefined;
+  const statusChanges: string[] = [];
   const host: WorkerHost = {
     async schedule<T>(fn: () => Promise<T>): Promise<T> {
       const r = await fn();
@@ -45,13 +46,14 @@ function harness(onSynced: (n: number, worker: PodWorker) => void) {
     blocked: () => true,
     mayTearDown: () => true,
     finished: () => {},
+    statusChanged: (uid) => statusChanges.push(uid),
     released: () => {},
     fingerprint: () => 'unchanged',
   };
   const p = pod({ containers: [container('app')] });
   const desired: DesiredPod = { pod: p, uid: 'uid-1', fullName: 'default/p-node', source: { kind: 'file', location: '/m/p.yaml' }, seenAt: '2026-11-25T10:00:00Z' };
   worker = new PodWorker(deps, host, { namespace: 'default', name: 'p-node', uid: 'uid-1' }, desired);
-  return { worker, syncs: () => syncs, warnings };
+  return { worker, syncs: () => syncs, warnings, statusChanges };
 }
 
 /** Lets every queued microtask run, and what they queue in turn: no timer is involved. */
@@ -82,6 +84,20 @@ describe('PodWorker wake', () => {
       await h.worker.stop();
     });
   }
+
+  test('the host hears of a status change once, not of syncs that leave the status as it was', async () => {
+    const h = harness(() => {});
+    h.worker.wake();
+    await settle();
+    assert.deepEqual(h.statusChanges, ['uid-1'], 'the first status is a change');
+    h.worker.wake();
+    await settle();
+    h.worker.wake();
+    await settle();
+    assert.equal(h.syncs(), 3);
+    assert.deepEqual(h.statusChanges, ['uid-1'], 'unchanged status: no notice');
+    await h.worker.stop();
+  });
 
   test('wakes while a sync runs fold into exactly one more sync', async () => {
     const h = harness((n, worker) => {
