@@ -98,6 +98,8 @@ export class DirectorySource implements ManifestSource {
   private readonly dir: string;
   private readonly known = new Map<string, Known>();
   private watcher: FSWatcher | undefined;
+  /** Settles once the watcher's initial scan is done (its 'ready'). */
+  private watcherReady: Promise<void> = Promise.resolve();
   private onBatch: ((b: SourceBatch) => void) | undefined;
   /** Paths to read: `at` is the next read, `recheck` one more read after chokidar's quiet window. */
   private readonly due = new Map<string, { at: number; first: number; recheck: number }>();
@@ -353,14 +355,22 @@ export class DirectorySource implements ManifestSource {
       void this.resync();
     });
     this.watcher = w;
+    this.watcherReady = new Promise<void>((r) => w.once('ready', () => r()));
     // chokidar treats files it meets before 'ready' as initial and never reports them.
-    await Promise.race([new Promise<void>((r) => w.once('ready', () => r())), this.stopping]);
+    await Promise.race([this.watcherReady, this.stopping]);
   }
 
   private async closeWatcher(): Promise<void> {
     const w = this.watcher;
     this.watcher = undefined;
-    if (w) await w.close();
+    if (!w) return;
+    // Closed during its initial scan, chokidar can still open an fs.watch handle afterwards,
+    // which nothing closes and which keeps the process alive (a test file hung on one in CI):
+    // let the scan finish first, for a bounded while.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.watcherReady, new Promise<void>((r) => (timer = setTimeout(r, 2_000)))]);
+    clearTimeout(timer);
+    await w.close();
   }
 
   private schedule(path: string, kind: 'write' | 'delete'): void {
