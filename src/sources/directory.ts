@@ -162,7 +162,7 @@ export class DirectorySource implements ManifestSource {
     clearInterval(this.rescanTimer);
     clearTimeout(this.timer);
     clearInterval(this.checkTimer);
-    await this.closeWatcher();
+    await this.closeWatcher(true);
     await this.chain;
   }
 
@@ -224,7 +224,7 @@ export class DirectorySource implements ManifestSource {
     if (!this.watcher) {
       await this.startWatcher();
       if (this.stopped) {
-        await this.closeWatcher();
+        await this.closeWatcher(true);
         return;
       }
       names = await this.fs.readdir(this.dir).catch(() => names);
@@ -360,16 +360,21 @@ export class DirectorySource implements ManifestSource {
     await Promise.race([this.watcherReady, this.stopping]);
   }
 
-  private async closeWatcher(): Promise<void> {
+  /**
+   * `final` (the source stops): closed during its initial scan, chokidar can still open an
+   * fs.watch handle afterwards, which nothing closes and which keeps the process alive (a test
+   * file hung on one in CI), so the scan may finish first, for a bounded while. A watcher
+   * replaced while running is closed at once: a swapped directory is followed without delay.
+   */
+  private async closeWatcher(final = false): Promise<void> {
     const w = this.watcher;
     this.watcher = undefined;
     if (!w) return;
-    // Closed during its initial scan, chokidar can still open an fs.watch handle afterwards,
-    // which nothing closes and which keeps the process alive (a test file hung on one in CI):
-    // let the scan finish first, for a bounded while.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.watcherReady, new Promise<void>((r) => (timer = setTimeout(r, 2_000)))]);
-    clearTimeout(timer);
+    if (final) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.watcherReady, new Promise<void>((r) => (timer = setTimeout(r, 2_000)))]);
+      clearTimeout(timer);
+    }
     await w.close();
   }
 
