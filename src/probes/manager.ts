@@ -6,6 +6,7 @@ import type { ProbeVerdicts } from '../status/types.js';
 import { SlotTimer } from './slots.js';
 import { ProbeWorker } from './worker.js';
 import type { ProbeHandler, ProbeKind, ProbeResult } from './types.js';
+import type { VerdictStore } from './verdict-file.js';
 
 /** A running container instance whose probes should run. */
 export interface ProbedContainer {
@@ -42,6 +43,8 @@ export interface ProberOptions {
   random?: () => number;
   /** Due times are aligned to slots this long so that attempts share wake-ups (default 100 ms). */
   slotMs?: number;
+  /** Startup and readiness verdicts that outlive a supervisor restart (adopted containers resume them). */
+  verdicts?: VerdictStore;
 }
 
 const KINDS: ReadonlyArray<[ProbeKind, 'startupProbe' | 'livenessProbe' | 'readinessProbe']> = [
@@ -89,7 +92,11 @@ export class ProberManager {
   sync(podUid: string, running: readonly ProbedContainer[]): void {
     const next = new Map(running.map((c) => [c.containerId, c]));
     const prev = this.byPod.get(podUid) ?? new Map<string, ProbedContainer>();
-    for (const id of prev.keys()) if (!next.has(id)) this.stopContainer(id);
+    for (const id of prev.keys()) {
+      if (next.has(id)) continue;
+      this.stopContainer(id);
+      this.opts.verdicts?.forget(id);
+    }
     for (const c of running) {
       if (prev.has(c.containerId)) continue;
       for (const [kind, field] of KINDS) {
@@ -134,6 +141,7 @@ export class ProberManager {
     // prober_probe_total label sets, built once per worker rather than once per attempt.
     const labels = (result: string): string => JSON.stringify({ probe_type: LABEL[kind], result, container: c.container.name, pod: c.pod.name, namespace: c.pod.namespace });
     const keys: CountKeys = { successful: labels('successful'), failed: labels('failed') };
+    const saved = kind === 'liveness' ? undefined : this.opts.verdicts?.get(c.containerId)?.[kind];
     const worker = new ProbeWorker(kind, probe, target, c.startedAt, {
       run: (p, t, timeoutMs) => (p.exec ? this.execLimit.run(() => this.opts.run(p, t, timeoutMs)) : this.opts.run(p, t, timeoutMs)),
       gated: () => kind === 'startup' || this.isStarted(c.containerId),
@@ -145,7 +153,7 @@ export class ProberManager {
       },
       now: this.now,
       slots: this.slots,
-    });
+    }, saved);
     this.workers.set(`${c.containerId}/${kind}`, worker);
     worker.start(this.random() * worker.settings.periodMs);
   }
@@ -164,6 +172,7 @@ export class ProberManager {
     if (r.outcome === 'failure') this.opts.events.record({ ...c.pod, fieldPath: c.fieldPath }, 'Warning', 'Unhealthy', `${LABEL[w.kind]} probe failed: ${r.message}`);
     else if (r.outcome === 'warning') this.opts.events.record({ ...c.pod, fieldPath: c.fieldPath }, 'Warning', 'ProbeWarning', `${LABEL[w.kind]} probe warning: ${r.message}`);
     if (!flipped) return;
+    if (w.kind !== 'liveness') this.opts.verdicts?.set(c.containerId, w.kind, verdict);
     if (!verdict && w.kind !== 'readiness') {
       this.opts.onFailure({
         podUid: c.pod.uid,

@@ -34,9 +34,12 @@ export class ThresholdState {
     readonly kind: ProbeKind,
     private readonly successThreshold: number,
     private readonly failureThreshold: number,
+    /** The verdict a restarted supervisor saved for this container instance, if any. */
+    initial?: boolean,
   ) {
     if (kind === 'liveness') this.verdict = true;
-    if (kind === 'readiness') this.verdict = false;
+    if (kind === 'readiness') this.verdict = initial ?? false;
+    if (kind === 'startup' && initial !== undefined) this.verdict = initial;
   }
 
   /** Current verdict: true = ready / alive / started. */

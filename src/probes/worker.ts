@@ -39,9 +39,11 @@ export class ProbeWorker {
     /** Container start (ms); initialDelaySeconds counts from here. */
     readonly startedAt: number,
     private readonly hooks: ProbeWorkerHooks,
+    /** A verdict saved before a supervisor restart (startup, readiness): resumed, not re-earned. */
+    initial?: boolean,
   ) {
     this.settings = probeSettings(probe);
-    this.state = new ThresholdState(kind, this.settings.successThreshold, this.settings.failureThreshold);
+    this.state = new ThresholdState(kind, this.settings.successThreshold, this.settings.failureThreshold, initial);
     this.slots = hooks.slots ?? new SlotTimer(1, hooks.now);
   }
 

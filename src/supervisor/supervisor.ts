@@ -25,6 +25,7 @@ import { computeNode, nodeFacts, probeRuntime, type NodeJson } from '../node/nod
 import type { NodeDescription, NodePodView, RejectionView, StatusProvider } from '../server/types.js';
 import { DirectorySource, type DirectoryFs } from '../sources/directory.js';
 import { secureStateDirs } from '../volumes/paths.js';
+import { VerdictFile } from '../probes/verdict-file.js';
 import { UrlSource } from '../sources/url.js';
 import { RejectionLog } from './rejection-log.js';
 import type { ManifestSource } from '../sources/types.js';
@@ -60,6 +61,7 @@ export class Supervisor implements StatusProvider {
   private runtime: RuntimeClient | undefined;
   private manager: PodManager | undefined;
   private prober: ProberManager | undefined;
+  private verdicts: VerdictFile | undefined;
   private admission: PodAdmitter | undefined;
   private nodeResources: NodeResources | undefined;
   private machineInfo: Promise<MachineInfo> | undefined;
@@ -140,6 +142,7 @@ export class Supervisor implements StatusProvider {
     await this.controlPlane?.stop();
     await this.manager?.stop();
     this.prober?.stop();
+    await this.verdicts?.flush();
     if (!this.options.runtime) this.runtime?.close();
     await this.statusServer.stop();
     this.logger.info('staticlet stopped; static pods are left running');
@@ -259,7 +262,10 @@ export class Supervisor implements StatusProvider {
     });
     // The control plane needs the runtime's answers for Ready, and nothing of the pod core waits for it.
     this.controlPlaneStarting = this.startControlPlane(runtime, nodeResources);
+    // Verdicts saved by the previous run: adopted containers stay started and ready across a restart.
+    this.verdicts = await VerdictFile.open(s.rootDir, this.logger);
     this.prober = new ProberManager({
+      verdicts: this.verdicts,
       runtime,
       run: runProbe,
       events: this.eventLog,

@@ -2,6 +2,9 @@
 // file: the kubelet NodeConformance cases (mirror_pod_test.go, mirror_pod_grace_period_test.go)
 // with their assertions (validateMirrorPod), and a mirror pod the API server refuses.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startApiServer, type ApiServer } from '../../support/apiserver/index.js';
@@ -13,11 +16,14 @@ import type { Pod } from '../../../src/api/generated/core-v1.js';
 import type { ApiServerControlPlane } from '../../../src/controlplane/controller.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const execFileP = promisify(execFile);
+/** The busybox image under a second name: an image change the runtime sees as one (no registry here). */
+const BUSYBOX_V2 = 'staticlet.local/busybox:v2';
 const HASH = 'kubernetes.io/config.hash';
 const MIRROR = 'kubernetes.io/config.mirror';
 const SOURCE = 'kubernetes.io/config.source';
 
-/** A pod that exits on SIGTERM after `termSleep` seconds; grace period `grace`. */
+/** A pod that exits on SIGTERM after `termSleep` seconds (100: the e2e's, outlives any grace period); grace period `grace`. */
 function trapping(name: string, opts: { image?: string; marker?: string; grace?: number; termSleep?: number } = {}): string {
   const onTerm = opts.termSleep ? `sleep ${opts.termSleep}; exit 0` : 'exit 0';
   return manifest(
@@ -33,7 +39,12 @@ function trapping(name: string, opts: { image?: string; marker?: string; grace?:
   );
 }
 
-describe('control plane: mirror pods against the emulator', { timeout: 240_000 }, () => {
+/** The e2e's update target: the pause image, no command (it sleeps until SIGTERM). */
+function pausePod(name: string, image: string, grace = 2): string {
+  return manifest(name, [`  terminationGracePeriodSeconds: ${grace}`, '  containers:', '    - name: main', `      image: ${image}`, ''].join('\n'));
+}
+
+describe('control plane: mirror pods against the emulator', { timeout: 600_000 }, () => {
   let api: ApiServer;
   let env: ContainerdEnv;
   let h: SupervisorHarness;
@@ -60,6 +71,7 @@ describe('control plane: mirror pods against the emulator', { timeout: 240_000 }
     admin = await api.kubeconfig('admin');
     const kubeconfig = await api.kubeconfig({ user: `system:node:${NODE}`, groups: ['system:nodes'] });
     env = await startContainerd();
+    await execFileP('ctr', ['-a', env.socket, '-n', 'k8s.io', 'images', 'tag', '--force', env.busyboxImage, BUSYBOX_V2]);
     h = await startSupervisor(env, { settings: { kubeconfig, nodeStatusUpdateFrequencyMs: 1_000, nodeStatusReportFrequencyMs: 60_000, nodeLeaseDurationSeconds: 4 } });
     await eventually(() => nodeUid(), { timeoutMs: 20_000, what: 'node registered' });
   });
@@ -92,9 +104,9 @@ describe('control plane: mirror pods against the emulator', { timeout: 240_000 }
     assert.ok(row.includes(NODE), row);
   });
 
-  test('static pod updated (new hash): mirror recreated with a new UID and the new hash, Running', async () => {
+  test('static pod updated to another image (pause): mirror recreated with a new UID, Running, one container with the new image', async () => {
     const old = mirror('web')!;
-    await h.write('web.yaml', trapping('web', { marker: 'v2' }));
+    await h.write('web.yaml', pausePod('web', env.pauseImage));
     const t0 = Date.now();
     const m = await eventually(() => {
       const p = mirror('web');
@@ -104,6 +116,8 @@ describe('control plane: mirror pods against the emulator', { timeout: 240_000 }
     const staticPod = h.pod('web')!;
     assert.notEqual(staticPod.metadata?.annotations?.[HASH], old.metadata?.annotations?.[MIRROR]);
     validateMirrorPod(staticPod, m);
+    assert.deepEqual(m.spec?.containers.map((c) => c.image), [env.pauseImage]);
+    assert.equal(m.status?.containerStatuses?.[0]?.image, env.pauseImage);
   });
 
   for (const force of [false, true]) {
@@ -156,28 +170,29 @@ describe('control plane: mirror pods against the emulator', { timeout: 240_000 }
     validateMirrorPod(h.pod('again')!, m);
   });
 
-  test('activeDeadlineSeconds and an init container updated: mirror recreated each time (new UID, new hash)', async () => {
-    const spec = (extra: string, initCmd: string) =>
+  test('updates of activeDeadlineSeconds, a container image and an init container image: mirror recreated each time (new UID, new hash)', async () => {
+    const spec = (o: { deadline?: number; image?: string; initImage?: string }) =>
       manifest(
         'again',
         [
           '  terminationGracePeriodSeconds: 2',
-          extra,
+          o.deadline ? `  activeDeadlineSeconds: ${o.deadline}` : '',
           '  initContainers:',
           '    - name: init',
-          `      image: ${BUSYBOX}`,
-          `      command: ["sh", "-c", ${JSON.stringify(initCmd)}]`,
+          `      image: ${o.initImage ?? BUSYBOX}`,
+          '      command: ["true"]',
           '  containers:',
           '    - name: main',
-          `      image: ${BUSYBOX}`,
+          `      image: ${o.image ?? BUSYBOX}`,
           `      command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"]`,
           '',
         ].filter((l) => l).join('\n'),
       );
-    for (const [what, text] of [
-      ['init container', spec('', 'true')],
-      ['activeDeadlineSeconds', spec('  activeDeadlineSeconds: 3600', 'true')],
-      ['init container command', spec('  activeDeadlineSeconds: 3600', 'echo changed')],
+    for (const [what, text, check] of [
+      ['init container added', spec({}), (m: Pod) => assert.equal(m.spec?.initContainers?.[0]?.image, BUSYBOX)],
+      ['activeDeadlineSeconds', spec({ deadline: 3600 }), (m: Pod) => assert.equal(m.spec?.activeDeadlineSeconds, 3600)],
+      ['container image', spec({ deadline: 3600, image: BUSYBOX_V2 }), (m: Pod) => assert.equal(m.status?.containerStatuses?.[0]?.image, BUSYBOX_V2)],
+      ['init container image', spec({ deadline: 3600, image: BUSYBOX_V2, initImage: BUSYBOX_V2 }), (m: Pod) => assert.equal(m.status?.initContainerStatuses?.[0]?.image, BUSYBOX_V2)],
     ] as const) {
       const old = mirror('again')!;
       await h.write('again.yaml', text);
@@ -189,39 +204,81 @@ describe('control plane: mirror pods against the emulator', { timeout: 240_000 }
       console.log(`# ${what} updated: mirror recreated and Running after ${Date.now() - t0} ms`);
       validateMirrorPod(h.pod('again')!, m);
       assert.notEqual(m.metadata?.annotations?.[MIRROR], old.metadata?.annotations?.[MIRROR]);
+      check(m);
     }
-    assert.equal(mirror('again')?.spec?.activeDeadlineSeconds, 3600);
   });
 
-  test('updated 50 times (100 ms apart) while the old pod traps SIGTERM: the old mirror stays, then the last version gets one', async () => {
-    await h.write('grace.yaml', trapping('grace', { grace: 10, termSleep: 3 }));
-    const first = await eventually(() => (running(mirror('grace')) ? mirror('grace') : undefined), { timeoutMs: 30_000, what: 'mirror Running' });
+  /** Polls the mirror every 200 ms for `forMs`, as the e2e does: same UID and Running throughout. */
+  async function keptRunning(name: string, uid: string | undefined, forMs: number): Promise<number> {
     const t0 = Date.now();
-    const kept: string[] = [];
-    for (let i = 1; i <= 50; i++) {
-      await h.write('grace.yaml', trapping('grace', { grace: 10, termSleep: 3, marker: `v${i}` }));
-      const m = mirror('grace');
-      if (Date.now() - t0 < 2_500) kept.push(m?.metadata?.uid === first.metadata?.uid && running(m) ? 'same' : `changed:${m?.metadata?.uid}:${m?.status?.phase}`);
-      await sleep(100);
+    while (Date.now() - t0 < forMs) {
+      const p = mirror(name);
+      assert.equal(p?.metadata?.uid, uid, `mirror kept (same UID) ${Date.now() - t0} ms into the grace period`);
+      assert.ok(running(p), `mirror Running ${Date.now() - t0} ms into the grace period: ${p?.status?.phase}`);
+      await sleep(200);
     }
-    assert.ok(kept.length > 10 && kept.every((k) => k === 'same'), `the old mirror is kept Running while the old pod terminates: ${kept.join(',')}`);
-    const last = await h.waitPod('grace', (p) => p.status?.phase === 'Running' && p.spec?.containers[0]?.command?.[2]?.includes('echo v50') === true, 30_000);
-    const m = await eventually(() => {
+    return Date.now() - t0;
+  }
+
+  test('grace period: static pod (grace 20 s, traps SIGTERM) deleted: the mirror keeps its UID and stays Running 19 s, then goes', async () => {
+    await h.write('grace.yaml', trapping('grace', { grace: 20, termSleep: 100 }));
+    const m = await eventually(() => (running(mirror('grace')) ? mirror('grace') : undefined), { timeoutMs: 30_000, what: 'mirror Running' });
+    await h.remove('grace.yaml');
+    const kept = await keptRunning('grace', m.metadata?.uid, 19_000);
+    const t1 = Date.now();
+    await eventually(() => !mirror('grace'), { timeoutMs: 10_000, intervalMs: 100, what: 'mirror deleted after the grace period' });
+    console.log(`# deleted with grace 20 s: mirror kept Running ${kept} ms, gone ${Date.now() - t1} ms later`);
+    assert.equal(h.pod('grace'), undefined);
+  });
+
+  test('grace period: static pod (grace 20 s) updated: the old mirror stays Running 19 s, then the new one runs the new image', async () => {
+    await h.write('grace.yaml', trapping('grace', { grace: 20, termSleep: 100 }));
+    const m = await eventually(() => (running(mirror('grace')) ? mirror('grace') : undefined), { timeoutMs: 30_000, what: 'mirror Running' });
+    await h.write('grace.yaml', pausePod('grace', env.pauseImage));
+    await keptRunning('grace', m.metadata?.uid, 19_000);
+    const next = await eventually(() => {
       const p = mirror('grace');
-      return p?.metadata?.annotations?.[MIRROR] === last.metadata?.annotations?.[HASH] && running(p) ? p : undefined;
-    }, { timeoutMs: 10_000, intervalMs: 20, what: 'mirror of the last version' });
-    console.log(`# 50 updates in ${Date.now() - t0 - 0} ms: the mirror of the last version Running (first one kept ${kept.length} looks)`);
-    validateMirrorPod(last, m);
+      return p && p.metadata?.uid !== m.metadata?.uid && running(p) ? p : undefined;
+    }, { timeoutMs: 20_000, intervalMs: 100, what: 'new mirror Running' });
+    validateMirrorPod(h.pod('grace')!, next);
+    assert.equal(next.status?.containerStatuses?.[0]?.image, env.pauseImage);
     await h.remove('grace.yaml');
     await eventually(() => !mirror('grace') && !h.pod('grace'), { timeoutMs: 20_000, what: 'grace pod and mirror gone' });
   });
 
-  test('API server down during a static pod update: mirror and status converge within 10 s of its return', async () => {
+  test('updated 50 times (100 ms apart) during its 20 s grace period: the old mirror stays, then the last version (pause) gets one', async () => {
+    await h.write('grace.yaml', trapping('grace', { grace: 20, termSleep: 100 }));
+    const first = await eventually(() => (running(mirror('grace')) ? mirror('grace') : undefined), { timeoutMs: 30_000, what: 'mirror Running' });
+    const t0 = Date.now();
+    const kept: string[] = [];
+    // As the e2e: versions with images that do not exist, then the pause image; none may start
+    // before the old pod has finished, and only the last one is ever run.
+    for (let i = 1; i <= 50; i++) {
+      await h.write('grace.yaml', i === 50 ? pausePod('grace', env.pauseImage) : trapping('grace', { grace: 20, image: `staticlet.local/no-such-image:v${i}` }));
+      const m = mirror('grace');
+      kept.push(m?.metadata?.uid === first.metadata?.uid && running(m) ? 'same' : `changed:${m?.metadata?.uid}:${m?.status?.phase}`);
+      await sleep(100);
+    }
+    assert.ok(kept.every((k) => k === 'same'), `the old mirror is kept Running while the old pod terminates: ${kept.join(',')}`);
+    const last = await h.waitPod('grace', (p) => p.status?.phase === 'Running' && p.spec?.containers[0]?.image === env.pauseImage, 40_000);
+    const m = await eventually(() => {
+      const p = mirror('grace');
+      return p?.metadata?.annotations?.[MIRROR] === last.metadata?.annotations?.[HASH] && running(p) ? p : undefined;
+    }, { timeoutMs: 10_000, intervalMs: 20, what: 'mirror of the last version' });
+    console.log(`# 50 updates during the grace period: the mirror of the last version Running ${Date.now() - t0} ms after the first`);
+    validateMirrorPod(last, m);
+    assert.equal(m.status?.containerStatuses?.[0]?.image, env.pauseImage);
+    await h.remove('grace.yaml');
+    await eventually(() => !mirror('grace') && !h.pod('grace'), { timeoutMs: 20_000, what: 'grace pod and mirror gone' });
+  });
+
+  test('API server down 60 s during a static pod update: mirror and status converge within 10 s of its return', async () => {
     const old = mirror('again')!;
     await api.fault({ down: true });
+    const down = Date.now();
     await h.write('again.yaml', trapping('again', { marker: 'outage' }));
     await h.waitPod('again', (p) => p.status?.phase === 'Running' && p.spec?.containers[0]?.command?.[2]?.includes('echo outage') === true, 30_000);
-    await sleep(8_000);
+    await sleep(60_000 - (Date.now() - down));
     await api.fault(null);
     const back = Date.now();
     const m = await eventually(() => {
@@ -255,21 +312,53 @@ describe('control plane: mirror pods against the emulator', { timeout: 240_000 }
     assert.deepEqual(cp().view().mirrorPods?.rejected, []);
   });
 
-  test('supervisor restart: the mirrors keep their UID, phase, readiness and restart count', async () => {
-    const names = ['again', 'denied'];
-    const before = new Map(names.map((n) => [n, mirror(n)!]));
+  test('supervisor restart does not change container status: no watch event flips phase, readiness, started or restart count', async () => {
+    // As the e2e: a Ready pod with startup and readiness probes, watched through the API server.
+    await h.write(
+      'probed.yaml',
+      manifest(
+        'probed',
+        [
+          '  terminationGracePeriodSeconds: 2',
+          '  containers:',
+          '    - name: main',
+          `      image: ${BUSYBOX}`,
+          `      command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"]`,
+          '      startupProbe: { exec: { command: ["true"] }, periodSeconds: 1 }',
+          '      readinessProbe: { exec: { command: ["true"] }, periodSeconds: 1 }',
+          '',
+        ].join('\n'),
+      ),
+    );
+    const names = ['again', 'denied', 'probed'].map(full);
+    await eventually(() => names.every((n) => running(api.get('Pod', 'default', n) as unknown as Pod)), { timeoutMs: 30_000, what: 'mirrors Running and Ready' });
+    const before = new Map(names.map((n) => [n, api.get('Pod', 'default', n) as unknown as Pod]));
+    const kc = new KubeConfig();
+    kc.loadFromFile(admin);
     const flips: string[] = [];
-    const look = () => {
-      for (const n of names) {
-        const p = mirror(n);
+    let events = 0;
+    let closing = false;
+    const req = await new Watch(kc).watch(
+      '/api/v1/namespaces/default/pods',
+      { resourceVersion: String(api.resourceVersion) },
+      (type: string, p: Pod) => {
+        const n = p.metadata?.name ?? '';
+        if (!names.includes(n)) return;
+        events++;
         const was = before.get(n)!;
-        if (p?.metadata?.uid !== was.metadata?.uid) flips.push(`${n}: uid ${p?.metadata?.uid}`);
-        if (!running(p)) flips.push(`${n}: ${p?.status?.phase} ready=${p?.status?.conditions?.find((c) => c.type === 'Ready')?.status}`);
-        const restarts = p?.status?.containerStatuses?.map((c) => c.restartCount).join(',');
-        if (restarts !== was.status?.containerStatuses?.map((c) => c.restartCount).join(',')) flips.push(`${n}: restarts ${restarts}`);
-      }
-    };
-    const poll = setInterval(look, 10);
+        if (type !== 'MODIFIED') flips.push(`${n}: ${type}`);
+        if (p.metadata?.uid !== was.metadata?.uid) flips.push(`${n}: uid ${p.metadata?.uid}`);
+        if (p.status?.phase !== 'Running') flips.push(`${n}: phase ${p.status?.phase}`);
+        for (const c of p.status?.containerStatuses ?? []) {
+          if (c.restartCount > 0) flips.push(`${n}: restartCount ${c.restartCount}`);
+          if (c.started !== true) flips.push(`${n}: started ${c.started}`);
+          if (c.ready !== true) flips.push(`${n}: ready ${c.ready}`);
+        }
+      },
+      (err: unknown) => {
+        if (err && !closing) flips.push(`watch ended: ${String(err)}`);
+      },
+    );
     try {
       const settings = h.settings;
       const dir = h.dir;
@@ -277,15 +366,21 @@ describe('control plane: mirror pods against the emulator', { timeout: 240_000 }
       const from = api.requests.length;
       h = await startSupervisor(env, { dir, settings: { kubeconfig: settings.kubeconfig, nodeStatusUpdateFrequencyMs: 1_000, nodeStatusReportFrequencyMs: 60_000, nodeLeaseDurationSeconds: 4 } });
       await eventually(() => api.requests.slice(from).some((r) => r.method === 'GET' && r.path === '/api/v1/pods' && r.status === 200), { timeoutMs: 20_000, what: 'the restarted supervisor listing mirrors' });
-      await sleep(3_000);
-      look();
+      await eventually(() => names.every((n) => h.pod(n.slice(0, -NODE.length - 1))?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True'), { timeoutMs: 20_000, what: 'adopted pods Ready' });
+      await sleep(12_000);
       const statusPatches = api.requests.slice(from).filter((r) => r.method === 'PATCH' && /\/pods\/[^/]+\/status$/.test(r.path)).length;
       const creates = api.requests.slice(from).filter((r) => r.method === 'POST' && r.path.endsWith('/pods')).length;
-      console.log(`# supervisor restart: ${statusPatches} pod status PATCHes, ${creates} mirror POSTs, no flip`);
+      console.log(`# supervisor restart: ${events} watch events on the mirrors, ${statusPatches} pod status PATCHes, ${creates} mirror POSTs`);
       assert.equal(creates, 0);
     } finally {
-      clearInterval(poll);
+      closing = true;
+      req.abort();
     }
     assert.deepEqual(flips, []);
+    for (const n of names) {
+      const p = api.get('Pod', 'default', n) as unknown as Pod;
+      assert.equal(p.metadata?.uid, before.get(n)!.metadata?.uid);
+      assert.ok(running(p), n);
+    }
   });
 });

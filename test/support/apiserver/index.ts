@@ -1,7 +1,7 @@
 // kube-apiserver emulator for control-plane tests. Every behaviour it has is one kube-apiserver has.
 // Not emulated: protobuf and YAML encodings, server-side apply, managedFields, admission beyond pod
 // defaults/tolerations and the mirror-pod rules (no service-account defaulting or token volumes,
-// no NodeRestriction, PodSecurity or DefaultStorageClass), field validation against
+// PodSecurity or DefaultStorageClass; NodeRestriction is node-restriction.ts), field validation against
 // schemas (fieldValidation=Strict is accepted, unknown fields are kept), events.k8s.io, pods/log,
 // exec, binding and eviction, watch in Table form, consistent snapshots for paginated lists, and the
 // controllers (namespace finalization, garbage collection) that run beside the server — except the

@@ -14,6 +14,7 @@ import { sendError, sendJson, serveResource } from './handler.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { createPki, type Pki } from './pki.js';
 import { Registry } from './registry.js';
+import { nodeRestriction } from './node-restriction.js';
 import { parseResourcePath } from './request-info.js';
 import { findResource, resolveResource, RESOURCES, storageKey } from './resources.js';
 import { ApiError, faultStatus, forbidden, resourceNotFound, statusBody, unauthorized } from './status.js';
@@ -41,6 +42,8 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** The gitVersion /version reports. */
   version?: string;
+  /** The NodeRestriction admission plugin for node credentials (node-restriction.ts); on by default, as in kubeadm clusters. */
+  nodeRestriction?: boolean;
 }
 
 export interface RequestRecord {
@@ -180,6 +183,22 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     const decision = authorize(attrs);
     if (!decision.allowed) throw forbidden(info ? { group: info.group, resource: info.resource } : undefined, info?.name ?? '', forbiddenReason(attrs, decision.reason));
 
+    if (info && options.nodeRestriction !== false) {
+      let created: KubeObject | undefined;
+      if (info.verb === 'create') {
+        try {
+          const parsed = JSON.parse(body) as KubeObject;
+          created = parsed && typeof parsed === 'object' && parsed.metadata ? parsed : undefined;
+        } catch {
+          /* the create itself reports the bad body */
+        }
+      }
+      const lookup = {
+        get: (resource: 'pods' | 'nodes', namespace: string, name: string) => store.get(storageKey(resolveResource(resource)), resource === 'pods' ? namespace : undefined, name),
+      };
+      const refused = nodeRestriction(info, user, created, lookup);
+      if (refused) throw forbidden({ group: info.group, resource: info.resource }, info.name || (created?.metadata.name ?? ''), refused);
+    }
     if (info && mirrorDenial !== null && info.group === '' && info.resource === 'pods' && info.verb === 'create' && !info.subresource) {
       let meta: { name?: string; annotations?: Record<string, string> } = {};
       try {
