@@ -8,38 +8,23 @@
  *   --out-dir   where `schemas/` and `src/api/generated/` are written; defaults to the repository root
  *               (the reproducibility test points it at a temporary directory).
  *
- * Only facts survive the translation (types, properties, required, enum, format, items, maps):
- * descriptions and patch-strategy extensions are dropped, so the output is small and diffs only
- * when the API changes. Output is fully deterministic: keys are sorted, formatting is fixed.
+ * The schema conversion is src/validation/openapi.ts (shared with the control plane, which
+ * converts a cluster's own document the same way); this script adds the TypeScript interfaces.
+ * Output is fully deterministic: keys are sorted, formatting is fixed.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+// The conversion itself lives in src/: the control plane applies it to a cluster's own document.
+import { buildSchemaDocument, closure, INT_OR_STRING, QUANTITY, refTarget, ROOT_DEFINITIONS, SCHEMA_ID_BASE, shortName, type Definitions, type OpenApiSchema } from '../src/validation/openapi.js';
 
-export const ROOT_DEFINITIONS = ['io.k8s.api.core.v1.Pod', 'io.k8s.api.core.v1.PodList'] as const;
-export const SCHEMA_ID_BASE = 'https://staticlet.invalid/schemas/';
+export { ROOT_DEFINITIONS, SCHEMA_ID_BASE };
 
-const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
-const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-type JsonObject = { [k: string]: Json };
-
-interface SwaggerSchema {
-  $ref?: string;
-  type?: string;
-  format?: string;
-  enum?: string[];
-  required?: string[];
-  items?: SwaggerSchema;
-  properties?: Record<string, SwaggerSchema>;
-  additionalProperties?: SwaggerSchema | boolean;
-  allOf?: SwaggerSchema[];
-}
+type SwaggerSchema = OpenApiSchema;
 
 interface SwaggerDoc {
   swagger?: string;
-  definitions: Record<string, SwaggerSchema>;
+  definitions: Definitions;
 }
 
 export interface GeneratedFiles {
@@ -47,125 +32,12 @@ export interface GeneratedFiles {
   [relativePath: string]: string;
 }
 
-function shortName(fullName: string): string {
-  return fullName.slice(fullName.lastIndexOf('.') + 1);
-}
-
-function refTarget(ref: string): string {
-  const prefix = '#/definitions/';
-  if (!ref.startsWith(prefix)) throw new Error(`unsupported $ref ${ref}`);
-  return ref.slice(prefix.length);
-}
-
-/** Definitions reachable from the roots, in sorted order so the output never depends on traversal. */
-function closure(doc: SwaggerDoc, roots: readonly string[]): string[] {
-  const seen = new Set<string>();
-  const visit = (s: SwaggerSchema | boolean | undefined): void => {
-    if (s === undefined || typeof s === 'boolean') return;
-    if (s.$ref !== undefined) {
-      const target = refTarget(s.$ref);
-      if (!seen.has(target)) {
-        const def = doc.definitions[target];
-        if (def === undefined) throw new Error(`dangling $ref ${s.$ref}`);
-        seen.add(target);
-        visit(def);
-      }
-    }
-    for (const p of Object.values(s.properties ?? {})) visit(p);
-    visit(s.items);
-    visit(s.additionalProperties);
-    for (const a of s.allOf ?? []) visit(a);
-  };
-  for (const r of roots) {
-    if (doc.definitions[r] === undefined) throw new Error(`definition ${r} not found`);
-    seen.add(r);
-    visit(doc.definitions[r]);
-  }
-  const names = [...seen].sort();
-  const shorts = new Map<string, string>();
-  for (const n of names) {
-    const prev = shorts.get(shortName(n));
-    if (prev !== undefined) throw new Error(`short name collision: ${prev} and ${n}`);
-    shorts.set(shortName(n), n);
-  }
-  return names;
-}
-
-// ---------------------------------------------------------------------------------------------
-// JSON Schema
-// ---------------------------------------------------------------------------------------------
-
-function toJsonSchema(s: SwaggerSchema, where: string): JsonObject {
-  if (s.$ref !== undefined) return { $ref: `#/definitions/${shortName(refTarget(s.$ref))}` };
-  if (s.allOf !== undefined) {
-    // Swagger 2 wraps a lone $ref in allOf to attach a description; nothing else uses it here.
-    if (s.allOf.length !== 1) throw new Error(`${where}: allOf with ${s.allOf.length} members`);
-    return toJsonSchema(s.allOf[0]!, where);
-  }
-  const out: JsonObject = {};
-  switch (s.type) {
-    case 'object': {
-      out.type = 'object';
-      if (s.properties !== undefined) {
-        const props: JsonObject = {};
-        for (const [k, v] of Object.entries(s.properties)) props[k] = toJsonSchema(v, `${where}.${k}`);
-        out.properties = props;
-        if (s.required !== undefined && s.required.length > 0) out.required = [...s.required].sort();
-        // Strict: unknown fields are errors, unlike the kubelet which drops them silently.
-        out.additionalProperties = false;
-      } else if (s.additionalProperties !== undefined && typeof s.additionalProperties !== 'boolean') {
-        out.additionalProperties = toJsonSchema(s.additionalProperties, `${where}{}`);
-      }
-      // An object with neither (FieldsV1) is free-form JSON by definition.
-      break;
-    }
-    case 'array':
-      out.type = 'array';
-      if (s.items === undefined) throw new Error(`${where}: array without items`);
-      out.items = toJsonSchema(s.items, `${where}[]`);
-      break;
-    case 'string':
-    case 'integer':
-    case 'number':
-    case 'boolean':
-      out.type = s.type;
-      if (s.format !== undefined) out.format = s.format;
-      if (s.enum !== undefined) out.enum = [...s.enum].sort();
-      break;
-    default:
-      throw new Error(`${where}: unsupported type ${String(s.type)}`);
-  }
-  return out;
-}
-
-function definitionSchema(fullName: string, s: SwaggerSchema): JsonObject {
-  // Quantity and IntOrString are declared as plain strings in the OpenAPI document but accept
-  // JSON numbers too; their own formats (registered in ajv) check the content.
-  if (fullName === QUANTITY) return { type: ['string', 'number'], format: 'quantity' };
-  if (fullName === INT_OR_STRING) return { type: ['integer', 'string'], format: 'int-or-string' };
-  return toJsonSchema(s, shortName(fullName));
-}
-
-function sortKeys(v: Json): Json {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v !== null && typeof v === 'object') {
-    const out: JsonObject = {};
-    for (const k of Object.keys(v).sort()) out[k] = sortKeys(v[k]!);
-    return out;
-  }
-  return v;
-}
-
 function buildSchema(doc: SwaggerDoc, names: string[], version: string, sourceName: string): string {
-  const defs: JsonObject = {};
-  for (const n of names) defs[shortName(n)] = definitionSchema(n, doc.definitions[n]!);
-  const schema: JsonObject = {
-    $schema: 'http://json-schema.org/draft-07/schema#',
-    $id: `${SCHEMA_ID_BASE}kubernetes-v${version}.json`,
-    $comment: `Generated by scripts/gen-schemas.ts from ${sourceName} (Kubernetes ${version} OpenAPI v2). Do not edit.`,
-    definitions: defs,
-  };
-  return `${JSON.stringify(sortKeys(schema), null, 2)}\n`;
+  const schema = buildSchemaDocument(doc.definitions, names, {
+    id: `${SCHEMA_ID_BASE}kubernetes-v${version}.json`,
+    comment: `Generated by scripts/gen-schemas.ts from ${sourceName} (Kubernetes ${version} OpenAPI v2). Do not edit.`,
+  });
+  return `${JSON.stringify(schema, null, 2)}\n`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -255,7 +127,7 @@ export function generate(swaggerText: string, inputPath: string): GeneratedFiles
   if (doc.definitions === undefined) throw new Error(`${inputPath}: not an OpenAPI v2 document (no definitions)`);
   const version = versionOf(inputPath);
   const sourceName = basename(inputPath);
-  const names = closure(doc, ROOT_DEFINITIONS);
+  const names = closure(doc.definitions, ROOT_DEFINITIONS);
   return {
     [join(SCHEMA_DIR, schemaFileName(version))]: buildSchema(doc, names, version, sourceName),
     [TYPES_PATH]: buildTypes(doc, names, version, sourceName),

@@ -1,9 +1,11 @@
 import type { Pod } from '../api/generated/core-v1.js';
 import { runSteps, type Steps } from '../lib/steps.js';
 import { decodeSteps } from '../sources/decode.js';
-import { comparePaths, overlaps, schemaErrors, semanticErrors, stripNulls, type ValidationOptions } from '../validation/index.js';
+import { comparePaths, overlaps, semanticErrors, stripNulls, type ValidationOptions } from '../validation/index.js';
 import type { FieldError } from '../validation/types.js';
+import type { CompiledSchema } from '../validation/schema.js';
 import { applyStaticIdentity, type SourceRef } from './identity.js';
+import { SchemaHolder, type SchemaProvider } from './schema-provider.js';
 
 /** One problem in one manifest, located precisely enough to fix it without guessing. */
 export interface ManifestError {
@@ -26,7 +28,11 @@ export interface LoadedPod {
   document?: number;
 }
 
-export type ManifestResult = { ok: true; pods: LoadedPod[] } | { ok: false; errors: ManifestError[] };
+/**
+ * `warnings`: what the API server would change rather than refuse (see CompiledSchema); the
+ * manifest is accepted, and they are logged and shown by `staticlet validate`.
+ */
+export type ManifestResult = { ok: true; pods: LoadedPod[]; warnings?: ManifestError[] } | { ok: false; errors: ManifestError[] };
 
 /**
  * A refusal keeps the first errors only, then one "and N more" entry: it is held for as long as
@@ -43,6 +49,8 @@ export interface ManifestLoaderOptions {
   maxBytes?: number;
   /** Node settings the semantic rules consult (allowedUnsafeSysctls, AppArmor support). */
   validation?: ValidationOptions;
+  /** The Pod schema (the bundled one unless the control plane supplies the cluster's). */
+  schema?: SchemaProvider;
 }
 
 /** Kinds a manifest document may have: a Pod, or a list of Pods under either list kind. */
@@ -50,7 +58,11 @@ const LIST_KINDS = new Set(['PodList', 'List']);
 
 /** Bytes of one manifest → the pods it defines, or every reason it is refused. */
 export class ManifestLoader {
-  constructor(private readonly opts: ManifestLoaderOptions) {}
+  readonly schema: SchemaProvider;
+
+  constructor(private readonly opts: ManifestLoaderOptions) {
+    this.schema = opts.schema ?? new SchemaHolder();
+  }
 
   get nodeName(): string {
     return this.opts.nodeName;
@@ -62,8 +74,11 @@ export class ManifestLoader {
 
   /** load() as resumable work (lib/steps.ts): it yields between documents and inside the decoder. */
   *loadSteps(source: SourceRef, bytes: Uint8Array): Steps<ManifestResult> {
+    // One schema for the whole manifest, even if the cluster's arrives while it is parsed.
+    const schema = this.schema.current();
     const decoded = yield* decodeSteps(bytes, this.opts.maxBytes === undefined ? {} : { maxBytes: this.opts.maxBytes });
     const errors = new ErrorSummary();
+    const warnings = new ErrorSummary();
     if (!decoded.ok) {
       for (const p of decoded.problems) errors.add({ source, ...p, path: '' });
       return { ok: false, errors: errors.list(source) };
@@ -75,29 +90,35 @@ export class ManifestLoader {
       const document = decoded.multiDocument ? decoded.indexes[index] : undefined;
       // JSON nulls mean "absent" to the Kubernetes decoder; dropping them before hashing keeps the
       // UID the same whether a tool wrote `creationTimestamp: null` or left it out.
-      const result = this.loadDocument(stripNulls(decoded.documents[index]), source);
+      const result = this.loadDocument(stripNulls(decoded.documents[index]), source, schema);
       for (const e of result.errors) errors.add({ source, ...(document === undefined ? {} : { document }), ...e });
+      for (const w of result.warnings) warnings.add({ source, ...(document === undefined ? {} : { document }), ...w });
       if (errors.total === 0) for (const pod of result.pods) pods.push(document === undefined ? pod : { ...pod, document });
     }
-    return errors.total > 0 ? { ok: false, errors: errors.list(source) } : { ok: true, pods };
+    if (errors.total > 0) return { ok: false, errors: errors.list(source) };
+    return warnings.total > 0 ? { ok: true, pods, warnings: warnings.list(source) } : { ok: true, pods };
   }
 
-  private loadDocument(doc: unknown, source: SourceRef): { pods: LoadedPod[]; errors: FieldError[] } {
+  private loadDocument(doc: unknown, source: SourceRef, schema: CompiledSchema): { pods: LoadedPod[]; errors: FieldError[]; warnings: FieldError[] } {
     if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-      return { pods: [], errors: [{ path: '', message: 'must be a Pod or a PodList object' }] };
+      return { pods: [], errors: [{ path: '', message: 'must be a Pod or a PodList object' }], warnings: [] };
     }
     const { apiVersion, kind } = doc as { apiVersion?: unknown; kind?: unknown };
     if (apiVersion !== 'v1') {
-      return { pods: [], errors: [{ path: 'apiVersion', message: apiVersion === undefined ? 'required: must be "v1"' : `must be "v1", not ${JSON.stringify(apiVersion)}` }] };
+      return { pods: [], errors: [{ path: 'apiVersion', message: apiVersion === undefined ? 'required: must be "v1"' : `must be "v1", not ${JSON.stringify(apiVersion)}` }], warnings: [] };
     }
-    if (kind === 'Pod') return this.loadPods([doc], '', source, schemaErrors(doc, 'Pod'));
+    if (kind === 'Pod') {
+      const v = schema.check(doc, 'Pod');
+      return { ...this.loadPods([doc], '', source, v.errors), warnings: v.warnings };
+    }
     if (typeof kind === 'string' && LIST_KINDS.has(kind)) {
-      const errs = schemaErrors(doc, 'PodList');
+      const v = schema.check(doc, 'PodList');
       const items = (doc as { items?: unknown }).items;
-      return this.loadPods(Array.isArray(items) ? items : [], 'items', source, errs, true);
+      return { ...this.loadPods(Array.isArray(items) ? items : [], 'items', source, v.errors, true), warnings: v.warnings };
     }
     return {
       pods: [],
+      warnings: [],
       errors: [{ path: 'kind', message: kind === undefined ? 'required: must be "Pod", "PodList" or "List"' : `unsupported kind ${JSON.stringify(kind)}: must be "Pod", "PodList" or "List"` }],
     };
   }

@@ -3,7 +3,7 @@ import type { Logger } from '../logging/logger.js';
 import { runSliced, type Steps } from '../lib/steps.js';
 import type { ManifestSource, SourceBatch, SourceUpdate } from '../sources/types.js';
 import type { DesiredState } from './desired-state.js';
-import { clip, MAX_ERROR_MESSAGE_CHARS, type ManifestLoader, type ManifestResult } from './manifest.js';
+import { clip, formatManifestError, MAX_ERROR_MESSAGE_CHARS, type ManifestLoader, type ManifestResult } from './manifest.js';
 import { sourceKey, type SourceRef } from './identity.js';
 
 /** Batches that arrived while an earlier one was still being parsed: the newest state per file. */
@@ -29,16 +29,46 @@ export class ConfigPipeline {
    * A digest of the last bytes and their result per manifest: a periodic rescan of unchanged
    * files costs no parsing, and a refused file's text is not kept (its result is a short summary).
    */
-  private readonly cache = new Map<string, { digest: string; result: ManifestResult }>();
+  private readonly cache = new Map<string, { digest: string; schema: string; result: ManifestResult }>();
   private readonly pending: Pending[] = [];
   /** The batch being parsed over several turns, if any. */
   private running: Promise<void> | undefined;
+  private readonly unsubscribe: () => void;
+  /** The re-validation under a new schema, while it runs. */
+  private revalidating: Promise<void> | undefined;
 
   constructor(
     private readonly loader: ManifestLoader,
     private readonly desired: DesiredState,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.unsubscribe = loader.schema.onChange(() => {
+      this.revalidating = this.revalidate();
+    });
+  }
+
+  /**
+   * Another schema (the cluster's arrived): every manifest is checked again under it. Sources
+   * report only changes and the cache keeps no manifest text, so each source re-reports what it
+   * holds; the cache, keyed on the schema too, lets none of it through unchecked. The desired
+   * state treats the results like any re-read: a manifest now refused keeps its running pods
+   * (its last accepted version stays desired) and shows as refused; one now accepted starts.
+   */
+  private async revalidate(): Promise<void> {
+    const schema = this.loader.schema.current();
+    this.logger.info({ schema: schema.label }, 'manifest schema changed; validating every manifest again');
+    await Promise.all(this.sources.map((s) => (s.reread ? s.reread() : s.resync())));
+    await this.idle();
+  }
+
+  /** Resolves once a re-validation under a new schema, if one was started, has been applied. */
+  async revalidated(): Promise<void> {
+    while (this.revalidating) {
+      const r = this.revalidating;
+      await r;
+      if (this.revalidating === r) this.revalidating = undefined;
+    }
+  }
 
   async add(source: ManifestSource): Promise<void> {
     this.sources.push(source);
@@ -48,6 +78,7 @@ export class ConfigPipeline {
   }
 
   async stop(): Promise<void> {
+    this.unsubscribe();
     await Promise.all(this.sources.map((s) => s.stop()));
     await this.idle();
   }
@@ -134,10 +165,13 @@ export class ConfigPipeline {
   private *cachedLoad(ref: SourceRef, content: Uint8Array): Steps<ManifestResult> {
     const key = sourceKey(ref);
     const digest = createHash('sha256').update(content).digest('hex');
+    const schema = this.loader.schema.current().id;
     const hit = this.cache.get(key);
-    if (hit && hit.digest === digest) return hit.result;
+    if (hit && hit.digest === digest && hit.schema === schema) return hit.result;
     const result = yield* this.safeLoad(ref, content);
-    this.cache.set(key, { digest, result });
+    this.cache.set(key, { digest, schema, result });
+    // Once per content (and schema): a cached verdict is not logged again.
+    if (result.ok && result.warnings) this.logger.warn({ source: ref.location, warnings: result.warnings.map(formatManifestError) }, 'manifest accepted with warnings');
     return result;
   }
 

@@ -7,7 +7,9 @@ import {
   CoordinationV1Api,
   CoreV1Api,
   createConfiguration,
+  HttpMethod,
   KubeConfig,
+  type Configuration,
   ServerConfiguration,
   type Middleware as PromiseMiddleware,
   type RequestContext,
@@ -24,6 +26,8 @@ export interface ApiClients {
   /** Lease and node status: unthrottled, with a deadline per request. */
   heartbeatCore: CoreV1Api;
   heartbeatCoordination: CoordinationV1Api;
+  /** The rate-limited configuration itself, for paths no generated API covers (/openapi). */
+  config: Configuration;
 }
 
 /**
@@ -88,7 +92,21 @@ export function loadClients(o: ClientOptions): ApiClients {
     core: new CoreV1Api(limited),
     heartbeatCore: new CoreV1Api(heartbeat),
     heartbeatCoordination: new CoordinationV1Api(heartbeat),
+    config: limited,
   };
+}
+
+/**
+ * GET of a path outside the generated APIs (`/openapi/v3`), through the client's own pieces:
+ * its server, authentication, middleware (user agent, rate limit, deadline) and HTTP library.
+ */
+export async function getRaw(config: Configuration, path: string): Promise<{ status: number; body: string }> {
+  let ctx = config.baseServer.makeRequestContext(path, HttpMethod.GET);
+  ctx.setHeaderParam('Accept', 'application/json');
+  await config.authMethods.default?.applySecurityAuthentication(ctx);
+  for (const m of config.middleware) ctx = await m.pre(ctx).toPromise();
+  const res = await config.httpApi.send(ctx).toPromise();
+  return { status: res.httpStatusCode, body: await res.body.text() };
 }
 
 /** HTTP status of a failed API call (0 when the server did not answer). */

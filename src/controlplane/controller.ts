@@ -16,6 +16,7 @@ import { registerNode } from './registration.js';
 import { sleep } from '../pods/hooks.js';
 import { Backoff, registrationBackoff } from './backoff.js';
 import { MirrorPodSync } from './mirror/sync.js';
+import { syncClusterSchema } from './cluster-schema.js';
 
 export class ApiServerControlPlane implements ControlPlane {
   private readonly stopSignal = new AbortController();
@@ -74,6 +75,8 @@ export class ApiServerControlPlane implements ControlPlane {
     });
     const status = this.status;
     this.loops.push(this.lease.run(signal));
+    // Once per connection (these clients): manifests are checked against this cluster's API.
+    if (this.deps.schema) this.loops.push(syncClusterSchema({ config: clients.config, sink: this.deps.schema, logger, signal }));
     this.loops.push(
       (async () => {
         const node = s.registerNode

@@ -10,6 +10,7 @@ import type { NodeJson } from '../node/node-object.js';
 import type { RuntimeClient } from '../runtime/index.js';
 import type { Pod } from '../api/generated/core-v1.js';
 import type { EventRecorder } from '../events/types.js';
+import type { SchemaSink } from '../config/schema-provider.js';
 
 /** What `staticlet node` shows of the API-server side. */
 export interface ControlPlaneView {
@@ -48,6 +49,8 @@ export interface ControlPlaneDeps {
   pods: StaticPods;
   /** The pod event log: a refused mirror pod is a Warning on its static pod. */
   events: EventRecorder;
+  /** Where the cluster's own Pod schema goes once fetched (manifests are validated with it). */
+  schema?: SchemaSink;
 }
 
 /**

@@ -128,6 +128,10 @@ export class DirectorySource implements ManifestSource {
   private readonly unsettled = new Map<string, number>();
   /** Set once the first listing was reported: files are read as they are until then. */
   private listed = false;
+  /** reread() asked for the next listing to report unchanged manifests too. */
+  private rereadPending = false;
+  /** The listing running now reports unchanged manifests too. */
+  private rereading = false;
   private readonly fs: DirectoryFs;
 
   constructor(private readonly opts: DirectorySourceOptions) {
@@ -170,23 +174,38 @@ export class DirectorySource implements ManifestSource {
   resync(): Promise<void> {
     return this.serialize(async () => {
       if (this.stopped) return;
-      const state = await this.inspect();
-      if (this.stopped) return;
-      if (state.kind === 'failed') {
-        this.unreadable(state.reason);
-        return;
+      this.rereading = this.rereadPending;
+      this.rereadPending = false;
+      try {
+        await this.list();
+      } finally {
+        this.rereading = false;
       }
-      if (state.kind === 'missing') {
-        await this.missing(state.reason);
-        return;
-      }
-      if (this.failure !== undefined) {
-        this.opts.logger.info({ path: this.dir }, 'static pod path can be read again');
-        this.failure = undefined;
-      }
-      if (state.kind === 'file') await this.listFile(state.identity);
-      else await this.listDirectory(state.identity, state.names);
     });
+  }
+
+  reread(): Promise<void> {
+    this.rereadPending = true;
+    return this.resync();
+  }
+
+  private async list(): Promise<void> {
+    const state = await this.inspect();
+    if (this.stopped) return;
+    if (state.kind === 'failed') {
+      this.unreadable(state.reason);
+      return;
+    }
+    if (state.kind === 'missing') {
+      await this.missing(state.reason);
+      return;
+    }
+    if (this.failure !== undefined) {
+      this.opts.logger.info({ path: this.dir }, 'static pod path can be read again');
+      this.failure = undefined;
+    }
+    if (state.kind === 'file') await this.listFile(state.identity);
+    else await this.listDirectory(state.identity, state.names);
   }
 
   private async inspect(): Promise<PathState> {
@@ -449,7 +468,7 @@ export class DirectorySource implements ManifestSource {
       return { location: path, error: r.error };
     }
     const hash = createHash('sha256').update(r.content).digest('hex');
-    if (before && !before.error && before.hash === hash) return undefined;
+    if (before && !before.error && before.hash === hash && !this.rereading) return undefined;
     this.known.set(path, { hash });
     return { location: path, content: r.content };
   }

@@ -22,5 +22,10 @@ export interface ManifestSource {
   start(onBatch: (batch: SourceBatch) => void): Promise<void>;
   /** Forces a full re-read now (the periodic safety net calls this too). */
   resync(): Promise<void>;
+  /**
+   * A full re-read that reports every manifest, changed or not: what the consumer decided about
+   * them is to be decided again (the validation schema changed). Sources without it are resynced.
+   */
+  reread?(): Promise<void>;
   stop(): Promise<void>;
 }

@@ -29,6 +29,8 @@ export class UrlSource implements ManifestSource {
   private inFlight: Promise<void> | undefined;
   private readonly abort = new AbortController();
   private stopped = false;
+  /** reread() asked for the next fetched content to be reported even if unchanged. */
+  private rereading = false;
 
   constructor(private readonly opts: UrlSourceOptions) {
     this.name = `http:${opts.url}`;
@@ -56,11 +58,19 @@ export class UrlSource implements ManifestSource {
     return this.inFlight;
   }
 
+  async reread(): Promise<void> {
+    // A poll already running may have read the content before the reason to report it again.
+    await this.inFlight;
+    this.rereading = true;
+    await this.resync();
+  }
+
   private async poll(): Promise<void> {
     const update = await this.fetchOnce();
     if (this.stopped) return;
     const fingerprint = 'content' in update ? createHash('sha256').update(update.content).digest('hex') : `error:${'error' in update ? update.error : ''}`;
-    const changed = fingerprint !== this.last;
+    const changed = fingerprint !== this.last || (this.rereading && 'content' in update);
+    this.rereading = false;
     if (changed && 'error' in update) this.opts.logger.warn({ url: this.opts.url, err: update.error }, 'manifest URL fetch failed');
     this.last = fingerprint;
     // Until one fetch succeeds the URL has not listed: its error shows, but the pods it may own

@@ -4,6 +4,7 @@ import { DesiredState, type DesiredChange, type DesiredStateView } from '../conf
 import { formatManifestError, ManifestLoader } from '../config/manifest.js';
 import { hostAppArmorEnabled } from '../validation/rules/security.js';
 import { ConfigPipeline } from '../config/pipeline.js';
+import { SchemaHolder } from '../config/schema-provider.js';
 import type { Settings } from '../config/settings.js';
 import type { RotationPolicy } from '../logs/rotation.js';
 import { parseQuantity, scaledValue } from '../validation/index.js';
@@ -57,6 +58,8 @@ export class Supervisor implements StatusProvider {
   readonly eventLog: EventLog;
   private readonly state: DesiredState;
   private readonly pipeline: ConfigPipeline;
+  /** The bundled Pod schema, until the control plane supplies the cluster's. */
+  readonly schema = new SchemaHolder();
   private readonly sources: ManifestSource[] = [];
   private runtime: RuntimeClient | undefined;
   private manager: PodManager | undefined;
@@ -101,7 +104,7 @@ export class Supervisor implements StatusProvider {
     this.state = new DesiredState(this.sources.map((s) => s.name));
     this.desired = this.state;
     this.eventLog = new EventLog({ host: settings.nodeName, logger });
-    this.pipeline = new ConfigPipeline(new ManifestLoader({ nodeName: settings.nodeName, maxBytes: settings.maxManifestBytes, validation: { allowedUnsafeSysctls: settings.allowedUnsafeSysctls, appArmorEnabled: hostAppArmorEnabled() } }), this.state, logger);
+    this.pipeline = new ConfigPipeline(new ManifestLoader({ nodeName: settings.nodeName, maxBytes: settings.maxManifestBytes, validation: { allowedUnsafeSysctls: settings.allowedUnsafeSysctls, appArmorEnabled: hostAppArmorEnabled() }, schema: this.schema }), this.state, logger);
     this.rejectionLog = new RejectionLog(logger);
     this.state.subscribe((changes) => changes.forEach((c) => this.logChange(c)));
     this.statusServer = new StatusSocketServer(this, logger);
@@ -318,6 +321,7 @@ export class Supervisor implements StatusProvider {
         runtime,
         resources,
         events: this.eventLog,
+        schema: this.schema,
         // The pod manager comes after the control plane: these read it when called.
         pods: {
           list: () => this.manager?.listPods() ?? [],

@@ -17,7 +17,7 @@ const SCHEMA_FILE = `kubernetes-v${KUBERNETES_VERSION}.json`;
 
 export type RootKind = 'Pod' | 'PodList';
 
-interface SchemaNode {
+export interface SchemaNode {
   $ref?: string;
   type?: string | string[];
   properties?: Record<string, SchemaNode>;
@@ -25,7 +25,7 @@ interface SchemaNode {
   items?: SchemaNode;
 }
 
-interface SchemaDocument {
+export interface SchemaDocument {
   $id: string;
   definitions: Record<string, SchemaNode>;
 }
@@ -58,16 +58,39 @@ function isInt32(x: number): boolean {
   return Number.isInteger(x) && x >= INT32_MIN && x <= INT32_MAX;
 }
 
-interface Compiled {
-  schema: SchemaDocument;
-  validators: Record<RootKind, ValidateFunction>;
+/**
+ * A compiled Pod schema: the bundled one, or a cluster's own (converted by openapi.ts). The
+ * config pipeline holds one at a time (config/schema-provider.ts) and validates with it.
+ */
+export interface CompiledSchema {
+  /** 'bundled': schemas/kubernetes-v1.36.json; 'cluster': the API server's own OpenAPI document. */
+  readonly origin: 'bundled' | 'cluster';
+  /** For messages and logs: `the bundled Kubernetes 1.36 schema`, `the cluster's schema (v1.35.2)`. */
+  readonly label: string;
+  /** Differs between schemas of different content: a verdict cached under one is redone under another. */
+  readonly id: string;
+  /** Structural errors (refusals) and warnings of a raw document against the Pod or PodList definition. */
+  check(doc: unknown, kind: RootKind): SchemaVerdict;
 }
 
-let compiled: Compiled | undefined;
+export interface SchemaVerdict {
+  errors: FieldError[];
+  /** Values the API server's decoder changes instead of refusing (a quantity rounded up to 1n). */
+  warnings: FieldError[];
+}
 
-function compile(): Compiled {
-  if (compiled !== undefined) return compiled;
-  const schema = loadSchema();
+export interface SchemaMeta {
+  origin: CompiledSchema['origin'];
+  label: string;
+  id: string;
+}
+
+/**
+ * Compiles a schema document in the generator's form. Throws when the document is not one
+ * (a definition missing, a keyword ajv does not know): a cluster's document that does not
+ * compile is refused as a whole, and the caller keeps the bundled schema.
+ */
+export function compileSchema(schema: SchemaDocument, meta: SchemaMeta): CompiledSchema {
   // verbose: errors carry the offending value, which enum/format messages quote.
   const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
   ajv.addFormat('int32', { type: 'number', validate: isInt32 });
@@ -76,14 +99,86 @@ function compile(): Compiled {
   ajv.addFormat('int-or-string', { type: 'number', validate: isInt32 });
   ajv.addFormat('quantity', { type: 'string', validate: (s: string) => parseQuantity(s) !== undefined });
   ajv.addFormat('date-time', { type: 'string', validate: (s: string) => DATE_TIME.test(s) && !Number.isNaN(Date.parse(s)) });
-  ajv.addSchema(schema as unknown as Record<string, unknown>);
+  // Warnings are gathered per call: ajv runs keyword code synchronously inside validate().
+  let warnings: FieldError[] = [];
+  ajv.addKeyword({
+    keyword: 'x-staticlet-quantity-rounding',
+    schemaType: 'boolean',
+    validate: (_enabled: boolean, data: unknown, _parent?: unknown, cxt?: { instancePath: string }) => {
+      const w = roundingWarning(data);
+      if (w !== undefined && cxt !== undefined) warnings.push({ path: cxt.instancePath, message: w });
+      return true;
+    },
+  });
+  // The keyword goes on an in-memory copy: the file on disk stays what the generator wrote.
+  const quantity = schema.definitions['Quantity'];
+  const withKeyword: { $id: string; definitions: Record<string, unknown> } = quantity === undefined ? schema : { ...schema, definitions: { ...schema.definitions, Quantity: { ...quantity, 'x-staticlet-quantity-rounding': true } } };
+  ajv.addSchema(withKeyword as unknown as Record<string, unknown>);
   const get = (name: RootKind): ValidateFunction => {
     const v = ajv.getSchema(`${schema.$id}#/definitions/${name}`);
-    if (v === undefined) throw new Error(`definition ${name} missing from ${SCHEMA_FILE}`);
+    if (v === undefined) throw new Error(`definition ${name} missing from ${meta.label}`);
     return v;
   };
-  compiled = { schema, validators: { Pod: get('Pod'), PodList: get('PodList') } };
-  return compiled;
+  const validators: Record<RootKind, ValidateFunction> = { Pod: get('Pod'), PodList: get('PodList') };
+  return {
+    ...meta,
+    check(doc: unknown, kind: RootKind): SchemaVerdict {
+      const validate = validators[kind];
+      warnings = [];
+      const ok = validate(stripNulls(doc));
+      const found = warnings.map((w) => ({ path: renderPath(schema, kind, w.path), message: w.message }));
+      warnings = [];
+      if (ok) return { errors: [], warnings: sortErrors(found) };
+      const raw = validate.errors ?? [];
+      // A value of the wrong type also fails the enum or the format meant for the right type
+      // (1.5 as an int-or-string fails int32 too): the type error alone says it.
+      const typed = new Set(raw.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
+      const relevant = raw.filter((e) => !((e.keyword === 'format' || e.keyword === 'enum') && typed.has(e.instancePath)));
+      const suffix = meta.origin === 'cluster' ? ` (${meta.label})` : '';
+      return { errors: sortErrors(relevant.map((e) => convert(schema, kind, e)).map((e) => ({ path: e.path, message: `${e.message}${suffix}` }))), warnings: sortErrors(found) };
+    },
+  };
+}
+
+/**
+ * The API server parses a quantity into nano units, rounding up what is finer ("0.1n", "1e-12"
+ * become "1n"): it keeps the manifest but not its value, so staticlet accepts it and says so.
+ */
+function roundingWarning(data: unknown): string | undefined {
+  if (typeof data !== 'string' && typeof data !== 'number') return undefined;
+  const text = String(data);
+  const q = parseQuantity(data);
+  if (q === undefined || q.sign === 0 || !finerThanNano(text)) return undefined;
+  return `quantity ${quote(data)} is finer than the API server keeps: it is rounded up to a multiple of 1n`;
+}
+
+/** Whether a quantity's literal has digits below 10^-9 (its parsed value is already rounded). */
+function finerThanNano(text: string): boolean {
+  const m = /^[+-]?(\d*)(?:\.(\d*))?(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE]([+-]?\d+))?$/.exec(text);
+  if (m === null) return false;
+  const fraction = (m[2] ?? '').replace(/0+$/, '');
+  const suffix = m[3];
+  // Binary suffixes scale by powers of two: "0.5Ki" is whole; only decimal scales shift digits.
+  if (suffix !== undefined && /i$/.test(suffix)) return false;
+  const scale = suffix === undefined ? 0 : m[4] !== undefined ? Number(m[4]) : DECIMAL_SCALE[suffix] ?? 0;
+  const intDigits = (m[1] ?? '').replace(/^0+/, '');
+  let lowest: number;
+  if (fraction.length > 0) lowest = scale - fraction.length;
+  else {
+    const trailing = intDigits.length - intDigits.replace(/0+$/, '').length;
+    lowest = intDigits.length === 0 ? 0 : scale + trailing;
+  }
+  return lowest < -9;
+}
+
+const DECIMAL_SCALE: Readonly<Record<string, number>> = { n: -9, u: -6, m: -3, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+
+let bundled: CompiledSchema | undefined;
+
+/** The bundled Kubernetes 1.36 schema, compiled on first use. */
+export function bundledSchema(): CompiledSchema {
+  bundled ??= compileSchema(loadSchema(), { origin: 'bundled', label: `the bundled Kubernetes ${KUBERNETES_VERSION} schema`, id: `bundled-${KUBERNETES_VERSION}` });
+  return bundled;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -295,15 +390,7 @@ export function sortErrors(errs: FieldError[]): FieldError[] {
   return unique.sort((x, y) => comparePaths(x.path, y.path));
 }
 
-/** Structural errors of a raw document against the Pod or PodList schema; [] when it conforms. */
+/** Structural errors of a raw document against the bundled Pod or PodList schema; [] when it conforms. */
 export function schemaErrors(doc: unknown, kind: RootKind): FieldError[] {
-  const { schema, validators } = compile();
-  const validate = validators[kind];
-  if (validate(stripNulls(doc))) return [];
-  const raw = validate.errors ?? [];
-  // A value of the wrong type also fails the enum or the format meant for the right type
-  // (1.5 as an int-or-string fails int32 too): the type error alone says it.
-  const typed = new Set(raw.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
-  const relevant = raw.filter((e) => !((e.keyword === 'format' || e.keyword === 'enum') && typed.has(e.instancePath)));
-  return sortErrors(relevant.map((e) => convert(schema, kind, e)));
+  return bundledSchema().check(doc, kind).errors;
 }

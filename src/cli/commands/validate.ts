@@ -4,7 +4,9 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { DesiredState } from '../../config/desired-state.js';
 import type { SourceRef } from '../../config/identity.js';
-import { ManifestLoader, type ManifestError, type ManifestResult } from '../../config/manifest.js';
+import { formatManifestError, ManifestLoader, type ManifestError, type ManifestResult } from '../../config/manifest.js';
+import { fixedSchema } from '../../config/schema-provider.js';
+import { bundledSchema, KUBERNETES_VERSION, type CompiledSchema } from '../../validation/schema.js';
 import { loadKubeletConfigFile } from '../../config/kubelet/load.js';
 import { nodeNameFrom, resolveSettings } from '../../config/settings.js';
 import type { ValidationOptions } from '../../validation/index.js';
@@ -20,6 +22,7 @@ interface ValidateOptions {
   config?: string;
   hostnameOverride?: string;
   maxManifestSize?: number;
+  kubeconfig?: string;
 }
 
 export interface FileReport {
@@ -27,6 +30,8 @@ export interface FileReport {
   valid: boolean;
   pods: Array<{ namespace: string; name: string; uid: string }>;
   errors: Array<{ document?: number; path: string; message: string }>;
+  /** Accepted, but the API server would change these values (absent when there are none). */
+  warnings?: Array<{ document?: number; path: string; message: string }>;
 }
 
 export function register(program: Command): void {
@@ -36,6 +41,7 @@ export function register(program: Command): void {
     .argument('<paths...>', 'manifest files or directories (directories are read like --pod-manifest-path)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--config <file>', "the KubeletConfiguration `run` uses: its node name, manifest size limit and allowedUnsafeSysctls apply")
+    .option('--kubeconfig <file>', "validate against the cluster's own OpenAPI schema, fetched from its API server (the bundled one if it cannot be had)")
     .action(async (paths: string[], opts: ValidateOptions, self: Command) => {
       setExitCode(self, await validateCommand(paths, opts));
     });
@@ -57,6 +63,7 @@ async function validateCommand(paths: string[], opts: ValidateOptions): Promise<
     process.stderr.write(`staticlet validate: ${(err as Error).message}\n`);
     return EXIT_USAGE;
   }
+  if (opts.kubeconfig) check.schema = await clusterSchema(opts.kubeconfig);
   const reports = await validateFiles(files, check);
   const valid = reports.every((r) => r.valid);
   if (opts.output === 'json') {
@@ -71,6 +78,29 @@ export interface ValidateFilesOptions {
   nodeName: string;
   maxBytes: number;
   validation?: ValidationOptions;
+  /** The bundled schema when absent. */
+  schema?: CompiledSchema;
+}
+
+/**
+ * The cluster's schema as `run` would fetch it (one attempt: a command should not wait out an
+ * outage), or the bundled one with one warning on stderr. The control plane and its client
+ * library load only here, when asked for.
+ */
+async function clusterSchema(kubeconfig: string): Promise<CompiledSchema> {
+  const { loadClients } = await import('../../controlplane/client.js');
+  const { fetchClusterSchema } = await import('../../controlplane/cluster-schema.js');
+  let error: string;
+  try {
+    const clients = loadClients({ kubeconfig, qps: 5, burst: 10, heartbeatTimeoutMs: 10_000, timeoutMs: 30_000 });
+    const r = await fetchClusterSchema(clients.config);
+    if (r.ok) return r.schema;
+    error = r.error;
+  } catch (err) {
+    error = (err as Error).message;
+  }
+  process.stderr.write(`staticlet validate: warning: cannot use the cluster's OpenAPI schema (${error}); validating with the bundled Kubernetes ${KUBERNETES_VERSION} schema\n`);
+  return bundledSchema();
 }
 
 /**
@@ -117,7 +147,8 @@ async function expand(paths: string[]): Promise<string[]> {
  * caught here too.
  */
 export async function validateFiles(files: string[], opts: ValidateFilesOptions): Promise<FileReport[]> {
-  const loader = new ManifestLoader({ nodeName: opts.nodeName, maxBytes: opts.maxBytes, ...(opts.validation ? { validation: opts.validation } : {}) });
+  const loader = new ManifestLoader({ nodeName: opts.nodeName, maxBytes: opts.maxBytes, ...(opts.validation ? { validation: opts.validation } : {}), ...(opts.schema ? { schema: fixedSchema(opts.schema) } : {}) });
+  const warnings = new Map<string, ManifestError[]>();
   const state = new DesiredState();
   const updates: Array<{ ref: SourceRef; result: ManifestResult }> = [];
   for (const file of files) {
@@ -127,6 +158,7 @@ export async function validateFiles(files: string[], opts: ValidateFilesOptions)
     if ('content' in r) result = loader.load(ref, r.content);
     else if ('error' in r) result = { ok: false, errors: [{ source: ref, path: '', message: r.error }] };
     else result = { ok: false, errors: [{ source: ref, path: '', message: 'not a regular file' }] };
+    if (result.ok && result.warnings) warnings.set(file, result.warnings);
     updates.push({ ref, result });
   }
   state.apply(updates);
@@ -141,6 +173,7 @@ export async function validateFiles(files: string[], opts: ValidateFilesOptions)
         ? []
         : pods.filter((p) => p.source.location === file).map((p) => ({ namespace: p.pod.metadata!.namespace!, name: p.pod.metadata!.name!, uid: p.uid })),
       errors: errors.map(plainError),
+      ...(errors.length === 0 && warnings.has(file) ? { warnings: warnings.get(file)!.map(plainError) } : {}),
     };
   });
 }
@@ -155,6 +188,7 @@ function formatText(reports: FileReport[]): string {
     if (r.valid) {
       const pods = r.pods.map((p) => `${p.namespace}/${p.name}`).join(', ');
       lines.push(`${r.file}: valid (${r.pods.length} pod${r.pods.length === 1 ? '' : 's'}: ${pods})`);
+      for (const w of r.warnings ?? []) lines.push(`  warning: ${formatManifestError({ source: { kind: 'file', location: '' }, ...w }).replace(/^: /, '')}`);
       continue;
     }
     lines.push(`${r.file}: invalid, ${r.errors.length} error${r.errors.length === 1 ? '' : 's'}`);

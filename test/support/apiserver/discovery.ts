@@ -1,7 +1,7 @@
 // Discovery documents: /version, the legacy /api, /api/v1, /apis, /apis/<group>[/<version>], the
 // aggregated form (apidiscovery.k8s.io/v2) that kubectl asks for first, and OpenAPI v3, all built
 // from the resource table.
-import { openapiDocument, openapiRoot } from './openapi.js';
+import { openapiDocument, openapiRoot, type OpenApiOptions } from './openapi.js';
 import { RESOURCES, type ResourceDef } from './resources.js';
 import type { Json, JsonObject } from './types.js';
 
@@ -112,7 +112,7 @@ export interface Document {
 }
 
 /** The discovery document a GET of `path` answers with, or undefined when the path is none. */
-export function discoveryDocument(path: string, accept: string | undefined, serverAddress: string, version: VersionInfo): Document | undefined {
+export function discoveryDocument(path: string, accept: string | undefined, serverAddress: string, version: VersionInfo, openapi: OpenApiOptions = {}): Document | undefined {
   const json = (body: JsonObject | undefined, contentType = 'application/json') => (body ? { body, contentType } : undefined);
   const parts = path.split('/').filter(Boolean);
   if (path === '/version') return json(versionDocument(version));
@@ -121,7 +121,7 @@ export function discoveryDocument(path: string, accept: string | undefined, serv
   if (parts[0] === 'api' && parts.length === 2) return json(resourceList('', parts[1]!));
   if (parts[0] === 'apis' && parts.length === 2) return json(groupDocument(parts[1]!));
   if (parts[0] === 'apis' && parts.length === 3) return json(resourceList(parts[1]!, parts[2]!));
-  if (path === '/openapi/v3') return json(openapiRoot(version.gitVersion));
-  if (path.startsWith('/openapi/v3/')) return json(openapiDocument(path.slice('/openapi/v3/'.length), version.gitVersion));
+  if (path === '/openapi/v3') return json(openapiRoot(version.gitVersion, openapi));
+  if (path.startsWith('/openapi/v3/')) return json(openapiDocument(path.slice('/openapi/v3/'.length), version.gitVersion, openapi));
   return undefined;
 }

@@ -17,9 +17,11 @@
 //   await api.fault({ latencyMs: 500 }); await api.fault({ down: true }); await api.fault(null);
 //   startApiServer({ bootstrapTokens: { 'abcdef.0123456789abcdef': {} }, csr: { approval: 'auto' } });
 //   api.csr.approval = 'deny'; api.csr.signingDurationSeconds = 30; // CSR approver/signer switches
+//   startApiServer({ openapi: { removeFields: ['io.k8s.api.core.v1.PodSpec.hostUsers'] } }); // Pod schemas less a field
 //   api.compact();                                                    // older watches now get 410
 //   await api.stop();
 export { startApiServer, type ApiServer, type ApiServerOptions, type Fault, type RequestRecord, type Who } from './server.js';
 export type { Attributes, Authorizer, BootstrapToken, Decision, TokenUser } from './auth.js';
 export type { ApprovalMode, CsrOptions } from './csr.js';
 export type { KubeObject, UserInfo } from './types.js';
+export type { OpenApiOptions } from './openapi.js';

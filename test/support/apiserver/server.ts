@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { allowAll, authenticate, forbiddenReason, type Attributes, type Authorizer, type BootstrapToken, type TokenUser } from './auth.js';
 import { CsrController, type CsrOptions } from './csr.js';
 import { discoveryDocument, resourceList } from './discovery.js';
+import type { OpenApiOptions } from './openapi.js';
 import { sendError, sendJson, serveResource } from './handler.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { createPki, type Pki } from './pki.js';
@@ -44,6 +45,8 @@ export interface ApiServerOptions {
   version?: string;
   /** The NodeRestriction admission plugin for node credentials (node-restriction.ts); on by default, as in kubeadm clusters. */
   nodeRestriction?: boolean;
+  /** The OpenAPI v3 documents: served or not, with the Pod schemas or not, fields removed from them. */
+  openapi?: OpenApiOptions;
 }
 
 export interface RequestRecord {
@@ -232,7 +235,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       res.end('ok');
       return;
     }
-    const doc = discoveryDocument(path, req.headers.accept, `${host}:${port}`, { major, minor, gitVersion });
+    const doc = discoveryDocument(path, req.headers.accept, `${host}:${port}`, { major, minor, gitVersion }, options.openapi);
     if (doc) return sendJson(res, 200, doc.body, doc.contentType);
     return notFoundPage(res);
   }
