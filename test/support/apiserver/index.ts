@@ -17,9 +17,12 @@
 //   await api.fault({ latencyMs: 500 }); await api.fault({ down: true }); await api.fault(null);
 //   startApiServer({ bootstrapTokens: { 'abcdef.0123456789abcdef': {} }, csr: { approval: 'auto' } });
 //   api.csr.approval = 'deny'; api.csr.signingDurationSeconds = 30; // CSR approver/signer switches
+//   startApiServer({ reviews: { accessReview: (spec) => ({ allowed: spec.user === 'ops' }) } }); // TokenReview/SAR
+//   api.requests.filter((r) => r.review).map((r) => r.review);       // what each review asked
 //   api.compact();                                                    // older watches now get 410
 //   await api.stop();
 export { startApiServer, type ApiServer, type ApiServerOptions, type Fault, type RequestRecord, type Who } from './server.js';
 export type { Attributes, Authorizer, BootstrapToken, Decision, TokenUser } from './auth.js';
 export type { ApprovalMode, CsrOptions } from './csr.js';
+export type { AccessReviewSpec, ReviewOptions } from './reviews.js';
 export type { KubeObject, UserInfo } from './types.js';
