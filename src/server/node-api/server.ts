@@ -21,7 +21,8 @@ import type { NodeApiConfig, NodeApiDeps, ServerType } from './types.js';
  * closes after 90 s (the kubelet's IdleTimeout) and any connection quiet for 4 h (its
  * Read/WriteTimeout) goes too, so a follower that stopped reading cannot hold one forever.
  */
-export const TIMEOUTS = { headersMs: 30_000, requestMs: 60_000, keepAliveMs: 90_000, socketIdleMs: 4 * 3600_000 };
+export const TIMEOUTS = { headersMs: 30_000, requestMs: 60_000, keepAliveMs: 90_000, socketIdleMs: 4 * 3600_000, checkIntervalMs: 5_000 };
+export type Timeouts = typeof TIMEOUTS;
 /** Open connections per listener at most; beyond that new ones are dropped by the kernel accept path. */
 export const MAX_CONNECTIONS = 1024;
 
@@ -50,12 +51,14 @@ export class NodeApiServer {
   private readonly bound: NodeApiAddresses = {};
   private readonly retries: NodeJS.Timeout[] = [];
   private stopped = false;
+  private readonly timeouts: Timeouts;
 
   constructor(
     private readonly config: NodeApiConfig,
     private readonly deps: NodeApiDeps,
     private readonly logger?: Logger,
   ) {
+    this.timeouts = { ...TIMEOUTS, ...config.timeouts };
     this.routes = defaultRoutes({ syncFrequencyMs: config.syncFrequencyMs, ...(config.maxLogFollowers ? { maxLogFollowers: config.maxLogFollowers } : {}) });
   }
 
@@ -90,6 +93,7 @@ export class NodeApiServer {
       }
       const server = createHttpsServer(
         {
+          ...this.serverOptions(),
           cert: pair.cert,
           key: pair.key,
           ...tlsVersionAndCiphers(c.tlsMinVersion, c.tlsCipherSuites, this.logger),
@@ -105,11 +109,11 @@ export class NodeApiServer {
       opened.push(this.open('readwrite', server, c.address, c.port, (a) => (this.bound.secure = a), 'node API: serving HTTPS', fields));
     }
     if (c.healthzPort > 0) {
-      opened.push(this.open('healthz', createHttpServer(handler('healthz')), c.healthzBindAddress, c.healthzPort, (a) => (this.bound.healthz = a), 'node API: serving /healthz'));
+      opened.push(this.open('healthz', createHttpServer(this.serverOptions(), handler('healthz')), c.healthzBindAddress, c.healthzPort, (a) => (this.bound.healthz = a), 'node API: serving /healthz'));
     }
     if (c.readOnlyPort > 0) {
       const msg = 'node API: the read-only port serves /pods and /healthz without authentication; set readOnlyPort to 0 to turn it off';
-      opened.push(this.open('readonly', createHttpServer(handler('readonly')), c.address, c.readOnlyPort, (a) => (this.bound.readOnly = a), msg, {}, 'warn'));
+      opened.push(this.open('readonly', createHttpServer(this.serverOptions(), handler('readonly')), c.address, c.readOnlyPort, (a) => (this.bound.readOnly = a), msg, {}, 'warn'));
     }
     await Promise.all(opened);
   }
@@ -163,12 +167,19 @@ export class NodeApiServer {
     );
   }
 
+  /** Node checks the header and request deadlines only every connectionsCheckingInterval (30 s by default). */
+  private serverOptions(): { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number; connectionsCheckingInterval: number } {
+    const t = this.timeouts;
+    return { headersTimeout: t.headersMs, requestTimeout: t.requestMs, keepAliveTimeout: t.keepAliveMs, connectionsCheckingInterval: t.checkIntervalMs };
+  }
+
   private configure(type: ServerType, server: Server): void {
-    server.headersTimeout = TIMEOUTS.headersMs;
-    server.requestTimeout = TIMEOUTS.requestMs;
-    server.keepAliveTimeout = TIMEOUTS.keepAliveMs;
+    // Set again as properties: older Node versions take only some of them as options.
+    server.headersTimeout = this.timeouts.headersMs;
+    server.requestTimeout = this.timeouts.requestMs;
+    server.keepAliveTimeout = this.timeouts.keepAliveMs;
     server.maxConnections = MAX_CONNECTIONS;
-    server.setTimeout(TIMEOUTS.socketIdleMs, (socket) => socket.destroy());
+    server.setTimeout(this.timeouts.socketIdleMs, (socket) => socket.destroy());
     // Malformed requests, oversized headers (431) and the timeouts (408) get Node's own answers.
     // Errors after binding (EMFILE on accept) are logged; bind errors are the retry loop's.
     server.on('error', (err) => server.listening && this.logger?.error({ err: err.message, type }, 'node API listener error'));

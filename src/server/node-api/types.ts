@@ -51,6 +51,8 @@ export interface NodeApiConfig {
   hostnames: string[];
   /** Concurrent `follow=true` log streams at most; more get 429. */
   maxLogFollowers?: number;
+  /** Connection deadlines (tests shorten them); see TIMEOUTS in server.ts. */
+  timeouts?: Partial<{ headersMs: number; requestMs: number; keepAliveMs: number; socketIdleMs: number; checkIntervalMs: number }>;
   /** The kubelet's sync loop health threshold: max(2 x syncFrequency, 5 min). */
   syncFrequencyMs: number;
 }

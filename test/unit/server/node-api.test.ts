@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -230,5 +232,80 @@ describe('listeners with fake dependencies', () => {
     assert.equal((await get(`${readOnly}/healthz`)).body, 'ok');
     assert.equal((await get(`${readOnly}/configz`)).status, 404);
     assert.equal((await get(`${readOnly}/containerLogs/default/web/main`)).status, 404);
+  });
+});
+
+describe('robustness: slow clients, oversized headers, the follower cap', () => {
+  let dir: string;
+  let server: NodeApiServer;
+  let port: number;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'stl-nodeapi-robust-'));
+    await mkdir(join(dir, 'logs', 'main'), { recursive: true });
+    await writeFile(join(dir, 'logs', 'main', '0.log'), '2026-01-01T00:00:00.000000000Z stdout F hello\n');
+    const s = resolveSettings({ rootDir: dir, anonymousAuth: true });
+    const pod = minimalPod('default', 'web');
+    server = new NodeApiServer(
+      {
+        address: '127.0.0.1', port: 0, readOnlyPort: 0, healthzBindAddress: '127.0.0.1', healthzPort: 0, enableServer: true,
+        certDir: join(dir, 'pki'), tlsCipherSuites: [], authentication: s.authentication, authorization: s.authorization,
+        enableDebuggingHandlers: true, hostnames: ['n1'], syncFrequencyMs: 60_000, maxLogFollowers: 1,
+        timeouts: { headersMs: 300, requestMs: 600, checkIntervalMs: 100 },
+      },
+      {
+        nodeName: 'n1', listPods: () => [pod], getPod: (_ns, name) => (name === 'web' ? pod : undefined),
+        podLogDirectory: () => join(dir, 'logs'), runtime: () => undefined, reviewer: () => undefined,
+        configz: () => ({}), lastSyncLoop: () => undefined, runTimeoutSeconds: 10,
+      },
+    );
+    await server.start();
+    port = server.addresses.secure!.port;
+  });
+  after(async () => {
+    await server?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a client that never finishes its headers is cut off after headersTimeout', async () => {
+    const socket = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false });
+    await once(socket, 'secureConnect');
+    const t0 = Date.now();
+    socket.write('GET /pods HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+    let answer = '';
+    socket.on('data', (c: Buffer) => (answer += c.toString()));
+    await once(socket, 'close');
+    const ms = Date.now() - t0;
+    assert.ok(ms < 2_000, `closed after ${ms} ms`);
+    assert.match(answer, /^HTTP\/1.1 408/);
+  });
+
+  test('headers over 16 KiB: 431', async () => {
+    const r = await new Promise<number>((resolve, reject) => {
+      const req = httpsRequest(`https://127.0.0.1:${port}/pods`, { rejectUnauthorized: false, headers: { 'x-big': 'a'.repeat(20_000) } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(r, 431);
+  });
+
+  test('followers beyond the cap get 429; the cap frees when one leaves', async () => {
+    const url = `https://127.0.0.1:${port}/containerLogs/default/web/main?follow=true`;
+    const first = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = httpsRequest(url, { rejectUnauthorized: false }, resolve);
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(first.statusCode, 200);
+    const second = await get(url);
+    assert.equal(second.status, 429);
+    first.destroy();
+    await new Promise((r) => setTimeout(r, 300));
+    const third = await get(`https://127.0.0.1:${port}/containerLogs/default/web/main?tailLines=1`);
+    assert.equal(third.status, 200);
+    assert.equal(third.body, 'hello\n');
   });
 });
