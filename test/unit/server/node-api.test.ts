@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { resolveSettings, type Settings } from '../../../src/config/settings.js';
+import { parseKubeletConfig } from '../../../src/config/kubelet/load.js';
 import type { AccessAttributes, Reviewer } from '../../../src/controlplane/index.js';
 import { Authenticator } from '../../../src/server/node-api/authn.js';
 import { Authorizer, subresourcesFor, verbFor } from '../../../src/server/node-api/authz.js';
@@ -37,6 +38,22 @@ describe('settings', () => {
     assert.equal(s.healthzBindAddress, '127.0.0.1');
     assert.equal(s.enableDebuggingHandlers, true);
     assert.equal(resolveSettings({ kubeconfig: '/k' }).authorization.mode, 'Webhook');
+  });
+  test('the KubeletConfiguration fields are read', () => {
+    const file = parseKubeletConfig(
+      Buffer.from(
+        'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ntlsMinVersion: VersionTLS13\nenableDebuggingHandlers: false\n' +
+          'authentication: {x509: {clientCAFile: /ca.crt}, webhook: {enabled: false, cacheTTL: 10s}, anonymous: {enabled: true}}\n' +
+          'authorization: {mode: AlwaysAllow, webhook: {cacheAuthorizedTTL: 1m, cacheUnauthorizedTTL: 5s}}\n',
+      ),
+      'k.yaml',
+    );
+    assert.deepEqual(file.warnings, []);
+    const s = resolveSettings({ kubeconfig: '/k' }, file);
+    assert.deepEqual(s.authentication, { clientCAFile: '/ca.crt', webhook: { enabled: false, cacheTTLMs: 10_000 }, anonymous: true });
+    assert.deepEqual(s.authorization, { mode: 'AlwaysAllow', webhook: { cacheAuthorizedTTLMs: 60_000, cacheUnauthorizedTTLMs: 5_000 } });
+    assert.equal(s.tlsMinVersion, 'VersionTLS13');
+    assert.equal(s.enableDebuggingHandlers, false);
   });
   test('Webhook authorization without an API server, and a certificate without its key, are refused', () => {
     assert.throws(() => resolveSettings({ authorizationMode: 'Webhook' }), /Webhook needs an API server/);
