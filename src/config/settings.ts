@@ -31,6 +31,21 @@ export interface Settings {
   readOnlyPort: number;
   healthzPort: number;
   healthzBindAddress: string;
+  /** enableServer: serve the node HTTPS API on address:port (the healthz port is separate). */
+  enableServer: boolean;
+  /** The node API's serving certificate; both unset: a self-signed pair under certDir. */
+  tlsCertFile?: string;
+  tlsPrivateKeyFile?: string;
+  /** tlsMinVersion as the kubelet names it (VersionTLS12 ...); undefined: the TLS library's default. */
+  tlsMinVersion?: string;
+  /** tlsCipherSuites, Go/IANA names; empty: the TLS library's defaults. */
+  tlsCipherSuites: string[];
+  /** The node API's authentication (KubeletAuthentication). */
+  authentication: NodeApiAuthentication;
+  /** The node API's authorization (KubeletAuthorization). */
+  authorization: NodeApiAuthorization;
+  /** enableDebuggingHandlers: /run, /exec, /containerLogs, /runningpods ... (405 when false). */
+  enableDebuggingHandlers: boolean;
   rootDir: string;
   podLogsDir: string;
   /** Symlinks named like the kubelet's /var/log/containers entries, for log shippers; '' disables them. */
@@ -70,6 +85,21 @@ export interface Settings {
   nodeStatusMaxImages: number;
 }
 
+export interface NodeApiAuthentication {
+  /** authentication.x509.clientCAFile: client certificates signed by it authenticate (CN user, O groups). */
+  clientCAFile?: string;
+  /** authentication.webhook: bearer tokens through TokenReview (needs an API server). */
+  webhook: { enabled: boolean; cacheTTLMs: number };
+  /** authentication.anonymous.enabled: unauthenticated requests as system:anonymous. */
+  anonymous: boolean;
+}
+
+export type AuthorizationMode = 'AlwaysAllow' | 'Webhook';
+export interface NodeApiAuthorization {
+  mode: AuthorizationMode;
+  webhook: { cacheAuthorizedTTLMs: number; cacheUnauthorizedTTLMs: number };
+}
+
 export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
 export interface Taint {
   key: string;
@@ -96,6 +126,14 @@ export interface FlagValues {
   address?: string;
   port?: number;
   readOnlyPort?: number;
+  healthzPort?: number;
+  healthzBindAddress?: string;
+  tlsCertFile?: string;
+  tlsPrivateKeyFile?: string;
+  clientCaFile?: string;
+  anonymousAuth?: boolean;
+  authenticationTokenWebhook?: boolean;
+  authorizationMode?: AuthorizationMode;
   rootDir?: string;
   podLogsDir?: string;
   containerLogLinksDir?: string;
@@ -140,6 +178,10 @@ export const DEFAULTS = {
   nodeStatusReportFrequency: '5m',
   nodeLeaseDurationSeconds: 40,
   nodeStatusMaxImages: 50,
+  // KubeletConfiguration v1beta1 defaults (not the legacy flags-only ones: see README, Node API).
+  authenticationWebhookCacheTTL: '2m',
+  authorizationWebhookCacheAuthorizedTTL: '5m',
+  authorizationWebhookCacheUnauthorizedTTL: '30s',
 } as const;
 
 /** The client certificate store under the root directory (the kubelet's <root-dir>/pki). */
@@ -206,8 +248,27 @@ export function resolveSettings(flags: FlagValues, file?: LoadedKubeletConfig): 
     address: pick(flags.address, c.address, DEFAULTS.address),
     port: pick(flags.port, c.port, DEFAULTS.port),
     readOnlyPort: pick(flags.readOnlyPort, c.readOnlyPort, DEFAULTS.readOnlyPort),
-    healthzPort: c.healthzPort ?? DEFAULTS.healthzPort,
-    healthzBindAddress: c.healthzBindAddress ?? DEFAULTS.healthzBindAddress,
+    healthzPort: pick(flags.healthzPort, c.healthzPort, DEFAULTS.healthzPort),
+    healthzBindAddress: pick(flags.healthzBindAddress, c.healthzBindAddress, DEFAULTS.healthzBindAddress),
+    enableServer: c.enableServer ?? true,
+    tlsCipherSuites: c.tlsCipherSuites ?? [],
+    authentication: {
+      webhook: {
+        // The config file's default (true); it only takes effect with an API server to ask.
+        enabled: pick(flags.authenticationTokenWebhook, c.authentication?.webhook?.enabled, true),
+        cacheTTLMs: duration('authentication.webhook.cacheTTL', undefined, c.authentication?.webhook?.cacheTTL, DEFAULTS.authenticationWebhookCacheTTL),
+      },
+      anonymous: pick(flags.anonymousAuth, c.authentication?.anonymous?.enabled, false),
+    },
+    authorization: {
+      // Webhook needs an API server: without one only AlwaysAllow can decide.
+      mode: pick(flags.authorizationMode, c.authorization?.mode, flags.kubeconfig ? 'Webhook' : 'AlwaysAllow'),
+      webhook: {
+        cacheAuthorizedTTLMs: duration('authorization.webhook.cacheAuthorizedTTL', undefined, c.authorization?.webhook?.cacheAuthorizedTTL, DEFAULTS.authorizationWebhookCacheAuthorizedTTL),
+        cacheUnauthorizedTTLMs: duration('authorization.webhook.cacheUnauthorizedTTL', undefined, c.authorization?.webhook?.cacheUnauthorizedTTL, DEFAULTS.authorizationWebhookCacheUnauthorizedTTL),
+      },
+    },
+    enableDebuggingHandlers: c.enableDebuggingHandlers ?? true,
     rootDir: flags.rootDir ?? DEFAULTS.rootDir,
     certDir: flags.certDir ?? join(flags.rootDir ?? DEFAULTS.rootDir, CERT_DIR_NAME),
     rotateCertificates: pick(flags.rotateCertificates, c.rotateCertificates, false),
@@ -252,6 +313,20 @@ export function resolveSettings(flags: FlagValues, file?: LoadedKubeletConfig): 
     settings.bootstrapKubeconfig = flags.bootstrapKubeconfig;
   }
   if (c.clusterDomain) settings.clusterDomain = c.clusterDomain;
+  const certFile = flags.tlsCertFile ?? c.tlsCertFile;
+  const keyFile = flags.tlsPrivateKeyFile ?? c.tlsPrivateKeyFile;
+  // One without the other cannot serve: the kubelet refuses that too.
+  if (!certFile !== !keyFile) throw new Error('tlsCertFile and tlsPrivateKeyFile must be given together');
+  if (certFile && keyFile) {
+    settings.tlsCertFile = certFile;
+    settings.tlsPrivateKeyFile = keyFile;
+  }
+  if (c.tlsMinVersion) settings.tlsMinVersion = c.tlsMinVersion;
+  const clientCA = flags.clientCaFile ?? c.authentication?.x509?.clientCAFile;
+  if (clientCA) settings.authentication.clientCAFile = clientCA;
+  if (settings.authorization.mode === 'Webhook' && !settings.kubeconfig) {
+    throw new Error('authorization.mode Webhook needs an API server (--kubeconfig) to send SubjectAccessReviews to; use AlwaysAllow standalone');
+  }
   return settings;
 }
 

@@ -4,6 +4,8 @@
  * so a burst of other requests cannot make the node look dead.
  */
 import {
+  AuthenticationV1Api,
+  AuthorizationV1Api,
   CoordinationV1Api,
   CoreV1Api,
   createConfiguration,
@@ -28,6 +30,9 @@ export interface ApiClients {
   heartbeatCoordination: CoordinationV1Api;
   /** The rate-limited configuration itself, for paths no generated API covers (/openapi). */
   config: Configuration;
+  /** TokenReview / SubjectAccessReview for the node API: unthrottled, short deadline (a request waits on them). */
+  authentication: AuthenticationV1Api;
+  authorization: AuthorizationV1Api;
 }
 
 /**
@@ -50,6 +55,9 @@ export interface ClientOptions {
   /** Deadline of other requests. */
   timeoutMs?: number;
 }
+
+/** Deadline of TokenReview / SubjectAccessReview calls (the webhook authenticator's default is 10 s). */
+const REVIEW_TIMEOUT_MS = 10_000;
 
 export function middleware(opts: { limiter?: TokenBucket; timeoutMs: number }): PromiseMiddleware {
   const ua = userAgent();
@@ -87,12 +95,16 @@ export function loadClients(o: ClientOptions): ApiClients {
     createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: auth }, promiseMiddleware: [m] });
   const limited = make(middleware({ limiter: new TokenBucket(o.qps, o.burst), timeoutMs: o.timeoutMs ?? 60_000 }));
   const heartbeat = make(middleware({ timeoutMs: o.heartbeatTimeoutMs }));
+  // A node API request waits on its review: it must not queue behind mirror-pod traffic.
+  const review = make(middleware({ timeoutMs: REVIEW_TIMEOUT_MS }));
   return {
     server: cluster.server,
     core: new CoreV1Api(limited),
     heartbeatCore: new CoreV1Api(heartbeat),
     heartbeatCoordination: new CoordinationV1Api(heartbeat),
     config: limited,
+    authentication: new AuthenticationV1Api(review),
+    authorization: new AuthorizationV1Api(review),
   };
 }
 

@@ -3,7 +3,8 @@
  * status loop; the Lease heartbeat beside them. None of it can hold back a pod: each loop runs
  * on its own, every request has a deadline, failures are retried forever.
  */
-import type { ControlPlane, ControlPlaneDeps, ControlPlaneView } from './index.js';
+import type { ControlPlane, ControlPlaneDeps, ControlPlaneView, Reviewer } from './index.js';
+import { ApiReviewer } from './review.js';
 import { readMachineInfo } from '../node/machine.js';
 import { FailureGroup, jitterUntil, OnceLogger, Waker } from './backoff.js';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -30,6 +31,7 @@ export class ApiServerControlPlane implements ControlPlane {
   private leaseLog: OnceLogger | undefined;
   private statusLog: OnceLogger | undefined;
   private mirrors: MirrorPodSync | undefined;
+  private reviews: Reviewer | undefined;
 
   constructor(private readonly deps: ControlPlaneDeps) {}
 
@@ -153,6 +155,11 @@ export class ApiServerControlPlane implements ControlPlane {
       n = this.loops.length;
       await Promise.allSettled(this.loops);
     }
+  }
+
+  reviewer(): Reviewer | undefined {
+    if (!this.reviews && this.clients) this.reviews = new ApiReviewer(this.clients.authentication, this.clients.authorization);
+    return this.reviews;
   }
 
   view(): ControlPlaneView {

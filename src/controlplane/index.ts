@@ -30,6 +30,38 @@ export interface ControlPlaneView {
   mirrorPods?: { count: number; rejected: Array<{ pod: string; reason: string }> };
 }
 
+/** A user as the API server's TokenReview names it (and a SubjectAccessReview asks about). */
+export interface ReviewUser {
+  username: string;
+  uid?: string;
+  groups: string[];
+  extra?: Record<string, string[]>;
+}
+
+/** A resource request's attributes, as SubjectAccessReview's resourceAttributes carry them. */
+export interface AccessAttributes {
+  user: ReviewUser;
+  verb: string;
+  group: string;
+  version: string;
+  resource: string;
+  subresource: string;
+  namespace: string;
+  name: string;
+}
+
+export type TokenReviewResult = { authenticated: true; user: ReviewUser } | { authenticated: false; error?: string };
+export type AccessReviewResult = { allowed: boolean; reason?: string };
+
+/**
+ * The node API's questions to the API server (TokenReview, SubjectAccessReview). They belong
+ * here, with every other API call; the node API caches the answers. A failed call rejects.
+ */
+export interface Reviewer {
+  reviewToken(token: string): Promise<TokenReviewResult>;
+  authorize(attributes: AccessAttributes): Promise<AccessReviewResult>;
+}
+
 export interface ControlPlane {
   /** Starts the background loops; never waits for the API server. */
   start(): Promise<void>;
@@ -37,6 +69,8 @@ export interface ControlPlane {
   view(): ControlPlaneView;
   /** The Node as last read from or written to the API server (`staticlet node` computes over it). */
   node?(): NodeJson | undefined;
+  /** The reviewer for the node API, once the API clients exist; absent standalone. */
+  reviewer?(): Reviewer | undefined;
 }
 
 export interface ControlPlaneDeps {

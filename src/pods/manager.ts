@@ -52,6 +52,7 @@ export class PodManager {
   private unsubscribe: (() => void) | undefined;
   private unsubscribeAdmission: (() => void) | undefined;
   private relisting: Promise<void> | undefined;
+  private lastLoop: number | undefined;
   private lastRelistError: string | undefined;
   private stopped = false;
 
@@ -256,6 +257,11 @@ export class PodManager {
     return this.track(this.relistAndWake());
   }
 
+  /** When the relist loop (this staticlet's sync loop) last ran, ms since the epoch. */
+  get lastSyncLoop(): number | undefined {
+    return this.lastLoop;
+  }
+
   /** Marks a relist in flight: the periodic one skips a beat, stop() waits for it. */
   private track(relist: Promise<unknown>): Promise<void> {
     this.relisting = relist.then(() => undefined).finally(() => (this.relisting = undefined));
@@ -264,6 +270,9 @@ export class PodManager {
 
   /** `initial`: only list (start() makes the workers); the result, undefined if it failed. */
   private async relistAndWake(initial = false): Promise<RelistResult | undefined> {
+    // Each pass counts as the sync loop running, even when the runtime fails it: /healthz's
+    // syncloop check is about the loop being stuck, as the kubelet's.
+    this.lastLoop = Date.now();
     let r: RelistResult;
     try {
       r = await this.relister.relist();

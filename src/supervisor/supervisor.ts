@@ -20,6 +20,8 @@ import { runProbe } from '../probes/handlers/index.js';
 import { ProberManager } from '../probes/manager.js';
 import { connectRuntime, ImageManager, KeyedBackoff, type RuntimeClient, type RuntimeVersion } from '../runtime/index.js';
 import { StatusSocketServer } from '../server/index.js';
+import { NodeApiServer, type NodeApiAddresses } from '../server/node-api/index.js';
+import { kubeletConfigz } from '../config/configz.js';
 import { addInto, formatAmounts, nodeLabels, PodAdmitter, podLimits, podRequests, readNodeResources, type Amounts, type NodeAdmissionSummary, type NodeResources } from '../admission/index.js';
 import { readMachineInfo, type MachineInfo } from '../node/machine.js';
 import { computeNode, nodeFacts, probeRuntime, type NodeJson } from '../node/node-object.js';
@@ -41,6 +43,8 @@ export interface SupervisorOptions {
   logRotationPeriodMs?: number;
   /** Serve the local status socket (default true). */
   statusSocket?: boolean;
+  /** Serve the node HTTPS API and the healthz port (default true; the test harness turns it off unless asked). */
+  nodeApi?: boolean;
   /** Test hook: file system calls of the --pod-manifest-path source, to inject read failures. */
   testManifestPathFs?: Partial<DirectoryFs>;
 }
@@ -71,6 +75,7 @@ export class Supervisor implements StatusProvider {
   /** The last Node computed for `staticlet node` without an API server: transition times carry over. */
   private lastNode: NodeJson | undefined;
   private readonly statusServer: StatusSocketServer;
+  private readonly nodeApi: NodeApiServer | undefined;
   private connecting: Promise<void> | undefined;
   private stopping = false;
   private readonly stopSignal = new AbortController();
@@ -108,6 +113,45 @@ export class Supervisor implements StatusProvider {
     this.rejectionLog = new RejectionLog(logger);
     this.state.subscribe((changes) => changes.forEach((c) => this.logChange(c)));
     this.statusServer = new StatusSocketServer(this, logger);
+    if (options.nodeApi !== false) {
+      this.nodeApi = new NodeApiServer(
+        {
+          address: settings.address,
+          port: settings.port,
+          readOnlyPort: settings.readOnlyPort,
+          healthzBindAddress: settings.healthzBindAddress,
+          healthzPort: settings.healthzPort,
+          enableServer: settings.enableServer,
+          certDir: settings.certDir,
+          ...(settings.tlsCertFile ? { tlsCertFile: settings.tlsCertFile } : {}),
+          ...(settings.tlsPrivateKeyFile ? { tlsPrivateKeyFile: settings.tlsPrivateKeyFile } : {}),
+          ...(settings.tlsMinVersion ? { tlsMinVersion: settings.tlsMinVersion } : {}),
+          tlsCipherSuites: settings.tlsCipherSuites,
+          authentication: settings.authentication,
+          authorization: settings.authorization,
+          enableDebuggingHandlers: settings.enableDebuggingHandlers,
+          hostnames: [settings.nodeName, settings.nodeIP],
+          syncFrequencyMs: settings.syncFrequencyMs,
+        },
+        {
+          nodeName: settings.nodeName,
+          listPods: () => this.listPods(),
+          getPod: (namespace, name) => this.getPod(namespace, name),
+          podLogDirectory: (pod) => this.podLogDirectory(pod),
+          runtime: () => this.runtime,
+          reviewer: () => this.controlPlane?.reviewer?.(),
+          configz: () => kubeletConfigz(settings),
+          lastSyncLoop: () => this.manager?.lastSyncLoop,
+          runTimeoutSeconds: Math.max(1, Math.ceil(settings.runtimeRequestTimeoutMs / 1000)),
+        },
+        logger,
+      );
+    }
+  }
+
+  /** Where the node API listens, once started (tests use port 0). */
+  get nodeApiAddresses(): NodeApiAddresses {
+    return this.nodeApi?.addresses ?? {};
   }
 
   /** The prober, once the runtime answered (probe counts, scheduling lateness). */
@@ -124,6 +168,8 @@ export class Supervisor implements StatusProvider {
     const repaired = await secureStateDirs(this.settings.rootDir);
     if (repaired.length > 0) this.logger.warn({ dirs: repaired }, 'state directories were open to other users; made private (0750)');
     if (this.options.statusSocket !== false) await this.statusServer.start(this.settings.statusSocket);
+    // Unreadable certificates are fatal; a port that is taken is retried in the background.
+    await this.nodeApi?.start();
     // Every source lists once before pods are adopted: an unread manifest must not look deleted.
     // The runtime is reached meanwhile (the first listing validates every manifest, which takes
     // a while at start), so that a restarted supervisor loses no time before it can adopt.
@@ -148,6 +194,7 @@ export class Supervisor implements StatusProvider {
     await this.verdicts?.flush();
     if (!this.options.runtime) this.runtime?.close();
     await this.statusServer.stop();
+    await this.nodeApi?.stop();
     this.logger.info('staticlet stopped; static pods are left running');
   }
 

@@ -56,6 +56,8 @@ export interface HarnessOptions {
   wrapRuntime?: (runtime: RuntimeClient) => RuntimeClient;
   /** File system calls of the manifest path source (to fail reads). */
   manifestPathFs?: Partial<DirectoryFs>;
+  /** Serve the node API (default false here, so that suites do not fight over ports 10250/10248). */
+  nodeApi?: boolean;
 }
 
 let seq = 0;
@@ -79,7 +81,7 @@ export async function startSupervisor(env: ContainerdEnv, opts: HarnessOptions =
   Object.assign(settings, opts.settings ?? {});
   const logger = opts.logger ?? (process.env.STATICLET_TEST_LOG ? createLogger({ format: 'json', verbosity: 1 }) : createLogger({ level: 'silent' }));
   const runtime = new CriClient({ endpoint: env.endpoint });
-  const sup = new Supervisor(settings, logger, { runtime: opts.wrapRuntime ? opts.wrapRuntime(runtime) : runtime, relistPeriodMs: opts.relistPeriodMs ?? 250, ...(opts.logRotationPeriodMs ? { logRotationPeriodMs: opts.logRotationPeriodMs } : {}), ...(opts.manifestPathFs ? { testManifestPathFs: opts.manifestPathFs } : {}) });
+  const sup = new Supervisor(settings, logger, { runtime: opts.wrapRuntime ? opts.wrapRuntime(runtime) : runtime, relistPeriodMs: opts.relistPeriodMs ?? 250, nodeApi: opts.nodeApi ?? false, ...(opts.logRotationPeriodMs ? { logRotationPeriodMs: opts.logRotationPeriodMs } : {}), ...(opts.manifestPathFs ? { testManifestPathFs: opts.manifestPathFs } : {}) });
   await sup.start();
   let stopped = false;
   const pod = (name: string, namespace = 'default'): Pod | undefined => sup.getPod(namespace, `${name}-${NODE}`);

@@ -2,10 +2,9 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Pod } from '../../api/generated/core-v1.js';
 import { parseDuration } from '../../config/duration.js';
-import { formatLine, type LogLine } from '../../logs/cri-format.js';
 import { pickInstance, restartCounts } from '../../logs/files.js';
 import { readLogs } from '../../logs/follow.js';
-import type { Backpressure } from '../../logs/scan.js';
+import { lineWriter } from '../../logs/writer.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, setExitCode } from '../exit.js';
 import { processOutput, type Output } from '../io.js';
 import { fetchStatus, StatusRequestError } from '../status-client.js';
@@ -84,37 +83,7 @@ function parseFilters(opts: LogsCommandOptions, now: number): Parsed | string {
   return out;
 }
 
-/**
- * Prints lines to `stream`, and holds the reader while the stream has more queued than it
- * wants: stdout to a pipe is asynchronous, and a pager or a slow consumer would otherwise make
- * a whole log pile up in memory. The output closing or failing stops the reader.
- */
-export function lineWriter(stream: NodeJS.WritableStream, timestamps: boolean): { emit: (line: LogLine) => void; backpressure: Backpressure } {
-  let full = false;
-  return {
-    emit: (line) => {
-      if (!stream.write(formatLine(line, timestamps))) full = true;
-    },
-    backpressure: () => {
-      if (!full) return undefined;
-      full = false;
-      return new Promise<void>((resolve, reject) => {
-        const settle = (err?: Error): void => {
-          stream.removeListener('drain', onDrain);
-          stream.removeListener('close', onClose);
-          stream.removeListener('error', settle);
-          if (err) reject(err);
-          else resolve();
-        };
-        const onDrain = (): void => settle();
-        const onClose = (): void => settle(new Error('the output was closed'));
-        stream.on('drain', onDrain);
-        stream.on('close', onClose);
-        stream.on('error', settle);
-      });
-    },
-  };
-}
+export { lineWriter } from '../../logs/writer.js';
 
 /** The `logs` action, with injectable streams, clock and abort signal for tests. */
 export async function logsCommand(podArg: string, opts: LogsCommandOptions, out: Output = processOutput(), now: () => number = Date.now, signal?: AbortSignal): Promise<number> {

@@ -36,6 +36,26 @@ export const SUPPORTED_PROPERTIES = {
   healthzBindAddress: { type: 'string' },
   tlsCertFile: { type: 'string' },
   tlsPrivateKeyFile: { type: 'string' },
+  tlsMinVersion: { enum: ['', 'VersionTLS10', 'VersionTLS11', 'VersionTLS12', 'VersionTLS13'] },
+  tlsCipherSuites: { type: 'array', items: { type: 'string' } },
+  enableDebuggingHandlers: { type: 'boolean' },
+  authentication: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      x509: { type: 'object', additionalProperties: false, properties: { clientCAFile: { type: 'string' } } },
+      webhook: { type: 'object', additionalProperties: false, properties: { enabled: { type: 'boolean' }, cacheTTL: duration } },
+      anonymous: { type: 'object', additionalProperties: false, properties: { enabled: { type: 'boolean' } } },
+    },
+  },
+  authorization: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      mode: { enum: ['AlwaysAllow', 'Webhook'] },
+      webhook: { type: 'object', additionalProperties: false, properties: { cacheAuthorizedTTL: duration, cacheUnauthorizedTTL: duration } },
+    },
+  },
   clusterDomain: { type: 'string' },
   clusterDNS: { type: 'array', items: { type: 'string' } },
   resolvConf: { type: 'string' },
@@ -87,10 +107,10 @@ export const SUPPORTED_PROPERTIES = {
 
 /** KubeletConfiguration v1beta1 fields that are valid for the kubelet but mean nothing here. */
 export const IGNORED_FIELDS: readonly string[] = [
-  'authentication', 'authorization', 'cgroupDriver', 'cgroupRoot', 'cgroupsPerQOS', 'configMapAndSecretChangeDetectionStrategy',
+  'cgroupDriver', 'cgroupRoot', 'cgroupsPerQOS', 'configMapAndSecretChangeDetectionStrategy',
   'containerLogMaxWorkers', 'containerLogMonitorInterval', 'contentType', 'cpuCFSQuota', 'cpuCFSQuotaPeriod',
   'cpuManagerPolicy', 'cpuManagerPolicyOptions', 'cpuManagerReconcilePeriod',
-  'enableContentionProfiling', 'enableControllerAttachDetach', 'enableDebugFlagsHandler', 'enableDebuggingHandlers',
+  'enableContentionProfiling', 'enableControllerAttachDetach', 'enableDebugFlagsHandler',
   'enableProfilingHandler', 'enableSystemLogHandler', 'enableSystemLogQuery', 'enforceNodeAllocatable', 'eventBurst',
   'eventRecordQPS', 'evictionHard', 'evictionMaxPodGracePeriod', 'evictionMinimumReclaim',
   'evictionPressureTransitionPeriod', 'evictionSoft', 'evictionSoftGracePeriod', 'failCgroupV1', 'failSwapOn',
@@ -103,7 +123,7 @@ export const IGNORED_FIELDS: readonly string[] = [
   'qosReserved', 'registryBurst', 'registryPullQPS', 'reservedMemory', 'reservedSystemCPUs',
   'runOnce', 'seccompDefault', 'serverTLSBootstrap', 'shutdownGracePeriodByPodPriority',
   'shutdownGracePeriodCriticalPods', 'showHiddenMetricsForVersion', 'singleProcessOOMKill',
-  'streamingConnectionIdleTimeout', 'systemCgroups', 'systemReservedCgroup', 'tlsCipherSuites', 'tlsMinVersion',
+  'streamingConnectionIdleTimeout', 'systemCgroups', 'systemReservedCgroup',
   'topologyManagerPolicy', 'topologyManagerPolicyOptions', 'topologyManagerScope', 'tracing', 'userNamespaces',
   'volumePluginDir', 'volumeStatsAggPeriod',
 ];

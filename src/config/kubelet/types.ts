@@ -18,6 +18,18 @@ export interface KubeletConfigFile {
   healthzBindAddress?: string;
   tlsCertFile?: string;
   tlsPrivateKeyFile?: string;
+  tlsMinVersion?: '' | 'VersionTLS10' | 'VersionTLS11' | 'VersionTLS12' | 'VersionTLS13';
+  tlsCipherSuites?: string[];
+  enableDebuggingHandlers?: boolean;
+  authentication?: {
+    x509?: { clientCAFile?: string };
+    webhook?: { enabled?: boolean; cacheTTL?: string };
+    anonymous?: { enabled?: boolean };
+  };
+  authorization?: {
+    mode?: 'AlwaysAllow' | 'Webhook';
+    webhook?: { cacheAuthorizedTTL?: string; cacheUnauthorizedTTL?: string };
+  };
   clusterDomain?: string;
   clusterDNS?: string[];
   resolvConf?: string;

@@ -18,10 +18,13 @@
 //   startApiServer({ bootstrapTokens: { 'abcdef.0123456789abcdef': {} }, csr: { approval: 'auto' } });
 //   api.csr.approval = 'deny'; api.csr.signingDurationSeconds = 30; // CSR approver/signer switches
 //   startApiServer({ openapi: { removeFields: ['io.k8s.api.core.v1.PodSpec.hostUsers'] } }); // Pod schemas less a field
+//   startApiServer({ reviews: { accessReview: (spec) => ({ allowed: spec.user === 'ops' }) } }); // TokenReview/SAR
+//   api.requests.filter((r) => r.review).map((r) => r.review);       // what each review asked
 //   api.compact();                                                    // older watches now get 410
 //   await api.stop();
 export { startApiServer, type ApiServer, type ApiServerOptions, type Fault, type RequestRecord, type Who } from './server.js';
 export type { Attributes, Authorizer, BootstrapToken, Decision, TokenUser } from './auth.js';
 export type { ApprovalMode, CsrOptions } from './csr.js';
+export type { AccessReviewSpec, ReviewOptions } from './reviews.js';
 export type { KubeObject, UserInfo } from './types.js';
 export type { OpenApiOptions } from './openapi.js';

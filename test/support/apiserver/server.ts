@@ -16,11 +16,12 @@ import { writeKubeconfig } from './kubeconfig.js';
 import { createPki, type Pki } from './pki.js';
 import { Registry } from './registry.js';
 import { nodeRestriction } from './node-restriction.js';
+import { isReview, serveReview, type ReviewOptions } from './reviews.js';
 import { parseResourcePath } from './request-info.js';
 import { findResource, resolveResource, RESOURCES, storageKey } from './resources.js';
 import { ApiError, faultStatus, forbidden, resourceNotFound, statusBody, unauthorized } from './status.js';
 import { Store } from './storage.js';
-import type { KubeObject, UserInfo } from './types.js';
+import type { JsonObject, KubeObject, UserInfo } from './types.js';
 
 export interface ApiServerOptions {
   /** Bearer token → user. */
@@ -34,6 +35,8 @@ export interface ApiServerOptions {
   csr?: CsrOptions;
   /** Decides every authenticated request; the default allows all. */
   authorize?: Authorizer;
+  /** TokenReview / SubjectAccessReview decisions (reviews.ts); defaults: the token table, allow all. */
+  reviews?: ReviewOptions;
   /** 0 (default) picks a free port. */
   port?: number;
   /** Where certificates and kubeconfigs go; a fresh temporary directory (removed by stop) if unset. */
@@ -64,6 +67,8 @@ export interface RequestRecord {
   verb?: string;
   contentType?: string;
   userAgent?: string;
+  /** A TokenReview's or SubjectAccessReview's spec (the token redacted). */
+  review?: JsonObject;
 }
 
 export interface Fault {
@@ -210,6 +215,10 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
         /* the create itself reports the bad body */
       }
       if (meta.annotations?.['kubernetes.io/config.mirror'] !== undefined) throw forbidden({ group: '', resource: 'pods' }, meta.name ?? '', mirrorDenial);
+    }
+    if (info && isReview(info)) {
+      record.review = serveReview(info, body, options.reviews ?? {}, tokens, req, res);
+      return;
     }
     if (info) {
       const def = findResource(info.group, info.version, info.resource);

@@ -76,7 +76,7 @@ test('unknown fields are refused with their path', () => {
 });
 
 test('known kubelet fields staticlet ignores are warnings, not errors', () => {
-  const { warnings } = parse('cgroupDriver: systemd\nauthentication: { anonymous: { enabled: false } }\n');
+  const { warnings } = parse('cgroupDriver: systemd\nserverTLSBootstrap: true\n');
   assert.equal(warnings.length, 2);
   assert.match(warnings.join('\n'), /cgroupDriver: accepted for kubelet compatibility but ignored/);
 });
