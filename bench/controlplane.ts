@@ -131,7 +131,7 @@ async function main(): Promise<void> {
       await writeFile(join(manifests, `${name}.yaml`), podYaml(name, env.busyboxImage));
     }
     const args = (on: boolean) => [
-      'run', '--pod-manifest-path', manifests, '--container-runtime-endpoint', env.endpoint, '--root-dir', join(dir, 'root'),
+      'run', '--port', '0', '--healthz-port', '0', '--pod-manifest-path', manifests, '--container-runtime-endpoint', env.endpoint, '--root-dir', join(dir, 'root'),
       '--pod-logs-dir', join(dir, 'logs'), '--container-log-links-dir', join(dir, 'links'), '--hostname-override', NODE, '--node-ip', '127.0.0.1',
       '--logging-format', 'json', '--v', '0', ...(on ? ['--kubeconfig', kubeconfig] : []),
     ];

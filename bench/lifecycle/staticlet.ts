@@ -28,7 +28,7 @@ export class StaticletProcess extends StaticletChild {
 
   constructor(endpoint: string, dirs: StaticletDirs) {
     const args = [
-      'run', '--pod-manifest-path', dirs.manifests, '--container-runtime-endpoint', endpoint, '--root-dir', dirs.root,
+      'run', '--port', '0', '--healthz-port', '0', '--pod-manifest-path', dirs.manifests, '--container-runtime-endpoint', endpoint, '--root-dir', dirs.root,
       '--pod-logs-dir', dirs.logs, '--container-log-links-dir', `${dirs.logs}-links`, '--hostname-override', NODE, '--node-ip', '127.0.0.1', '--logging-format', 'json', '--v', '0',
     ];
     const logCopy = process.env.LIFECYCLE_STATICLET_LOG;

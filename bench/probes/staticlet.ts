@@ -19,7 +19,7 @@ export interface LogNote {
 /** The flags `staticlet run` gets in both phases; the in-process phase resolves the same ones. */
 export function runFlags(endpoint: string, dirs: StaticletDirs): string[] {
   return [
-    'run', '--pod-manifest-path', dirs.manifests, '--container-runtime-endpoint', endpoint, '--root-dir', dirs.root,
+    'run', '--port', '0', '--healthz-port', '0', '--pod-manifest-path', dirs.manifests, '--container-runtime-endpoint', endpoint, '--root-dir', dirs.root,
     '--pod-logs-dir', dirs.logs, '--container-log-links-dir', `${dirs.logs}-links`, '--hostname-override', NODE, '--node-ip', '127.0.0.1',
     // 130 pods exceed the kubelet's default of 110; staticlet does not enforce it yet.
     '--max-pods', '200',

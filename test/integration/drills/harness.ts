@@ -135,7 +135,7 @@ export class DrillNode {
 
   spawn(extra: string[] = []): CliProcess {
     this.proc = new CliProcess([
-      'run', '--pod-manifest-path', this.manifests, '--container-runtime-endpoint', this.env.endpoint, '--root-dir', this.root,
+      'run', '--port', '0', '--healthz-port', '0', '--pod-manifest-path', this.manifests, '--container-runtime-endpoint', this.env.endpoint, '--root-dir', this.root,
       '--pod-logs-dir', join(this.dir, 'logs'), '--container-log-links-dir', join(this.dir, 'containers'), '--hostname-override', NODE,
       '--node-ip', '127.0.0.1', '--logging-format', 'json', ...extra,
     ]);

@@ -29,7 +29,7 @@ describe('a restarted supervisor adopts what runs', () => {
   const root = (): string => join(dir, 'root');
   const start = (): CliProcess =>
     new CliProcess([
-      'run', '--pod-manifest-path', join(dir, 'manifests'), '--container-runtime-endpoint', env.endpoint,
+      'run', '--port', '0', '--healthz-port', '0', '--pod-manifest-path', join(dir, 'manifests'), '--container-runtime-endpoint', env.endpoint,
       '--root-dir', root(), '--pod-logs-dir', join(dir, 'logs'), '--container-log-links-dir', join(dir, 'containers'), '--hostname-override', 'node-1', '--node-ip', '127.0.0.1',
       '--logging-format', 'json',
     ]);

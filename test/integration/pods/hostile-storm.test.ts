@@ -136,7 +136,7 @@ describe('a storm of hostile manifests against `staticlet run` in a child proces
     await mkdir(manifests, { recursive: true });
     await writeFile(join(manifests, 'web.yaml'), WEB);
     proc = new CliProcess([
-      'run', '--pod-manifest-path', manifests, '--container-runtime-endpoint', env.endpoint, '--root-dir', root,
+      'run', '--port', '0', '--healthz-port', '0', '--pod-manifest-path', manifests, '--container-runtime-endpoint', env.endpoint, '--root-dir', root,
       '--pod-logs-dir', join(dir, 'logs'), '--container-log-links-dir', join(dir, 'containers'), '--hostname-override', NODE,
       '--node-ip', '127.0.0.1', '--logging-format', 'json', '--file-check-frequency', '20s',
     ], { nodeArgs: serviceNodeFlags(), env: serviceEnvironment() });
