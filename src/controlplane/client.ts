@@ -24,6 +24,8 @@ export interface ApiClients {
   /** Lease and node status: unthrottled, with a deadline per request. */
   heartbeatCore: CoreV1Api;
   heartbeatCoordination: CoordinationV1Api;
+  /** Events: their own rate limit (eventRecordQPS / eventBurst), so a flood of events cannot delay the rest. */
+  events: CoreV1Api;
 }
 
 /**
@@ -45,7 +47,13 @@ export interface ClientOptions {
   heartbeatTimeoutMs: number;
   /** Deadline of other requests. */
   timeoutMs?: number;
+  /** The event client's limit: the kubelet's eventRecordQPS (50; 0 = unlimited) and eventBurst (100). */
+  eventQps?: number;
+  eventBurst?: number;
 }
+
+export const DEFAULT_EVENT_QPS = 50;
+export const DEFAULT_EVENT_BURST = 100;
 
 export function middleware(opts: { limiter?: TokenBucket; timeoutMs: number }): PromiseMiddleware {
   const ua = userAgent();
@@ -83,11 +91,15 @@ export function loadClients(o: ClientOptions): ApiClients {
     createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: auth }, promiseMiddleware: [m] });
   const limited = make(middleware({ limiter: new TokenBucket(o.qps, o.burst), timeoutMs: o.timeoutMs ?? 60_000 }));
   const heartbeat = make(middleware({ timeoutMs: o.heartbeatTimeoutMs }));
+  const eventQps = o.eventQps ?? DEFAULT_EVENT_QPS;
+  const eventLimiter = eventQps > 0 ? new TokenBucket(eventQps, o.eventBurst ?? DEFAULT_EVENT_BURST) : undefined;
+  const events = make(middleware({ ...(eventLimiter ? { limiter: eventLimiter } : {}), timeoutMs: o.timeoutMs ?? 60_000 }));
   return {
     server: cluster.server,
     core: new CoreV1Api(limited),
     heartbeatCore: new CoreV1Api(heartbeat),
     heartbeatCoordination: new CoordinationV1Api(heartbeat),
+    events: new CoreV1Api(events),
   };
 }
 

@@ -16,6 +16,7 @@ import { registerNode } from './registration.js';
 import { sleep } from '../pods/hooks.js';
 import { Backoff, registrationBackoff } from './backoff.js';
 import { MirrorPodSync } from './mirror/sync.js';
+import { EventPublisher } from './events/publisher.js';
 
 export class ApiServerControlPlane implements ControlPlane {
   private readonly stopSignal = new AbortController();
@@ -29,8 +30,17 @@ export class ApiServerControlPlane implements ControlPlane {
   private leaseLog: OnceLogger | undefined;
   private statusLog: OnceLogger | undefined;
   private mirrors: MirrorPodSync | undefined;
+  /** Loops that share the connection (Lease, node status, mirror pods, events): an outage is logged once. */
+  private readonly connection = new FailureGroup();
+  /** Pod and node events for the API server; queued from the start, written once there are clients. */
+  readonly events: EventPublisher;
+  private readonly unsubscribeEvents: (() => void) | undefined;
 
-  constructor(private readonly deps: ControlPlaneDeps) {}
+  constructor(private readonly deps: ControlPlaneDeps) {
+    this.events = new EventPublisher({ nodeName: deps.settings.nodeName, logger: deps.logger, failures: this.connection });
+    // Subscribed now, not once connected: the pod core records from its first moment.
+    this.unsubscribeEvents = deps.eventFeed?.subscribe(this.events.pod);
+  }
 
   async start(): Promise<void> {
     const { settings: s, logger } = this.deps;
@@ -58,8 +68,10 @@ export class ApiServerControlPlane implements ControlPlane {
     const signal = this.stopSignal.signal;
     logger.info({ server: clients.server, node: s.nodeName }, 'control plane: registering with the API server');
     // The Lease and the status share the heartbeat client: an outage of it is logged once.
-    const heartbeat = new FailureGroup();
-    this.status = new NodeStatusReporter({ core: clients.heartbeatCore, facts, probe: () => this.probe(), reportFrequencyMs: s.nodeStatusReportFrequencyMs, log: (this.statusLog = new OnceLogger(logger, Date.now, heartbeat)) });
+    const heartbeat = this.connection;
+    this.events.starting();
+    this.loops.push(this.events.run(clients.events, signal));
+    this.status = new NodeStatusReporter({ core: clients.heartbeatCore, facts, probe: () => this.probe(), reportFrequencyMs: s.nodeStatusReportFrequencyMs, log: (this.statusLog = new OnceLogger(logger, Date.now, heartbeat)), onWritten: (before, written) => this.events.statusWritten(before, written) });
     const statusWaker = new Waker();
     this.lease = new LeaseController({
       coordination: clients.heartbeatCoordination,
@@ -76,16 +88,18 @@ export class ApiServerControlPlane implements ControlPlane {
     this.loops.push(this.lease.run(signal));
     this.loops.push(
       (async () => {
+        let built: NodeJson | undefined;
         const node = s.registerNode
           ? await registerNode({
               core: clients.core,
-              build: async () => initialNode(facts, await this.probe(), Date.now()),
+              build: async () => (built = initialNode(facts, await this.probe(), Date.now())),
               log: new OnceLogger(logger),
               signal,
               onAttempt: (error) => this.noteRegistration(error),
             })
           : await this.awaitExisting(clients, signal);
         if (!node || signal.aborted) return;
+        if (built) this.events.registered(built);
         status.node = node;
         // Mirror pods need the Node's UID for their owner reference: they start now.
         const nodeUid = node.metadata.uid;
@@ -144,6 +158,7 @@ export class ApiServerControlPlane implements ControlPlane {
   }
 
   async stop(): Promise<void> {
+    this.unsubscribeEvents?.();
     this.stopSignal.abort();
     // Loops may add loops (the Lease starts inside the registration loop): settle until none are new.
     for (let n = -1; n !== this.loops.length; ) {

@@ -9,7 +9,7 @@ import type { Logger } from '../logging/logger.js';
 import type { NodeJson } from '../node/node-object.js';
 import type { RuntimeClient } from '../runtime/index.js';
 import type { Pod } from '../api/generated/core-v1.js';
-import type { EventRecorder } from '../events/types.js';
+import type { EventFeed, EventRecorder } from '../events/types.js';
 
 /** What `staticlet node` shows of the API-server side. */
 export interface ControlPlaneView {
@@ -48,6 +48,8 @@ export interface ControlPlaneDeps {
   pods: StaticPods;
   /** The pod event log: a refused mirror pod is a Warning on its static pod. */
   events: EventRecorder;
+  /** Every recorded pod event, posted to the API server as a core/v1 Event (absent: none are). */
+  eventFeed?: EventFeed;
 }
 
 /**

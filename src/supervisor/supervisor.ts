@@ -312,6 +312,7 @@ export class Supervisor implements StatusProvider {
         runtime,
         resources,
         events: this.eventLog,
+        eventFeed: this.eventLog,
         // The pod manager comes after the control plane: these read it when called.
         pods: {
           list: () => this.manager?.listPods() ?? [],
