@@ -92,7 +92,8 @@ export function loadClients(o: ClientOptions): ApiClients {
   const limited = make(middleware({ limiter: new TokenBucket(o.qps, o.burst), timeoutMs: o.timeoutMs ?? 60_000 }));
   const heartbeat = make(middleware({ timeoutMs: o.heartbeatTimeoutMs }));
   const eventQps = o.eventQps ?? DEFAULT_EVENT_QPS;
-  const eventLimiter = eventQps > 0 ? new TokenBucket(eventQps, o.eventBurst ?? DEFAULT_EVENT_BURST) : undefined;
+  // A burst of 0 (valid for the kubelet) would never let a request through here: at least 1.
+  const eventLimiter = eventQps > 0 ? new TokenBucket(eventQps, Math.max(1, o.eventBurst ?? DEFAULT_EVENT_BURST)) : undefined;
   const events = make(middleware({ ...(eventLimiter ? { limiter: eventLimiter } : {}), timeoutMs: o.timeoutMs ?? 60_000 }));
   return {
     server: cluster.server,

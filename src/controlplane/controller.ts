@@ -50,6 +50,8 @@ export class ApiServerControlPlane implements ControlPlane {
         kubeconfig: s.kubeconfig!,
         qps: s.kubeAPIQPS,
         burst: s.kubeAPIBurst,
+        eventQps: s.eventRecordQPS,
+        eventBurst: s.eventBurst,
         heartbeatTimeoutMs: Math.min(s.nodeStatusUpdateFrequencyMs, s.nodeLeaseDurationSeconds * 1000),
       });
     } catch (err) {
@@ -146,7 +148,7 @@ export class ApiServerControlPlane implements ControlPlane {
         if (!(await certs.waitIssued(signal)) || signal.aborted) return;
         const source: CredentialSource = { current: () => current! };
         try {
-          this.clients = loadClients({ credentials: source, qps: s.kubeAPIQPS, burst: s.kubeAPIBurst, heartbeatTimeoutMs: Math.min(s.nodeStatusUpdateFrequencyMs, s.nodeLeaseDurationSeconds * 1000) });
+          this.clients = loadClients({ credentials: source, qps: s.kubeAPIQPS, burst: s.kubeAPIBurst, eventQps: s.eventRecordQPS, eventBurst: s.eventBurst, heartbeatTimeoutMs: Math.min(s.nodeStatusUpdateFrequencyMs, s.nodeLeaseDurationSeconds * 1000) });
         } catch (err) {
           this.startError = (err as Error).message;
           logger.error({ err: this.startError }, 'cannot make API clients; the node is not registered (static pods run regardless)');

@@ -12,6 +12,8 @@ import { eventually } from '../../helpers/manifests.js';
 import { HAVE_KUBECTL, kubectl } from '../../support/kubectl.js';
 import type { ApiServerControlPlane } from '../../../src/controlplane/controller.js';
 import { DEFAULT_QUEUE_LIMIT } from '../../../src/controlplane/events/sink.js';
+import { createLogger } from '../../../src/logging/logger.js';
+import { textSink } from '../../helpers/streams.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const HASH = 'kubernetes.io/config.hash';
@@ -47,6 +49,14 @@ describe('control plane: events on the API server', { timeout: 240_000 }, () => 
   let env: ContainerdEnv;
   let h: SupervisorHarness;
   let admin: string;
+  const log = textSink();
+  const warnings = () =>
+    log
+      .text()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: number; msg: string })
+      .filter((l) => l.level >= 40);
   const full = (name: string) => `${name}-${NODE}`;
   const events = () => api.list('Event') as unknown as EventJson[];
   const podEvents = (name: string) => events().filter((e) => e.involvedObject.kind === 'Pod' && e.involvedObject.name === full(name));
@@ -62,7 +72,7 @@ describe('control plane: events on the API server', { timeout: 240_000 }, () => 
     admin = await api.kubeconfig('admin');
     const kubeconfig = await api.kubeconfig({ user: `system:node:${NODE}`, groups: ['system:nodes'] });
     env = await startContainerd();
-    h = await startSupervisor(env, { crashBackoffBaseMs: 500, crashBackoffMaxMs: 1_000, settings: { kubeconfig, nodeStatusUpdateFrequencyMs: 1_000, nodeStatusReportFrequencyMs: 60_000, nodeLeaseDurationSeconds: 4 } });
+    h = await startSupervisor(env, { crashBackoffBaseMs: 500, crashBackoffMaxMs: 1_000, settings: { kubeconfig, nodeStatusUpdateFrequencyMs: 1_000, nodeStatusReportFrequencyMs: 60_000, nodeLeaseDurationSeconds: 4 }, logger: createLogger({ format: 'json', destination: log.stream }) });
   });
   after(async () => {
     await h?.stop();
@@ -147,6 +157,7 @@ describe('control plane: events on the API server', { timeout: 240_000 }, () => 
   });
 
   test('API server down 20 s: no crash, queue bounded, events recorded meanwhile posted after it returns', async () => {
+    const warnFrom = warnings().length;
     await api.fault({ down: true });
     const downAt = Date.now();
     await h.write('late.yaml', pod('late', 'while true; do sleep 0.2; done'));
@@ -166,6 +177,10 @@ describe('control plane: events on the API server', { timeout: 240_000 }, () => 
     }, { timeoutMs: 20_000, intervalMs: 100, what: 'the events of the outage posted' });
     console.log(`# outage: ${during.queued} events queued, posted within ${Date.now() - upAt} ms of the return; stats ${JSON.stringify(cp().events.stats())}`);
     assert.equal(h.pod('late')?.status?.phase, 'Running', 'the pod was not touched');
+    // The outage is one warning for the whole connection (events share it with the Lease and the status).
+    const outageWarnings = warnings().slice(warnFrom).filter((l) => /retry|retrying|exceeds/.test(l.msg));
+    console.log(`# warnings during the outage: ${outageWarnings.map((l) => l.msg).join(' | ')}`);
+    assert.equal(outageWarnings.length, 1);
     await h.remove('late.yaml');
   });
 });
