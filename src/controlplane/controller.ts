@@ -184,6 +184,8 @@ export class ApiServerControlPlane implements ControlPlane {
       v.status = { ready: this.status.ready, ...(this.status.lastReport ? { lastPatch: new Date(this.status.lastReport).toISOString() } : {}), ...(result ? { lastResult: result } : {}) };
     }
     if (this.mirrors) v.mirrorPods = this.mirrors.view();
+    const e = this.events.stats();
+    v.events = { posted: e.posts, patched: e.patches, queued: e.queued, dropped: e.dropped, spamFiltered: e.spamDropped, refused: e.refused };
     return v;
   }
 

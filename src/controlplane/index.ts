@@ -27,6 +27,11 @@ export interface ControlPlaneView {
   certificate?: { state: 'requesting' | 'pending' | 'denied' | 'failed' | 'issued'; csr?: string; notAfter?: string; error?: string; since?: string };
   /** Mirror pods this node keeps on the API server; `rejected`: static pods the server refuses one for. */
   mirrorPods?: { count: number; rejected: Array<{ pod: string; reason: string }> };
+  /**
+   * Events posted as core/v1 Events: created, patched (repeats), waiting, and the ones lost to a
+   * full queue (an outage), to the spam filter, or refused by the server.
+   */
+  events?: { posted: number; patched: number; queued: number; dropped: number; spamFiltered: number; refused: number };
 }
 
 export interface ControlPlane {

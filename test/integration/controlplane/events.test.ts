@@ -132,6 +132,11 @@ describe('control plane: events on the API server', { timeout: 240_000 }, () => 
         assert.equal(row[0], 'Normal');
         assert.match(row[3]!, /^kubelet/);
       }
+      // The server filters by UID for real: by the mirror's own UID there is nothing, so kubectl did substitute.
+      const byMirrorUid = await run(['get', 'events', '-n', 'default', '--field-selector', `involvedObject.uid=${mirror.metadata.uid}`, '-o', 'name']);
+      assert.equal(byMirrorUid.trim(), '', 'no event carries the mirror UID');
+      const byStaticUid = await run(['get', 'events', '-n', 'default', '--field-selector', `involvedObject.uid=${staticPod.metadata?.uid}`, '-o', 'name']);
+      assert.ok(byStaticUid.trim().split('\n').length >= 3, byStaticUid);
     }
     await h.remove('web.yaml');
     const killing = await eventually(() => podEvents('web').find((e) => e.reason === 'Killing'), { timeoutMs: 15_000, intervalMs: 50, what: 'Killing on the API server' });
@@ -151,6 +156,7 @@ describe('control plane: events on the API server', { timeout: 240_000 }, () => 
     const posts = eventRequests.filter((r) => r.method === 'POST');
     console.log(`# BackOff count ${backoff.count}: ${patches.length} PATCHes of it; ${posts.length} POSTs of events in all; stats ${JSON.stringify(cp().events.stats())}`);
     assert.ok(patches.length >= 1, 'repeats are PATCHes');
+    assert.ok((cp().view().events?.patched ?? 0) >= patches.length, 'staticlet node shows the patches');
     assert.ok(patches.every((r) => r.contentType?.startsWith('application/strategic-merge-patch+json')), 'strategic merge patches');
     assert.equal(podEvents('crash').filter((x) => x.reason === 'BackOff').length, 1, 'still one BackOff Event');
     await h.remove('crash.yaml');
