@@ -56,7 +56,8 @@ export class EventSink {
   private readonly waiting = new Map<string, Item>();
   private wake: (() => void) | undefined;
   private readonly backoff: Backoff;
-  private readonly refusals: OnceLogger;
+  /** Kinds of refusal already warned about (status and namespace): each is one warning, not one per event. */
+  private readonly refusalsSeen = new Set<string>();
   private droppedSinceLog = 0;
   readonly stats: SinkStats = { posts: 0, patches: 0, dropped: 0, merged: 0, refused: 0, retries: 0 };
 
@@ -65,7 +66,6 @@ export class EventSink {
     if (!Number.isInteger(this.limit) || this.limit < 1) throw new RangeError(`EventSink: limit must be a positive integer, got ${this.limit}`);
     // Up to 10 s: after an outage, what was recorded meanwhile is on the server within seconds.
     this.backoff = o.backoff ?? new Backoff(500, 10_000);
-    this.refusals = new OnceLogger(o.logger);
   }
 
   get queued(): number {
@@ -97,7 +97,13 @@ export class EventSink {
 
   /** Sends until the signal aborts; never throws. */
   async run(writer: EventWriter, signal: AbortSignal): Promise<void> {
-    const onAbort = () => this.wake?.();
+    let onAbort = (): void => undefined;
+    const aborted = new Promise<undefined>((resolve) => {
+      onAbort = () => {
+        this.wake?.();
+        resolve(undefined);
+      };
+    });
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       while (!signal.aborted) {
@@ -108,7 +114,9 @@ export class EventSink {
           continue;
         }
         this.waiting.delete(item.key);
-        const failed = await this.send(writer, item);
+        // Stopping does not wait for a request in flight (its deadline is a minute): the event is lost with the process.
+        const failed = await Promise.race([this.send(writer, item), aborted]);
+        if (signal.aborted) break;
         if (failed === undefined) {
           this.backoff.reset();
           this.o.outage.ok('events are written to the API server again', { dropped: this.stats.dropped });
@@ -132,7 +140,6 @@ export class EventSink {
         try {
           await writer.patch(item.event.metadata.namespace, item.event.metadata.name, item.patch);
           this.stats.patches++;
-          this.refusals.ok('events accepted again');
           return undefined;
         } catch (err) {
           // The Event expired or was deleted (or its create was dropped here): create it whole.
@@ -146,14 +153,22 @@ export class EventSink {
         // Already there (a create that timed out after the server took it): nothing to do.
         if (statusCode(err) !== 409) throw err;
       }
-      this.refusals.ok('events accepted again');
       return undefined;
     } catch (err) {
       const code = statusCode(err);
       if (transient(code)) return errorText(err);
       this.stats.refused++;
       const e = item.event;
-      this.refusals.failed('the API server refused an event; dropped', errorText(err), { reason: e.reason, object: `${e.involvedObject.kind}/${e.involvedObject.name}` });
+      // A namespace the cluster lacks (404) or a policy (403) refuses every event alike: warn once per kind.
+      const kind = `${code} ${e.metadata.namespace}`;
+      const fields = { reason: e.reason, object: `${e.involvedObject.kind}/${e.metadata.namespace}/${e.involvedObject.name}`, err: errorText(err) };
+      if (this.refusalsSeen.has(kind)) {
+        this.o.logger.debug(fields, 'the API server refused an event; dropped');
+      } else {
+        if (this.refusalsSeen.size >= 256) this.refusalsSeen.clear();
+        this.refusalsSeen.add(kind);
+        this.o.logger.warn(fields, 'the API server refused an event; dropped (further refusals like it are logged at debug)');
+      }
       return undefined;
     }
   }

@@ -142,4 +142,32 @@ describe('EventSink', () => {
     s.enqueue({ skip: true });
     assert.equal(s.queued, 0);
   });
+
+  test('stopping does not wait for a request in flight', async () => {
+    const s = sink(5);
+    const stop = new AbortController();
+    const hung: EventWriter = { create: () => new Promise(() => undefined), patch: () => new Promise(() => undefined) };
+    const run = s.run(hung, stop.signal);
+    s.enqueue({ skip: false, event: ev('a') });
+    await tick();
+    const t0 = Date.now();
+    stop.abort();
+    await run;
+    assert.ok(Date.now() - t0 < 100);
+  });
+
+  test('refusals of one kind (status, namespace) are one warning', async () => {
+    const warned: string[] = [];
+    const logger = { ...silentLogger(), warn: (_o: object, m: string) => void warned.push(m), debug: () => undefined } as unknown as ReturnType<typeof silentLogger>;
+    const s = new EventSink({ limit: 10, logger, outage: new OnceLogger(silentLogger()), backoff: new Backoff(5, 10) });
+    const stop = new AbortController();
+    const writer: EventWriter = { create: async () => Promise.reject(httpError(404)), patch: async () => undefined };
+    const run = s.run(writer, stop.signal);
+    for (let i = 0; i < 5; i++) s.enqueue({ skip: false, event: ev(`e${i}`) });
+    await tick(20);
+    stop.abort();
+    await run;
+    assert.equal(s.stats.refused, 5);
+    assert.equal(warned.length, 1, warned.join(' | '));
+  });
 });
