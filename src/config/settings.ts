@@ -76,6 +76,9 @@ export interface Settings {
   /** Client-side rate limit of API requests other than the heartbeat (kubelet kubeAPIQPS/kubeAPIBurst). */
   kubeAPIQPS: number;
   kubeAPIBurst: number;
+  /** The event client's own rate limit (kubelet eventRecordQPS, 0 = unlimited, and eventBurst). */
+  eventRecordQPS: number;
+  eventBurst: number;
   nodeStatusUpdateFrequencyMs: number;
   nodeStatusReportFrequencyMs: number;
   nodeLeaseDurationSeconds: number;
@@ -174,6 +177,8 @@ export const DEFAULTS = {
   resolvConf: '/etc/resolv.conf',
   kubeAPIQPS: 50,
   kubeAPIBurst: 100,
+  eventRecordQPS: 50,
+  eventBurst: 100,
   nodeStatusUpdateFrequency: '10s',
   nodeStatusReportFrequency: '5m',
   nodeLeaseDurationSeconds: 40,
@@ -291,6 +296,8 @@ export function resolveSettings(flags: FlagValues, file?: LoadedKubeletConfig): 
     allowedUnsafeSysctls: c.allowedUnsafeSysctls ?? [],
     kubeAPIQPS: c.kubeAPIQPS ?? DEFAULTS.kubeAPIQPS,
     kubeAPIBurst: c.kubeAPIBurst ?? DEFAULTS.kubeAPIBurst,
+    eventRecordQPS: c.eventRecordQPS ?? DEFAULTS.eventRecordQPS,
+    eventBurst: c.eventBurst ?? DEFAULTS.eventBurst,
     nodeStatusUpdateFrequencyMs: updateFrequency,
     nodeStatusReportFrequencyMs: reportFrequency,
     nodeLeaseDurationSeconds: c.nodeLeaseDurationSeconds ?? DEFAULTS.nodeLeaseDurationSeconds,

@@ -33,6 +33,8 @@ export interface ApiClients {
   /** TokenReview / SubjectAccessReview for the node API: unthrottled, short deadline (a request waits on them). */
   authentication: AuthenticationV1Api;
   authorization: AuthorizationV1Api;
+  /** Events: their own rate limit (eventRecordQPS / eventBurst), so a flood of events cannot delay the rest. */
+  events: CoreV1Api;
 }
 
 /**
@@ -54,10 +56,15 @@ export interface ClientOptions {
   heartbeatTimeoutMs: number;
   /** Deadline of other requests. */
   timeoutMs?: number;
+  /** The event client's limit: the kubelet's eventRecordQPS (50; 0 = unlimited) and eventBurst (100). */
+  eventQps?: number;
+  eventBurst?: number;
 }
 
 /** Deadline of TokenReview / SubjectAccessReview calls (the webhook authenticator's default is 10 s). */
 const REVIEW_TIMEOUT_MS = 10_000;
+export const DEFAULT_EVENT_QPS = 50;
+export const DEFAULT_EVENT_BURST = 100;
 
 export function middleware(opts: { limiter?: TokenBucket; timeoutMs: number }): PromiseMiddleware {
   const ua = userAgent();
@@ -97,6 +104,10 @@ export function loadClients(o: ClientOptions): ApiClients {
   const heartbeat = make(middleware({ timeoutMs: o.heartbeatTimeoutMs }));
   // A node API request waits on its review: it must not queue behind mirror-pod traffic.
   const review = make(middleware({ timeoutMs: REVIEW_TIMEOUT_MS }));
+  const eventQps = o.eventQps ?? DEFAULT_EVENT_QPS;
+  // A burst of 0 (valid for the kubelet) would never let a request through here: at least 1.
+  const eventLimiter = eventQps > 0 ? new TokenBucket(eventQps, Math.max(1, o.eventBurst ?? DEFAULT_EVENT_BURST)) : undefined;
+  const events = make(middleware({ ...(eventLimiter ? { limiter: eventLimiter } : {}), timeoutMs: o.timeoutMs ?? 60_000 }));
   return {
     server: cluster.server,
     core: new CoreV1Api(limited),
@@ -105,6 +116,7 @@ export function loadClients(o: ClientOptions): ApiClients {
     config: limited,
     authentication: new AuthenticationV1Api(review),
     authorization: new AuthorizationV1Api(review),
+    events: new CoreV1Api(events),
   };
 }
 

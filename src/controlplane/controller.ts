@@ -18,6 +18,7 @@ import { sleep } from '../pods/hooks.js';
 import { Backoff, registrationBackoff } from './backoff.js';
 import { MirrorPodSync } from './mirror/sync.js';
 import { syncClusterSchema } from './cluster-schema.js';
+import { EventPublisher } from './events/publisher.js';
 
 export class ApiServerControlPlane implements ControlPlane {
   private readonly stopSignal = new AbortController();
@@ -32,8 +33,17 @@ export class ApiServerControlPlane implements ControlPlane {
   private statusLog: OnceLogger | undefined;
   private mirrors: MirrorPodSync | undefined;
   private reviews: Reviewer | undefined;
+  /** Loops that share the connection (Lease, node status, mirror pods, events): an outage is logged once. */
+  private readonly connection = new FailureGroup();
+  /** Pod and node events for the API server; queued from the start, written once there are clients. */
+  readonly events: EventPublisher;
+  private readonly unsubscribeEvents: (() => void) | undefined;
 
-  constructor(private readonly deps: ControlPlaneDeps) {}
+  constructor(private readonly deps: ControlPlaneDeps) {
+    this.events = new EventPublisher({ nodeName: deps.settings.nodeName, logger: deps.logger, failures: this.connection });
+    // Subscribed now, not once connected: the pod core records from its first moment.
+    this.unsubscribeEvents = deps.eventFeed?.subscribe(this.events.pod);
+  }
 
   async start(): Promise<void> {
     const { settings: s, logger } = this.deps;
@@ -43,6 +53,8 @@ export class ApiServerControlPlane implements ControlPlane {
         kubeconfig: s.kubeconfig!,
         qps: s.kubeAPIQPS,
         burst: s.kubeAPIBurst,
+        eventQps: s.eventRecordQPS,
+        eventBurst: s.eventBurst,
         heartbeatTimeoutMs: Math.min(s.nodeStatusUpdateFrequencyMs, s.nodeLeaseDurationSeconds * 1000),
       });
     } catch (err) {
@@ -61,8 +73,10 @@ export class ApiServerControlPlane implements ControlPlane {
     const signal = this.stopSignal.signal;
     logger.info({ server: clients.server, node: s.nodeName }, 'control plane: registering with the API server');
     // The Lease and the status share the heartbeat client: an outage of it is logged once.
-    const heartbeat = new FailureGroup();
-    this.status = new NodeStatusReporter({ core: clients.heartbeatCore, facts, probe: () => this.probe(), reportFrequencyMs: s.nodeStatusReportFrequencyMs, log: (this.statusLog = new OnceLogger(logger, Date.now, heartbeat)) });
+    const heartbeat = this.connection;
+    this.events.starting();
+    this.loops.push(this.events.run(clients.events, signal));
+    this.status = new NodeStatusReporter({ core: clients.heartbeatCore, facts, probe: () => this.probe(), reportFrequencyMs: s.nodeStatusReportFrequencyMs, log: (this.statusLog = new OnceLogger(logger, Date.now, heartbeat)), onWritten: (before, written) => this.events.statusWritten(before, written) });
     const statusWaker = new Waker();
     this.lease = new LeaseController({
       coordination: clients.heartbeatCoordination,
@@ -81,16 +95,18 @@ export class ApiServerControlPlane implements ControlPlane {
     if (this.deps.schema) this.loops.push(syncClusterSchema({ config: clients.config, sink: this.deps.schema, logger, signal }));
     this.loops.push(
       (async () => {
+        let built: NodeJson | undefined;
         const node = s.registerNode
           ? await registerNode({
               core: clients.core,
-              build: async () => initialNode(facts, await this.probe(), Date.now()),
+              build: async () => (built = initialNode(facts, await this.probe(), Date.now())),
               log: new OnceLogger(logger),
               signal,
               onAttempt: (error) => this.noteRegistration(error),
             })
           : await this.awaitExisting(clients, signal);
         if (!node || signal.aborted) return;
+        if (built) this.events.registered(built);
         status.node = node;
         // Mirror pods need the Node's UID for their owner reference: they start now.
         const nodeUid = node.metadata.uid;
@@ -137,7 +153,7 @@ export class ApiServerControlPlane implements ControlPlane {
         if (!(await certs.waitIssued(signal)) || signal.aborted) return;
         const source: CredentialSource = { current: () => current! };
         try {
-          this.clients = loadClients({ credentials: source, qps: s.kubeAPIQPS, burst: s.kubeAPIBurst, heartbeatTimeoutMs: Math.min(s.nodeStatusUpdateFrequencyMs, s.nodeLeaseDurationSeconds * 1000) });
+          this.clients = loadClients({ credentials: source, qps: s.kubeAPIQPS, burst: s.kubeAPIBurst, eventQps: s.eventRecordQPS, eventBurst: s.eventBurst, heartbeatTimeoutMs: Math.min(s.nodeStatusUpdateFrequencyMs, s.nodeLeaseDurationSeconds * 1000) });
         } catch (err) {
           this.startError = (err as Error).message;
           logger.error({ err: this.startError }, 'cannot make API clients; the node is not registered (static pods run regardless)');
@@ -149,6 +165,7 @@ export class ApiServerControlPlane implements ControlPlane {
   }
 
   async stop(): Promise<void> {
+    this.unsubscribeEvents?.();
     this.stopSignal.abort();
     // Loops may add loops (the Lease starts inside the registration loop): settle until none are new.
     for (let n = -1; n !== this.loops.length; ) {
@@ -177,6 +194,8 @@ export class ApiServerControlPlane implements ControlPlane {
       v.status = { ready: this.status.ready, ...(this.status.lastReport ? { lastPatch: new Date(this.status.lastReport).toISOString() } : {}), ...(result ? { lastResult: result } : {}) };
     }
     if (this.mirrors) v.mirrorPods = this.mirrors.view();
+    const e = this.events.stats();
+    v.events = { posted: e.posts, patched: e.patches, queued: e.queued, dropped: e.dropped, spamFiltered: e.spamDropped, refused: e.refused };
     return v;
   }
 

@@ -9,8 +9,8 @@ import type { Logger } from '../logging/logger.js';
 import type { NodeJson } from '../node/node-object.js';
 import type { RuntimeClient } from '../runtime/index.js';
 import type { Pod } from '../api/generated/core-v1.js';
-import type { EventRecorder } from '../events/types.js';
 import type { SchemaSink } from '../config/schema-provider.js';
+import type { EventFeed, EventRecorder } from '../events/types.js';
 
 /** What `staticlet node` shows of the API-server side. */
 export interface ControlPlaneView {
@@ -28,6 +28,11 @@ export interface ControlPlaneView {
   certificate?: { state: 'requesting' | 'pending' | 'denied' | 'failed' | 'issued'; csr?: string; notAfter?: string; error?: string; since?: string };
   /** Mirror pods this node keeps on the API server; `rejected`: static pods the server refuses one for. */
   mirrorPods?: { count: number; rejected: Array<{ pod: string; reason: string }> };
+  /**
+   * Events posted as core/v1 Events: created, patched (repeats), waiting, and the ones lost to a
+   * full queue (an outage), to the spam filter, or refused by the server.
+   */
+  events?: { posted: number; patched: number; queued: number; dropped: number; spamFiltered: number; refused: number };
 }
 
 /** A user as the API server's TokenReview names it (and a SubjectAccessReview asks about). */
@@ -85,6 +90,8 @@ export interface ControlPlaneDeps {
   events: EventRecorder;
   /** Where the cluster's own Pod schema goes once fetched (manifests are validated with it). */
   schema?: SchemaSink;
+  /** Every recorded pod event, posted to the API server as a core/v1 Event (absent: none are). */
+  eventFeed?: EventFeed;
 }
 
 /**

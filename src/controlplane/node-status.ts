@@ -25,6 +25,8 @@ export interface StatusOptions {
   log: OnceLogger;
   now?: () => number;
   random?: () => number;
+  /** After every written status: the Node before, and the status sent (node events come from the difference). */
+  onWritten?: (before: NodeJson, written: NodeJson) => void;
 }
 
 export type UpdateResult = 'patched' | 'unchanged';
@@ -79,6 +81,7 @@ export class NodeStatusReporter {
     const patch = twoWayMergePatch(old, { ...updated, spec: old.spec }, NODE_STATUS_STRATEGIES) ?? {};
     this.node = toJson(await this.o.core.patchNodeStatus({ name, body: patch }, SMP));
     this.patches++;
+    this.o.onWritten?.(old, updated);
     if (!changed) this.delayMs = 0;
     this.lastReport = now;
     this.lastResult = 'ok';

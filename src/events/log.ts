@@ -1,5 +1,5 @@
 import type { Logger } from '../logging/logger.js';
-import type { EventRecorder, EventTarget, EventType, PodEvent } from './types.js';
+import type { EventFeed, EventListener, EventRecorder, EventTarget, EventType, PodEvent } from './types.js';
 
 export interface EventLogOptions {
   /** Node name, reported as source.host. */
@@ -35,7 +35,7 @@ export function containerOfFieldPath(fieldPath: string | undefined): string | un
  * Per pod, entries are ordered by last occurrence: a repeat moves to the end, so the oldest
  * entry is also the least recently seen one and is the first to go when the pod's ring is full.
  */
-export class EventLog implements EventRecorder {
+export class EventLog implements EventRecorder, EventFeed {
   private readonly host: string;
   private readonly logger: Logger | undefined;
   private readonly perPod: number;
@@ -44,6 +44,7 @@ export class EventLog implements EventRecorder {
   // Map iteration order is insertion order; delete + set moves a key to the end, which gives
   // both the per-pod ring and the pod LRU without extra bookkeeping.
   private readonly pods = new Map<string, Map<string, PodEvent>>();
+  private readonly listeners = new Set<EventListener>();
 
   constructor(opts: EventLogOptions) {
     this.host = opts.host;
@@ -77,6 +78,19 @@ export class EventLog implements EventRecorder {
     events.set(key, event);
     if (events.size > this.perPod) events.delete(events.keys().next().value as string);
     this.log(target, event);
+    for (const l of this.listeners) {
+      try {
+        l(copyTarget(target), type, reason, message);
+      } catch (err) {
+        // A listener's bug must not break the pod worker that recorded the event.
+        this.logger?.error({ err: (err as Error).message, reason }, 'event listener failed');
+      }
+    }
+  }
+
+  subscribe(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Events of a pod, oldest (least recently seen) first; copies, safe to hand out. */

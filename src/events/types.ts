@@ -28,3 +28,11 @@ export interface PodEvent {
 export interface EventRecorder {
   record(target: EventTarget, type: EventType, reason: string, message: string): void;
 }
+
+export type EventListener = (target: EventTarget, type: EventType, reason: string, message: string) => void;
+
+/** Every event as it is recorded: the control plane posts them to the API server. */
+export interface EventFeed {
+  /** Returns the unsubscribe function. */
+  subscribe(listener: EventListener): () => void;
+}

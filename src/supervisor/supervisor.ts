@@ -369,6 +369,7 @@ export class Supervisor implements StatusProvider {
         resources,
         events: this.eventLog,
         schema: this.schema,
+        eventFeed: this.eventLog,
         // The pod manager comes after the control plane: these read it when called.
         pods: {
           list: () => this.manager?.listPods() ?? [],

@@ -166,6 +166,12 @@ function writeControlPlane(w: PrefixWriter, v: ControlPlaneView, now: number, f:
     w.write(1, `Mirror Pods:\t${m.count}${m.rejected.length ? `, ${m.rejected.length} refused` : ''}\n`);
     for (const r of m.rejected) w.write(2, `${r.pod}:\t${r.reason}\n`);
   }
+  const e = v.events;
+  if (e) {
+    // Losses only when there are some: a healthy node shows two numbers.
+    const lost = [e.queued ? `${e.queued} waiting` : '', e.dropped ? `${e.dropped} dropped (queue full)` : '', e.spamFiltered ? `${e.spamFiltered} spam-filtered` : '', e.refused ? `${e.refused} refused` : ''].filter((x) => x);
+    w.write(1, `Events Sent:\t${e.posted} created, ${e.patched} repeats patched${lost.length ? `; ${lost.join(', ')}` : ''}\n`);
+  }
 }
 
 /** The `node` action, with injectable streams for tests. */

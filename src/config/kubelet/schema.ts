@@ -74,6 +74,9 @@ export const SUPPORTED_PROPERTIES = {
   rotateCertificates: { type: 'boolean' },
   kubeAPIQPS: { type: 'number', exclusiveMinimum: 0 },
   kubeAPIBurst: { type: 'integer', minimum: 1 },
+  // The kubelet's own bounds: 0 QPS means no limit on events.
+  eventRecordQPS: { type: 'number', minimum: 0 },
+  eventBurst: { type: 'integer', minimum: 0 },
   nodeStatusMaxImages: { type: 'integer', minimum: -1 },
   registerWithTaints: {
     type: 'array',
@@ -111,8 +114,8 @@ export const IGNORED_FIELDS: readonly string[] = [
   'containerLogMaxWorkers', 'containerLogMonitorInterval', 'contentType', 'cpuCFSQuota', 'cpuCFSQuotaPeriod',
   'cpuManagerPolicy', 'cpuManagerPolicyOptions', 'cpuManagerReconcilePeriod',
   'enableContentionProfiling', 'enableControllerAttachDetach', 'enableDebugFlagsHandler',
-  'enableProfilingHandler', 'enableSystemLogHandler', 'enableSystemLogQuery', 'enforceNodeAllocatable', 'eventBurst',
-  'eventRecordQPS', 'evictionHard', 'evictionMaxPodGracePeriod', 'evictionMinimumReclaim',
+  'enableProfilingHandler', 'enableSystemLogHandler', 'enableSystemLogQuery', 'enforceNodeAllocatable',
+  'evictionHard', 'evictionMaxPodGracePeriod', 'evictionMinimumReclaim',
   'evictionPressureTransitionPeriod', 'evictionSoft', 'evictionSoftGracePeriod', 'failCgroupV1', 'failSwapOn',
   'featureGates', 'hairpinMode', 'imageGCHighThresholdPercent', 'imageGCLowThresholdPercent', 'imageMaximumGCAge',
   'imageMinimumGCAge', 'imagePullCredentialsVerificationPolicy', 'iptablesDropBit', 'iptablesMasqueradeBit',

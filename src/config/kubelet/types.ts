@@ -48,6 +48,8 @@ export interface KubeletConfigFile {
   rotateCertificates?: boolean;
   kubeAPIQPS?: number;
   kubeAPIBurst?: number;
+  eventRecordQPS?: number;
+  eventBurst?: number;
   nodeStatusMaxImages?: number;
   registerWithTaints?: Array<{ key: string; value?: string; effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }>;
   containerRuntimeEndpoint?: string;

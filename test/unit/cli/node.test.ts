@@ -68,6 +68,7 @@ describe('staticlet node', () => {
         status: { lastPatch: '2026-12-07T19:58:00Z', lastResult: 'ok' },
         certificate: { state: 'pending', csr: 'csr-abc', since: '2026-12-07T19:59:40Z' },
         mirrorPods: { count: 2, rejected: [{ pod: 'default/web-node-1', reason: 'pods "web-node-1" is forbidden: not here' }] },
+        events: { posted: 12, patched: 30, queued: 0, dropped: 4, spamFiltered: 0, refused: 1 },
       }),
       { now: NOW, timeZone: 'utc' },
     );
@@ -77,6 +78,7 @@ describe('staticlet node', () => {
     assert.match(text, /\n {2}Status Patched: +Mon, 07 Dec 2026 19:58:00 \+0000 \(2m ago\): ok\n/);
     assert.match(text, /\n {2}Certificate: +pending, csr csr-abc, since /);
     assert.match(text, /\n {2}Mirror Pods: +2, 1 refused\n {4}default\/web-node-1: +pods "web-node-1" is forbidden: not here\n/);
+    assert.match(text, /\n {2}Events Sent: +12 created, 30 repeats patched; 4 dropped \(queue full\), 1 refused\n/);
   });
 
   test('roles as kubectl finds them', () => {

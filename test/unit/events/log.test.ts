@@ -161,4 +161,19 @@ describe('event helpers', () => {
   test('rfc3339Seconds truncates to whole seconds', () => {
     assert.equal(rfc3339Seconds(Date.parse('2026-11-25T10:00:00.999Z')), '2026-11-25T10:00:00Z');
   });
+
+  test('subscribers see every record, repeats included, and can unsubscribe; a throwing one breaks nothing', () => {
+    const log = new EventLog({ host: 'edge-1', now: clock().now });
+    const seen: string[] = [];
+    const off = log.subscribe((t, type, reason, message) => seen.push(`${t.uid} ${t.fieldPath ?? '-'} ${type} ${reason} ${message}`));
+    log.subscribe(() => {
+      throw new Error('listener bug');
+    });
+    log.record(webMain, 'Warning', 'BackOff', 'back-off');
+    log.record(webMain, 'Warning', 'BackOff', 'back-off');
+    off();
+    log.record(web, 'Normal', 'Killing', 'stopping');
+    assert.deepEqual(seen, ['uid-web spec.containers{main} Warning BackOff back-off', 'uid-web spec.containers{main} Warning BackOff back-off']);
+    assert.equal(log.list('uid-web').length, 2);
+  });
 });
