@@ -17,7 +17,9 @@ import {
   type RequestContext,
   type ResponseContext,
   type SecurityAuthentication,
+  Watch,
 } from '@kubernetes/client-node';
+import type { RequestOptions } from 'node:https';
 import { TokenBucket } from './rate-limit.js';
 import { userAgent } from './version.js';
 
@@ -35,6 +37,13 @@ export interface ApiClients {
   authorization: AuthorizationV1Api;
   /** Events: their own rate limit (eventRecordQPS / eventBurst), so a flood of events cannot delay the rest. */
   events: CoreV1Api;
+  /**
+   * Watches (the mirror pods' informer): the library's Watch, with the current credentials and
+   * the User-Agent on every request. A watch takes one token of `core`'s rate limit when it
+   * starts, as client-go's does, but holds none while it streams, and has no request deadline
+   * (it is meant to stay open; its reader sets timeoutSeconds instead).
+   */
+  watch: Watch;
 }
 
 /**
@@ -88,6 +97,37 @@ export function dynamicAuth(source: CredentialSource): SecurityAuthentication {
   };
 }
 
+/**
+ * The KubeConfig a Watch reads: the Watch asks it for the cluster and the fetch options of each
+ * request, and it answers from whatever the credential source holds then (a rotated certificate
+ * is used by the next watch) with the User-Agent the other clients send.
+ */
+class CurrentKubeConfig extends KubeConfig {
+  constructor(private readonly source: CredentialSource) {
+    super();
+  }
+  override getCurrentCluster(): ReturnType<KubeConfig['getCurrentCluster']> {
+    return this.source.current().getCurrentCluster();
+  }
+  override applyToFetchOptions(opts: RequestOptions): ReturnType<KubeConfig['applyToFetchOptions']> {
+    return this.source.current().applyToFetchOptions({ ...opts, headers: { ...opts.headers, 'User-Agent': userAgent() } });
+  }
+}
+
+/** A Watch that waits for a token of the main rate limit before each watch request. */
+class LimitedWatch extends Watch {
+  constructor(
+    config: KubeConfig,
+    private readonly limiter: TokenBucket,
+  ) {
+    super(config);
+  }
+  override async watch(...args: Parameters<Watch['watch']>): ReturnType<Watch['watch']> {
+    await this.limiter.take();
+    return super.watch(...args);
+  }
+}
+
 export function loadClients(o: ClientOptions): ApiClients {
   let source = o.credentials;
   if (!source) {
@@ -100,7 +140,8 @@ export function loadClients(o: ClientOptions): ApiClients {
   const auth = dynamicAuth(source);
   const make = (m: PromiseMiddleware) =>
     createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: auth }, promiseMiddleware: [m] });
-  const limited = make(middleware({ limiter: new TokenBucket(o.qps, o.burst), timeoutMs: o.timeoutMs ?? 60_000 }));
+  const limiter = new TokenBucket(o.qps, o.burst);
+  const limited = make(middleware({ limiter, timeoutMs: o.timeoutMs ?? 60_000 }));
   const heartbeat = make(middleware({ timeoutMs: o.heartbeatTimeoutMs }));
   // A node API request waits on its review: it must not queue behind mirror-pod traffic.
   const review = make(middleware({ timeoutMs: REVIEW_TIMEOUT_MS }));
@@ -117,6 +158,7 @@ export function loadClients(o: ClientOptions): ApiClients {
     authentication: new AuthenticationV1Api(review),
     authorization: new AuthorizationV1Api(review),
     events: new CoreV1Api(events),
+    watch: new LimitedWatch(new CurrentKubeConfig(source), limiter),
   };
 }
 

@@ -111,7 +111,7 @@ export class ApiServerControlPlane implements ControlPlane {
         // Mirror pods need the Node's UID for their owner reference: they start now.
         const nodeUid = node.metadata.uid;
         if (nodeUid) {
-          this.mirrors = new MirrorPodSync({ core: clients.core, node: { name: s.nodeName, uid: nodeUid }, pods: this.deps.pods, events: this.deps.events, logger, failures: heartbeat });
+          this.mirrors = new MirrorPodSync({ core: clients.core, watch: clients.watch, node: { name: s.nodeName, uid: nodeUid }, pods: this.deps.pods, events: this.deps.events, logger, failures: heartbeat });
           this.loops.push(this.mirrors.run(signal));
         } else logger.warn('the Node has no UID; mirror pods are not created');
         status.lastReport = Date.now();

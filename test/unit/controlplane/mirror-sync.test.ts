@@ -26,10 +26,6 @@ function fakeServer() {
   let seq = 0;
   let refuse: Error | undefined;
   const core = {
-    listPodForAllNamespaces: async () => {
-      calls.push('list');
-      return { items: [...pods.values()] };
-    },
     createNamespacedPod: async ({ body }: { body: Pod }) => {
       calls.push('create');
       if (refuse) throw refuse;
@@ -51,7 +47,10 @@ function fakeServer() {
       return pods.get(name)!;
     },
   };
-  return { core: core as unknown as CoreV1Api, pods, calls, patches, refuse: (e: Error | undefined) => (refuse = e) };
+  // The informer's cache, as a watch keeps it: the server's pods at once (`hidden` plays one that lags).
+  let hidden = false;
+  const cache = { list: () => (hidden ? [] : [...pods.values()]), listed: true, synced: true };
+  return { core: core as unknown as CoreV1Api, cache, pods, calls, patches, refuse: (e: Error | undefined) => (refuse = e), hide: (h: boolean) => (hidden = h) };
 }
 
 function setup(list: () => Pod[]) {
@@ -60,6 +59,7 @@ function setup(list: () => Pod[]) {
   let now = 0;
   const sync = new MirrorPodSync({
     core: server.core,
+    cache: server.cache,
     node: NODE,
     pods: { list, onChange: () => () => undefined, terminating: () => false },
     events: { record: (t, type, reason, message) => events.push({ type, reason, message, uid: t.uid }) },
@@ -76,7 +76,7 @@ describe('MirrorPodSync', () => {
     const { server, sync } = setup(() => [pod]);
     await sync.reconcile();
     await sync.reconcile();
-    assert.deepEqual(server.calls, ['list', 'create', 'list']);
+    assert.deepEqual(server.calls, ['create']);
     assert.equal(server.pods.get('web-node-1')?.metadata?.annotations?.['kubernetes.io/config.mirror'], 'h1');
     await sync.flush();
     await sync.flush();
@@ -98,7 +98,7 @@ describe('MirrorPodSync', () => {
     await sync.reconcile();
     pod = staticPod('h2', { phase: 'Running' });
     await sync.reconcile();
-    assert.deepEqual(server.calls, ['list', 'create', 'list', 'delete:m1', 'create']);
+    assert.deepEqual(server.calls, ['create', 'delete:m1', 'create']);
     assert.equal(server.pods.get('web-node-1')?.metadata?.annotations?.['kubernetes.io/config.mirror'], 'h2');
   });
 
@@ -108,18 +108,18 @@ describe('MirrorPodSync', () => {
     await sync.reconcile();
     pods = [];
     await sync.reconcile();
-    assert.deepEqual(server.calls.slice(2), ['list', 'delete']);
+    assert.deepEqual(server.calls.slice(1), ['delete']);
     assert.equal(server.pods.size, 0);
   });
 
   test('AlreadyExists with the same hash is success', async () => {
     const pod = staticPod('h1', { phase: 'Running' });
     const { server, sync } = setup(() => [pod]);
-    // The mirror exists, but the list does not show it yet (a create that raced the list).
-    const list = server.core.listPodForAllNamespaces;
+    // The mirror exists, but the cache does not show it (a create that raced the watch).
     await sync.reconcile();
-    (server.core as unknown as { listPodForAllNamespaces: typeof list }).listPodForAllNamespaces = async () => ({ items: [] }) as never;
+    server.hide(true);
     await sync.reconcile();
+    assert.deepEqual(server.calls, ['create', 'create']);
     assert.deepEqual(sync.view(), { count: 1, rejected: [] });
   });
 
@@ -164,6 +164,19 @@ describe('MirrorPodSync', () => {
     advance(10_000);
     await sync.reconcile();
     assert.deepEqual(sync.view(), { count: 3, rejected: [] });
+  });
+
+  test('a cache not following the server (reconnecting) deletes no orphan; it does once synced again', async () => {
+    let pods = [staticPod('h1', { phase: 'Running' })];
+    const { server, sync } = setup(() => pods);
+    await sync.reconcile();
+    pods = [];
+    (server.cache as { synced: boolean }).synced = false;
+    await sync.reconcile();
+    assert.deepEqual(server.calls, ['create']);
+    (server.cache as { synced: boolean }).synced = true;
+    await sync.reconcile();
+    assert.deepEqual(server.calls, ['create', 'delete']);
   });
 
   test('5xx: retried at the next round, no event', async () => {
