@@ -121,9 +121,10 @@ describe('kube-apiserver emulator with @kubernetes/client-node 1.x', { timeout: 
     const ended: unknown[] = [];
     const watch = new Watch(kc);
     const ctl = await watch.watch('/api/v1/pods', { resourceVersion: list.metadata!.resourceVersion, fieldSelector: 'spec.nodeName=n1' }, record, (err) => ended.push(err));
-    const pod = (name: string, nodeName: string): V1Pod => ({ metadata: { name }, spec: { nodeName, containers: [{ name: 'c', image: 'pause:3.10' }] } });
-    await core.createNamespacedPod({ namespace: 'default', body: pod('other', 'n2') });
-    await core.createNamespacedPod({ namespace: 'default', body: pod('mine', 'n1') });
+    // Pods bound to nodes are made by a scheduler or an admin: NodeRestriction lets a node create mirror pods only.
+    const pod = (name: string, nodeName: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { nodeName, containers: [{ name: 'c', image: 'pause:3.10' }] } });
+    api.create(pod('other', 'n2'));
+    api.create(pod('mine', 'n1'));
     await core.patchNamespacedPodStatus({ name: 'mine', namespace: 'default', body: { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } } }, smp);
     await core.deleteNamespacedPod({ name: 'mine', namespace: 'default', gracePeriodSeconds: 0 });
     const t0 = Date.now();
