@@ -33,6 +33,8 @@ export interface ApiClients {
   /** TokenReview / SubjectAccessReview for the node API: unthrottled, short deadline (a request waits on them). */
   authentication: AuthenticationV1Api;
   authorization: AuthorizationV1Api;
+  /** The credentials every request is sent with (the serving certificate's requests use them too). */
+  credentials: CredentialSource;
 }
 
 /**
@@ -105,6 +107,7 @@ export function loadClients(o: ClientOptions): ApiClients {
     config: limited,
     authentication: new AuthenticationV1Api(review),
     authorization: new AuthorizationV1Api(review),
+    credentials: source,
   };
 }
 
