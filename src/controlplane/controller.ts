@@ -39,7 +39,9 @@ export class ApiServerControlPlane implements ControlPlane {
 
   async start(): Promise<void> {
     const { settings: s, logger } = this.deps;
-    // tlsCertFile wins over serverTLSBootstrap, as in the kubelet; no secure listener, nothing to serve.
+    // A configured tlsCertFile wins: an operator who names a pair gets that pair. (The kubelet
+    // prefers the CSR certificate whenever a client sends SNI, which makes the file's use depend
+    // on the client; one rule is easier to reason about.) No secure listener: nothing to serve.
     if (s.serverTLSBootstrap && !s.tlsCertFile && s.enableServer) {
       const { CertStore, SERVING_PREFIX } = await import('./certificate/store.js');
       const { ServingCertificateManager } = await import('./certificate/serving.js');

@@ -172,7 +172,8 @@ export class NodeApiServer {
   /**
    * The serving certificates the cluster issues (serverTLSBootstrap): the current pair, if any,
    * is served from now on, and each later one as it comes. Ignored with tlsCertFile (the
-   * configured pair wins, as in the kubelet) and without a secure listener.
+   * configured pair wins; the control plane makes no source then either) and without a secure
+   * listener.
    */
   useServingCertificates(source: ServingCertificateSource | undefined): void {
     if (!source || this.config.tlsCertFile || !this.config.enableServer) return;

@@ -3,13 +3,14 @@
 // self-signed pair is served while the request waits for an administrator; once approved (as
 // `kubectl certificate approve` does it) the cluster-signed certificate is served within seconds
 // by the same listener, no restart; with short certificates it is rotated and swapped again
-// while /healthz is polled over new, CA-verified connections without a single failure.
+// while /healthz is polled over new, CA-verified connections without a single failure, and a
+// connection opened before the swaps still answers with the pair it began with.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { connect, type PeerCertificate } from 'node:tls';
+import { connect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { startApiServer, type ApiServer, type KubeObject } from '../../support/apiserver/index.js';
@@ -46,6 +47,30 @@ function healthz(port: number, ca: string): Promise<{ status: number; serial: st
     req.on('error', reject);
     req.end();
   });
+}
+
+/** A kept-alive connection that sends GET /healthz on demand: what one sees across a swap. */
+async function keptAlive(port: number): Promise<{ serial: string; get(): Promise<string>; close(): void }> {
+  const socket = await new Promise<TLSSocket>((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => resolve(s));
+    s.on('error', reject);
+  });
+  const get = () =>
+    new Promise<string>((resolve, reject) => {
+      let text = '';
+      const onData = (d: Buffer) => {
+        text += d.toString();
+        // /healthz answers `ok` with a Content-Length: the whole response is in once the body is.
+        if (/\r\n\r\nok$/.test(text)) {
+          socket.off('data', onData);
+          resolve(text.split('\r\n')[0]!);
+        }
+      };
+      socket.on('data', onData);
+      socket.once('error', reject);
+      socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n');
+    });
+  return { serial: socket.getPeerX509Certificate()!.serialNumber.toUpperCase(), get, close: () => socket.destroy() };
 }
 
 const servingCsrs = (api: ApiServer): KubeObject[] => api.list(CSRS).filter((o) => (o['spec'] as { signerName?: string }).signerName === 'kubernetes.io/kubelet-serving');
@@ -142,7 +167,10 @@ describe('serverTLSBootstrap: the node API certificate from the cluster', { time
   test('rotation with short certificates swaps again; /healthz over new verified connections never fails', { skip: HAVE_KUBECTL ? false : 'kubectl is not installed' }, async (t) => {
     // From here an approver (the admin's, or kubelet-csr-approver) approves the node's renewals.
     api.csr.servingApproval = 'auto';
-    const first = (await peerCertificate(port)).serialNumber.toUpperCase();
+    // A connection opened before the swaps: it keeps the pair it began with and keeps working.
+    const old = await keptAlive(port);
+    assert.equal(await old.get(), 'HTTP/1.1 200 OK');
+    const first = old.serial;
     const serials = new Set<string>([first]);
     const failures: string[] = [];
     let polls = 0;
@@ -159,6 +187,9 @@ describe('serverTLSBootstrap: the node API certificate from the cluster', { time
       }
       await new Promise((r) => setTimeout(r, 100));
     }
+    assert.equal(await old.get(), 'HTTP/1.1 200 OK', 'the connection opened before the swaps still answers');
+    assert.equal(old.serial, first);
+    old.close();
     assert.deepEqual(failures, [], `${polls} polls`);
     t.diagnostic(`${polls} polls over new connections, ${serials.size} certificates seen, 0 failures`);
     assert.ok(serials.size >= 3, `two rotations seen (serials ${[...serials].join(', ')})`);
