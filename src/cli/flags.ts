@@ -57,6 +57,7 @@ export function addRunFlags(cmd: Command): Command {
     .option('--bootstrap-kubeconfig <file>', 'kubeconfig used to request a client certificate when --kubeconfig has none valid; the issued one is written to --kubeconfig (TLS bootstrap)')
     .option('--cert-dir <dir>', 'where the client certificate is stored (default <root-dir>/pki)')
     .option('--rotate-certificates [bool]', 'request a new client certificate before the current one expires (rotateCertificates; default false)', boolArg)
+    .option('--rotate-server-certificates [bool]', 'request the node API serving certificate from the API server and renew it before it expires (serverTLSBootstrap; default false)', boolArg)
     .option('--address <ip>', 'address of the node API server (default 0.0.0.0)')
     .option('--port <port>', 'port of the node API server (default 10250)', intArg(0, 65535))
     .option('--read-only-port <port>', 'read-only node API port; 0 disables it (default 0)', intArg(0, 65535))

@@ -56,6 +56,7 @@ export function kubeletConfigz(s: Settings): Record<string, unknown> {
       registerNode: s.registerNode,
       registerWithTaints: s.registerWithTaints,
       rotateCertificates: s.rotateCertificates,
+      serverTLSBootstrap: s.serverTLSBootstrap,
       nodeStatusMaxImages: s.nodeStatusMaxImages,
       logging: { ...(s.logging.format ? { format: s.logging.format } : {}), verbosity: s.logging.verbosity },
     },

@@ -26,6 +26,12 @@ export interface Settings {
   certDir: string;
   /** rotateCertificates / --rotate-certificates: renew the client certificate before it expires. */
   rotateCertificates: boolean;
+  /**
+   * serverTLSBootstrap (--rotate-server-certificates, the kubelet's deprecated flag for it): with
+   * an API server and no tlsCertFile, the node API's certificate is requested from the cluster
+   * (signer kubernetes.io/kubelet-serving) and rotated.
+   */
+  serverTLSBootstrap: boolean;
   address: string;
   port: number;
   readOnlyPort: number;
@@ -126,6 +132,7 @@ export interface FlagValues {
   bootstrapKubeconfig?: string;
   certDir?: string;
   rotateCertificates?: boolean;
+  rotateServerCertificates?: boolean;
   address?: string;
   port?: number;
   readOnlyPort?: number;
@@ -277,6 +284,7 @@ export function resolveSettings(flags: FlagValues, file?: LoadedKubeletConfig): 
     rootDir: flags.rootDir ?? DEFAULTS.rootDir,
     certDir: flags.certDir ?? join(flags.rootDir ?? DEFAULTS.rootDir, CERT_DIR_NAME),
     rotateCertificates: pick(flags.rotateCertificates, c.rotateCertificates, false),
+    serverTLSBootstrap: pick(flags.rotateServerCertificates, c.serverTLSBootstrap, false),
     podLogsDir: flags.podLogsDir ?? c.podLogsDir ?? DEFAULTS.podLogsDir,
     containerLogLinksDir: flags.containerLogLinksDir ?? DEFAULTS.containerLogLinksDir,
     statusSocket: flags.statusSocket ?? join(flags.rootDir ?? DEFAULTS.rootDir, STATUS_SOCKET_NAME),

@@ -44,6 +44,8 @@ export interface ApiClients {
    * (it is meant to stay open; its reader sets timeoutSeconds instead).
    */
   watch: Watch;
+  /** The credentials every request is sent with (the serving certificate's requests use them too). */
+  credentials: CredentialSource;
 }
 
 /**
@@ -159,6 +161,7 @@ export function loadClients(o: ClientOptions): ApiClients {
     authorization: new AuthorizationV1Api(review),
     events: new CoreV1Api(events),
     watch: new LimitedWatch(new CurrentKubeConfig(source), limiter),
+    credentials: source,
   };
 }
 

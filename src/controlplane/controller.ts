@@ -3,14 +3,15 @@
  * status loop; the Lease heartbeat beside them. None of it can hold back a pod: each loop runs
  * on its own, every request has a deadline, failures are retried forever.
  */
-import type { ControlPlane, ControlPlaneDeps, ControlPlaneView, Reviewer } from './index.js';
+import type { ControlPlane, ControlPlaneDeps, ControlPlaneView, Reviewer, ServingCertificateSource } from './index.js';
 import { ApiReviewer } from './review.js';
 import { readMachineInfo } from '../node/machine.js';
 import { FailureGroup, jitterUntil, OnceLogger, Waker } from './backoff.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { errorText, loadClients, statusCode, type ApiClients, type CredentialSource } from './client.js';
 import type { CertificateManager } from './certificate/manager.js';
-import { initialNode, nodeFacts, probeRuntime, toJson, type NodeFacts, type NodeJson, type RuntimeFacts } from './node-object.js';
+import type { ServingCertificateManager } from './certificate/serving.js';
+import { initialNode, nodeAddresses, nodeFacts, probeRuntime, toJson, type NodeFacts, type NodeJson, type RuntimeFacts } from './node-object.js';
 import { LeaseController } from './lease.js';
 import { NodeStatusReporter } from './node-status.js';
 import { registerNode } from './registration.js';
@@ -38,6 +39,7 @@ export class ApiServerControlPlane implements ControlPlane {
   /** Pod and node events for the API server; queued from the start, written once there are clients. */
   readonly events: EventPublisher;
   private readonly unsubscribeEvents: (() => void) | undefined;
+  private serving: ServingCertificateManager | undefined;
 
   constructor(private readonly deps: ControlPlaneDeps) {
     this.events = new EventPublisher({ nodeName: deps.settings.nodeName, logger: deps.logger, failures: this.connection });
@@ -47,6 +49,16 @@ export class ApiServerControlPlane implements ControlPlane {
 
   async start(): Promise<void> {
     const { settings: s, logger } = this.deps;
+    // A configured tlsCertFile wins: an operator who names a pair gets that pair. (The kubelet
+    // prefers the CSR certificate whenever a client sends SNI, which makes the file's use depend
+    // on the client; one rule is easier to reason about.) No secure listener: nothing to serve.
+    if (s.serverTLSBootstrap && !s.tlsCertFile && s.enableServer) {
+      const { CertStore, SERVING_PREFIX } = await import('./certificate/store.js');
+      const { ServingCertificateManager } = await import('./certificate/serving.js');
+      this.serving = new ServingCertificateManager({ nodeName: s.nodeName, store: new CertStore(s.certDir, undefined, SERVING_PREFIX), logger });
+    } else if (s.serverTLSBootstrap) {
+      logger.info({ tlsCertFile: s.tlsCertFile, enableServer: s.enableServer }, 'serverTLSBootstrap: not used (tlsCertFile is set or the secure node API is off)');
+    }
     if (s.bootstrapKubeconfig || s.rotateCertificates) return this.startWithCertificates();
     try {
       this.clients = loadClients({
@@ -91,6 +103,7 @@ export class ApiServerControlPlane implements ControlPlane {
     });
     const status = this.status;
     this.loops.push(this.lease.run(signal));
+    if (this.serving) this.loops.push(this.startServing(this.serving, clients, facts, signal));
     // Once per connection (these clients): manifests are checked against this cluster's API.
     if (this.deps.schema) this.loops.push(syncClusterSchema({ config: clients.config, sink: this.deps.schema, logger, signal }));
     this.loops.push(
@@ -119,6 +132,21 @@ export class ApiServerControlPlane implements ControlPlane {
         await jitterUntil(() => status.sync(), s.nodeStatusUpdateFrequencyMs, signal, 0.04, statusWaker);
       })(),
     );
+  }
+
+  /**
+   * serverTLSBootstrap: the node API's certificate from the cluster, requested with the node's
+   * own credentials once the API clients exist (so after TLS bootstrap, if any). The node API
+   * subscribed to the manager when the control plane was made and swaps pairs as they come.
+   */
+  private async startServing(serving: ServingCertificateManager, clients: ApiClients, facts: NodeFacts, signal: AbortSignal): Promise<void> {
+    serving.bind(() => clients.credentials.current(), () => nodeAddresses(facts));
+    try {
+      await serving.init();
+    } catch (err) {
+      this.deps.logger.warn({ err: (err as Error).message }, 'serving certificate: cannot read the stored one; requesting a new one');
+    }
+    await serving.run(signal);
   }
 
   /**
@@ -179,11 +207,16 @@ export class ApiServerControlPlane implements ControlPlane {
     return this.reviews;
   }
 
+  servingCertificates(): ServingCertificateSource | undefined {
+    return this.serving;
+  }
+
   view(): ControlPlaneView {
     const v: ControlPlaneView = { mode: 'api-server' };
     if (this.clients) v.server = this.clients.server;
     else if (this.certificates?.server) v.server = this.certificates.server;
     if (this.certificates) v.certificate = this.certificates.view();
+    if (this.serving) v.servingCertificate = this.serving.view();
     v.registration = this.startError ? { registered: false, error: this.startError } : { ...this.registration };
     if (this.lease) {
       const failing = this.leaseLog?.failing;

@@ -12,6 +12,31 @@ import type { Pod } from '../api/generated/core-v1.js';
 import type { SchemaSink } from '../config/schema-provider.js';
 import type { EventFeed, EventRecorder } from '../events/types.js';
 
+export interface CertificateState {
+  state: 'requesting' | 'pending' | 'denied' | 'failed' | 'issued';
+  csr?: string;
+  notAfter?: string;
+  error?: string;
+  since?: string;
+}
+
+/** A certificate (leaf first, then any intermediates) and its private key, PEM. */
+export interface ServingPairPem {
+  cert: string;
+  key: string;
+}
+
+/**
+ * The node API's serving certificate as the cluster issues it (serverTLSBootstrap): the pair in
+ * use, if one was issued yet, and a notice for each new one (issued or rotated). The node API
+ * swaps its TLS context on each; it never waits for one.
+ */
+export interface ServingCertificateSource {
+  current(): ServingPairPem | undefined;
+  /** Called with each new pair; returns the unsubscribe function. */
+  subscribe(listener: (pair: ServingPairPem) => void): () => void;
+}
+
 /** What `staticlet node` shows of the API-server side. */
 export interface ControlPlaneView {
   mode: 'standalone' | 'api-server';
@@ -25,7 +50,9 @@ export interface ControlPlaneView {
    * state: 'requesting' (creating the key/CSR), 'pending' (waiting for approval), 'denied',
    * 'failed' (signer or API error), 'issued' (in use).
    */
-  certificate?: { state: 'requesting' | 'pending' | 'denied' | 'failed' | 'issued'; csr?: string; notAfter?: string; error?: string; since?: string };
+  certificate?: CertificateState;
+  /** The node API's serving certificate from the cluster (serverTLSBootstrap); absent without it. Same states. */
+  servingCertificate?: CertificateState;
   /** Mirror pods this node keeps on the API server; `rejected`: static pods the server refuses one for. */
   mirrorPods?: { count: number; rejected: Array<{ pod: string; reason: string }> };
   /**
@@ -76,6 +103,8 @@ export interface ControlPlane {
   node?(): NodeJson | undefined;
   /** The reviewer for the node API, once the API clients exist; absent standalone. */
   reviewer?(): Reviewer | undefined;
+  /** The serving certificate source with serverTLSBootstrap (and no tlsCertFile); absent otherwise. */
+  servingCertificates?(): ServingCertificateSource | undefined;
 }
 
 export interface ControlPlaneDeps {

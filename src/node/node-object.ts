@@ -116,6 +116,17 @@ export function nodeImages(images: readonly Image[], max: number): Array<{ names
  * The status setters over `previous` (fields staticlet does not set are kept, as the kubelet
  * keeps what it does not own).
  */
+/**
+ * The Node's status.addresses: the node IP and the node name. The serving certificate
+ * (serverTLSBootstrap) is requested for these same addresses, as the kubelet's is.
+ */
+export function nodeAddresses(f: Pick<NodeFacts, 'nodeIP' | 'nodeName'>): Array<{ type: string; address: string }> {
+  return [
+    { type: 'InternalIP', address: f.nodeIP },
+    { type: 'Hostname', address: f.nodeName },
+  ];
+}
+
 export function nodeStatus(f: NodeFacts, rt: RuntimeFacts, previous: NodeStatusJson | undefined, nowMs: number): NodeStatusJson {
   const now = wireTime(nowMs);
   const prev = previous?.conditions;
@@ -138,10 +149,7 @@ export function nodeStatus(f: NodeFacts, rt: RuntimeFacts, previous: NodeStatusJ
         now,
       ),
     ],
-    addresses: [
-      { type: 'InternalIP', address: f.nodeIP },
-      { type: 'Hostname', address: f.nodeName },
-    ],
+    addresses: nodeAddresses(f),
     daemonEndpoints: { kubeletEndpoint: { Port: f.port } },
     nodeInfo: {
       machineID: f.machine.machineID,

@@ -168,6 +168,8 @@ export class Supervisor implements StatusProvider {
     const repaired = await secureStateDirs(this.settings.rootDir);
     if (repaired.length > 0) this.logger.warn({ dirs: repaired }, 'state directories were open to other users; made private (0750)');
     if (this.options.statusSocket !== false) await this.statusServer.start(this.settings.statusSocket);
+    // The serving certificate comes from a cluster; without one there is nobody to ask.
+    if (this.settings.serverTLSBootstrap && !this.settings.kubeconfig) this.logger.warn('serverTLSBootstrap needs an API server (--kubeconfig); the node API serves its self-signed certificate');
     // Unreadable certificates are fatal; a port that is taken is retried in the background.
     await this.nodeApi?.start();
     // Every source lists once before pods are adopted: an unread manifest must not look deleted.
@@ -383,6 +385,8 @@ export class Supervisor implements StatusProvider {
       if (this.stopping) return;
       this.controlPlane = cp;
       await cp.start();
+      // serverTLSBootstrap: the node API swaps to each serving certificate the cluster issues.
+      this.nodeApi?.useServingCertificates(cp.servingCertificates?.());
     } catch (err) {
       this.logger.error({ err: (err as Error).message }, 'control plane failed to start; static pods run regardless');
     }

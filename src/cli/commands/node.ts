@@ -156,10 +156,11 @@ function writeControlPlane(w: PrefixWriter, v: ControlPlaneView, now: number, f:
   w.write(1, `Lease Renewed:\t${when(l?.lastRenewal, now, f)}${l?.error ? ` (failing: ${l.error})` : ''}\n`);
   const s = v.status;
   w.write(1, `Status Patched:\t${when(s?.lastPatch, now, f)}${s?.lastResult ? `: ${s.lastResult}` : ''}\n`);
-  const c = v.certificate;
-  if (c) {
+  // The client certificate (TLS bootstrap), then the node API's serving one (serverTLSBootstrap).
+  for (const [label, c] of [['Certificate', v.certificate], ['Serving Certificate', v.servingCertificate]] as const) {
+    if (!c) continue;
     const parts = [c.state, c.csr ? `csr ${c.csr}` : '', c.notAfter ? `expires ${rfc1123z(c.notAfter, f)}` : '', c.since ? `since ${when(c.since, now, f)}` : '', c.error ? `error: ${c.error}` : ''].filter((x) => x);
-    w.write(1, `Certificate:\t${parts.join(', ')}\n`);
+    w.write(1, `${label}:\t${parts.join(', ')}\n`);
   }
   const m = v.mirrorPods;
   if (m) {

@@ -72,6 +72,7 @@ export const SUPPORTED_PROPERTIES = {
   systemReserved: quantityMap,
   registerNode: { type: 'boolean' },
   rotateCertificates: { type: 'boolean' },
+  serverTLSBootstrap: { type: 'boolean' },
   kubeAPIQPS: { type: 'number', exclusiveMinimum: 0 },
   kubeAPIBurst: { type: 'integer', minimum: 1 },
   // The kubelet's own bounds: 0 QPS means no limit on events.
@@ -124,7 +125,7 @@ export const IGNORED_FIELDS: readonly string[] = [
   'memoryThrottlingFactor', 'mergeDefaultEvictionSettings', 'oomScoreAdj', 'podCIDR',
   'podPidsLimit', 'podsPerCore', 'preloadedImagesVerificationAllowlist', 'protectKernelDefaults', 'providerID',
   'qosReserved', 'registryBurst', 'registryPullQPS', 'reservedMemory', 'reservedSystemCPUs',
-  'runOnce', 'seccompDefault', 'serverTLSBootstrap', 'shutdownGracePeriodByPodPriority',
+  'runOnce', 'seccompDefault', 'shutdownGracePeriodByPodPriority',
   'shutdownGracePeriodCriticalPods', 'showHiddenMetricsForVersion', 'singleProcessOOMKill',
   'streamingConnectionIdleTimeout', 'systemCgroups', 'systemReservedCgroup',
   'topologyManagerPolicy', 'topologyManagerPolicyOptions', 'topologyManagerScope', 'tracing', 'userNamespaces',

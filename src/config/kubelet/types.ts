@@ -46,6 +46,7 @@ export interface KubeletConfigFile {
   systemReserved?: Record<string, string | number>;
   registerNode?: boolean;
   rotateCertificates?: boolean;
+  serverTLSBootstrap?: boolean;
   kubeAPIQPS?: number;
   kubeAPIBurst?: number;
   eventRecordQPS?: number;

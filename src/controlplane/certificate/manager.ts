@@ -1,7 +1,11 @@
 /**
- * The node's client certificate: TLS bootstrap and rotation, as the kubelet's certificate
- * manager runs them (client-go util/certificate with the kubelet's client template).
+ * The node's certificates, requested from the cluster and rotated, as client-go's
+ * util/certificate manager runs them for the kubelet. CertificateRotator is that manager: the
+ * request, the wait for a decision, the store, the rotation deadline and the back-off, for any
+ * kind of node certificate; a kind (the client one here, the serving one in serving.ts) says
+ * what to ask for, with which credentials, and who gets the result.
  *
+ * The client certificate (CertificateManager):
  * - With no usable certificate it requests one with the bootstrap credentials: a fresh P-256
  *   key, a CertificateSigningRequest (`generateName: csr-`, signer
  *   kubernetes.io/kube-apiserver-client-kubelet, `O=system:nodes, CN=system:node:<node>`, usages
@@ -16,32 +20,48 @@
  *   certificate.
  */
 import { readFile, stat } from 'node:fs/promises';
+import type { KeyObject } from 'node:crypto';
 import { CertificatesV1Api, createConfiguration, KubeConfig, ServerConfiguration, Watch, type V1CertificateSigningRequest } from '@kubernetes/client-node';
 import type { ControlPlaneView } from '../index.js';
 import type { Logger } from '../../logging/logger.js';
 import { sleep } from '../../pods/hooks.js';
 import { dynamicAuth, errorText, middleware, statusCode } from '../client.js';
-import { clientUsages, makeCsr, newKey, nodeSubject, SIGNER_KUBELET_CLIENT, type Subject } from './csr.js';
+import { clientUsages, makeCsr, newKey, nodeSubject, SIGNER_KUBELET_CLIENT, type CsrTemplate } from './csr.js';
 import { CERTIFICATE_WAIT_TIMEOUT_MS, retryDelayMs, rotationDeadline } from './schedule.js';
 import { parsePair, unexpired, writeCertKubeconfig, type CertPair, type CertStore, type KubeconfigTarget } from './store.js';
 
 export type CertificateView = NonNullable<ControlPlaneView['certificate']>;
 type State = CertificateView['state'];
 
-export interface CertificateManagerOptions {
+/** What every kind of node certificate is managed with. */
+export interface RotatorOptions {
   nodeName: string;
   store: CertStore;
+  /** Request a new certificate at 70-90 % of the current one's lifetime. */
+  rotate: boolean;
+  logger: Logger;
+  random?: () => number;
+  waitTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
+/** What sets one kind of node certificate apart from another, besides its template. */
+export interface CertificateKind {
+  /** How logs name it: `client certificate`, `serving certificate`. */
+  label: string;
+  /** Why the first one is requested, for the log: `TLS bootstrap`, `serverTLSBootstrap`. */
+  firstReason: string;
+  signerName: string;
+  usages(key: KeyObject): string[];
+}
+
+export interface CertificateManagerOptions extends RotatorOptions {
   /** --kubeconfig: its certificate is used while valid; rewritten after a bootstrap. */
   kubeconfig?: string;
   /** --bootstrap-kubeconfig: credentials for the first request. */
   bootstrapKubeconfig?: string;
-  rotate: boolean;
-  logger: Logger;
   /** Called with each new pair, before the state turns to issued. */
   onCertificate: (pair: CertPair, kc: KubeConfig) => void;
-  random?: () => number;
-  waitTimeoutMs?: number;
-  requestTimeoutMs?: number;
 }
 
 type Outcome = { kind: 'issued'; certPem: string } | { kind: 'denied' | 'failed'; reason: string; message: string } | { kind: 'timeout' };
@@ -84,12 +104,32 @@ export function kubeconfigFor(target: KubeconfigTarget, pair: CertPair): KubeCon
   return kc;
 }
 
-/** Does the certificate carry the subject the node would ask for now (certSatisfiesTemplate)? */
-function satisfies(pair: CertPair, subject: Subject): boolean {
+/** One spelling per address (`::1` and `0:0:0:0:0:0:0:1` are the same SAN): the URL parser's. */
+const canonicalIp = (ip: string): string => (ip.includes(':') ? new URL(`http://[${ip}]`).hostname.slice(1, -1) : ip);
+const sameSet = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x) => b.includes(x));
+
+/** The certificate's DNS and IP subjectAltNames (Node's `DNS:a, IP Address:b` text). */
+export function certificateSans(pair: CertPair): { dnsNames: string[]; ipAddresses: string[] } {
+  const parts = (pair.leaf.subjectAltName ?? '').split(', ').filter(Boolean);
+  return {
+    dnsNames: parts.filter((p) => p.startsWith('DNS:')).map((p) => p.slice(4)),
+    ipAddresses: parts.filter((p) => p.startsWith('IP Address:')).map((p) => canonicalIp(p.slice(11))),
+  };
+}
+
+/**
+ * Does the certificate carry what the node would ask for now (certSatisfiesTemplate)? The
+ * subject always; the DNS names and IPs when the template has them (serving certificates), so
+ * a node whose addresses changed gets a new one at once.
+ */
+export function satisfies(pair: CertPair, template: CsrTemplate): boolean {
   const lines = pair.leaf.subject.split('\n');
   const cns = lines.filter((l) => l.startsWith('CN=')).map((l) => l.slice(3));
   const os = lines.filter((l) => l.startsWith('O=')).map((l) => l.slice(2));
-  return cns.length === 1 && cns[0] === subject.commonName && os.length === subject.organization.length && subject.organization.every((o) => os.includes(o));
+  if (!(cns.length === 1 && cns[0] === template.commonName && sameSet(os, template.organization))) return false;
+  if (!template.dnsNames && !template.ipAddresses) return true;
+  const sans = certificateSans(pair);
+  return sameSet(sans.dnsNames, template.dnsNames ?? []) && sameSet(sans.ipAddresses, (template.ipAddresses ?? []).map(canonicalIp));
 }
 
 export function decide(csr: V1CertificateSigningRequest): Outcome | undefined {
@@ -104,81 +144,59 @@ export function decide(csr: V1CertificateSigningRequest): Outcome | undefined {
   return undefined;
 }
 
-export class CertificateManager {
-  private current: CertPair | undefined;
-  private target: KubeconfigTarget | undefined;
+/**
+ * The request/wait/store/rotate loop for one kind of node certificate. Subclasses say what the
+ * request asks for (template), with which credentials it is sent, and who hears of a new pair.
+ */
+export abstract class CertificateRotator {
+  private inUse: CertPair | undefined;
   private state: CertificateView = { state: 'requesting', since: new Date().toISOString() };
   private lastLogged = '';
   private issuedWaiters: Array<() => void> = [];
   /** How many certificates were stored (tests, `staticlet node`). */
   issued = 0;
 
-  constructor(private readonly o: CertificateManagerOptions) {}
+  constructor(
+    private readonly kind: CertificateKind,
+    protected readonly o: RotatorOptions,
+  ) {}
+
+  /** What a request asks for now; undefined when there is nothing to ask for yet. */
+  protected abstract template(): CsrTemplate | undefined;
+  /** The credentials a request is sent with. */
+  protected abstract credentials(): Promise<KubeConfig>;
+  /** A pair is now the one in use (from the store at start, or newly issued). */
+  protected abstract adopted(pair: CertPair): void;
+  /** After a new pair is stored and in use (the client's kubeconfig is written then). */
+  protected async stored(): Promise<void> {}
 
   view(): CertificateView {
-    return { ...this.state, ...(this.current ? { notAfter: new Date(this.current.notAfter).toISOString() } : {}) };
+    return { ...this.state, ...(this.inUse ? { notAfter: new Date(this.inUse.notAfter).toISOString() } : {}) };
   }
 
   /** The pair in use, if any. */
   get pair(): CertPair | undefined {
-    return this.current;
-  }
-
-  get server(): string | undefined {
-    return this.target?.server;
-  }
-
-  /**
-   * Picks the certificate to start from: the --kubeconfig's while it is valid (not expired),
-   * else the store's current pair (then the kubeconfig is pointed at it, with a bootstrap
-   * kubeconfig), else none: run() requests one.
-   */
-  async init(): Promise<void> {
-    const log = this.o.logger;
-    if (this.o.kubeconfig && (await exists(this.o.kubeconfig))) {
-      try {
-        const k = await readKubeconfig(this.o.kubeconfig);
-        this.target = k.target;
-        if (k.certText && k.keyText && unexpired(k.certText)) {
-          this.use(parsePair(k.certText, k.keyText));
-          return;
-        }
-        if (k.certText) log.warn({ kubeconfig: this.o.kubeconfig }, 'the client certificate of the kubeconfig has expired');
-      } catch (err) {
-        log.warn({ kubeconfig: this.o.kubeconfig, err: (err as Error).message }, 'unable to read the existing kubeconfig; bootstrapping');
-      }
-    }
-    const stored = await this.o.store.current();
-    if (stored && Date.now() <= stored.notAfter) {
-      if (this.o.bootstrapKubeconfig) {
-        const b = await readKubeconfig(this.o.bootstrapKubeconfig).catch(() => undefined);
-        if (b) this.target = b.target;
-      }
-      if (this.target) {
-        this.use(stored);
-        await this.writeKubeconfig();
-      }
-    }
+    return this.inUse;
   }
 
   /** Resolves when a certificate is in use (at once when there is one), or when stopped. */
   waitIssued(signal: AbortSignal): Promise<boolean> {
-    if (this.current) return Promise.resolve(true);
+    if (this.inUse) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const done = () => resolve(!!this.current);
+      const done = () => resolve(!!this.inUse);
       this.issuedWaiters.push(done);
       signal.addEventListener('abort', done, { once: true });
     });
   }
 
-  /** The bootstrap/rotation loop; returns when stopped (or, without rotation, once a certificate is in use). */
+  /** The request/rotation loop; returns when stopped (or, without rotation, once a certificate is in use). */
   async run(signal: AbortSignal): Promise<void> {
-    const subject = nodeSubject(this.o.nodeName);
     while (!signal.aborted) {
-      if (this.current) {
+      if (this.inUse) {
         if (!this.o.rotate) return;
-        const deadline = satisfies(this.current, subject) ? rotationDeadline(this.current.notBefore, this.current.notAfter, this.o.random) : Date.now();
-        this.o.logger.info({ deadline: new Date(deadline).toISOString(), notAfter: new Date(this.current.notAfter).toISOString() }, 'client certificate: waiting for the next rotation');
+        const template = this.template();
+        const deadline = !template || satisfies(this.inUse, template) ? rotationDeadline(this.inUse.notBefore, this.inUse.notAfter, this.o.random) : Date.now();
+        this.o.logger.info({ deadline: new Date(deadline).toISOString(), notAfter: new Date(this.inUse.notAfter).toISOString() }, `${this.kind.label}: waiting for the next rotation`);
         // setTimeout holds at most ~24.8 days: sleep in steps.
         while (!signal.aborted && Date.now() < deadline) await sleep(Math.min(deadline - Date.now(), 86_400_000), signal);
         if (signal.aborted) return;
@@ -191,27 +209,11 @@ export class CertificateManager {
     }
   }
 
-  private use(pair: CertPair): void {
-    this.current = pair;
-    this.o.onCertificate(pair, kubeconfigFor(this.target!, pair));
+  protected use(pair: CertPair): void {
+    this.inUse = pair;
+    this.adopted(pair);
     this.setState('issued', {});
     for (const w of this.issuedWaiters.splice(0)) w();
-  }
-
-  private async writeKubeconfig(): Promise<void> {
-    if (!this.o.bootstrapKubeconfig || !this.o.kubeconfig || !this.target) return;
-    await writeCertKubeconfig(this.o.kubeconfig, this.target, this.o.store.currentPath);
-  }
-
-  /** The credentials for a request: the current certificate's, else the bootstrap kubeconfig (or the kubeconfig). */
-  private async credentials(): Promise<KubeConfig> {
-    if (this.current && this.target) return kubeconfigFor(this.target, this.current);
-    const path = this.o.bootstrapKubeconfig ?? this.o.kubeconfig;
-    if (!path) throw new Error('no client certificate and no --bootstrap-kubeconfig to request one with');
-    const b = await readKubeconfig(path);
-    // The cluster the bootstrap kubeconfig names is the one the new kubeconfig points at.
-    if (this.o.bootstrapKubeconfig || !this.target) this.target = b.target;
-    return b.kc;
   }
 
   /** One request: create the CSR, wait for it; true once a new pair is stored and in use. */
@@ -220,16 +222,18 @@ export class CertificateManager {
     this.setState('requesting', {}, retry);
     let name = '';
     try {
+      const template = this.template();
+      if (!template) throw new Error('the node has no address to request a certificate for');
       const kc = await this.credentials();
       const api = certificatesApi(kc, this.o.requestTimeoutMs ?? 60_000);
       const { key, pem: keyPem } = newKey();
-      const request = await makeCsr(key, nodeSubject(this.o.nodeName));
+      const request = await makeCsr(key, template);
       const created = await api.createCertificateSigningRequest({
         body: {
           apiVersion: 'certificates.k8s.io/v1',
           kind: 'CertificateSigningRequest',
           metadata: { generateName: 'csr-' },
-          spec: { request: Buffer.from(request).toString('base64'), signerName: SIGNER_KUBELET_CLIENT, usages: clientUsages(key) },
+          spec: { request: Buffer.from(request).toString('base64'), signerName: this.kind.signerName, usages: this.kind.usages(key) },
         },
       });
       name = created.metadata?.name ?? '';
@@ -239,11 +243,11 @@ export class CertificateManager {
       switch (outcome.kind) {
         case 'issued': {
           const pair = await this.o.store.update(outcome.certPem, keyPem);
-          const rotated = !!this.current;
+          const rotated = !!this.inUse;
           this.issued += 1;
           this.use(pair);
-          await this.writeKubeconfig();
-          this.o.logger.info({ csr: name, notAfter: new Date(pair.notAfter).toISOString(), file: this.o.store.currentPath }, rotated ? 'client certificate rotated' : 'client certificate issued');
+          await this.stored();
+          this.o.logger.info({ csr: name, notAfter: new Date(pair.notAfter).toISOString(), file: this.o.store.currentPath }, `${this.kind.label} ${rotated ? 'rotated' : 'issued'}`);
           this.lastLogged = 'issued';
           return true;
         }
@@ -255,7 +259,7 @@ export class CertificateManager {
           return false;
         case 'timeout':
           // Still pending: a new request follows; the state stays as it is (logged once).
-          if (this.lastLogged !== 'timeout') this.o.logger.warn({ csr: name }, 'client certificate: the request was not signed in time; requesting new ones until one is');
+          if (this.lastLogged !== 'timeout') this.o.logger.warn({ csr: name }, `${this.kind.label}: the request was not signed in time; requesting new ones until one is`);
           this.lastLogged = 'timeout';
           return false;
       }
@@ -279,10 +283,84 @@ export class CertificateManager {
     if (quiet || key === this.lastLogged) return;
     this.lastLogged = key;
     const log = this.o.logger;
+    const label = this.kind.label;
     const fields = { node: this.o.nodeName, ...(extra.csr ? { csr: extra.csr } : {}), ...(extra.error ? { err: extra.error } : {}) };
-    if (state === 'requesting') log.info(fields, this.current ? 'client certificate: requesting a new one (rotation)' : 'client certificate: requesting one (TLS bootstrap)');
-    else if (state === 'pending') log.info(fields, 'client certificate: waiting for the certificate signing request to be approved and issued');
-    else if (state === 'denied' || state === 'failed') log.warn(fields, `client certificate: request ${state}; retrying with back-off`);
+    if (state === 'requesting') log.info(fields, this.inUse ? `${label}: requesting a new one (rotation)` : `${label}: requesting one (${this.kind.firstReason})`);
+    else if (state === 'pending') log.info(fields, `${label}: waiting for the certificate signing request to be approved and issued`);
+    else if (state === 'denied' || state === 'failed') log.warn(fields, `${label}: request ${state}; retrying with back-off`);
+  }
+}
+
+const CLIENT: CertificateKind = { label: 'client certificate', firstReason: 'TLS bootstrap', signerName: SIGNER_KUBELET_CLIENT, usages: clientUsages };
+
+/** The client certificate: TLS bootstrap from --bootstrap-kubeconfig, and rotation. */
+export class CertificateManager extends CertificateRotator {
+  private target: KubeconfigTarget | undefined;
+
+  constructor(private readonly opts: CertificateManagerOptions) {
+    super(CLIENT, opts);
+  }
+
+  get server(): string | undefined {
+    return this.target?.server;
+  }
+
+  /**
+   * Picks the certificate to start from: the --kubeconfig's while it is valid (not expired),
+   * else the store's current pair (then the kubeconfig is pointed at it, with a bootstrap
+   * kubeconfig), else none: run() requests one.
+   */
+  async init(): Promise<void> {
+    const log = this.o.logger;
+    if (this.opts.kubeconfig && (await exists(this.opts.kubeconfig))) {
+      try {
+        const k = await readKubeconfig(this.opts.kubeconfig);
+        this.target = k.target;
+        if (k.certText && k.keyText && unexpired(k.certText)) {
+          this.use(parsePair(k.certText, k.keyText));
+          return;
+        }
+        if (k.certText) log.warn({ kubeconfig: this.opts.kubeconfig }, 'the client certificate of the kubeconfig has expired');
+      } catch (err) {
+        log.warn({ kubeconfig: this.opts.kubeconfig, err: (err as Error).message }, 'unable to read the existing kubeconfig; bootstrapping');
+      }
+    }
+    const stored = await this.o.store.current();
+    if (stored && Date.now() <= stored.notAfter) {
+      if (this.opts.bootstrapKubeconfig) {
+        const b = await readKubeconfig(this.opts.bootstrapKubeconfig).catch(() => undefined);
+        if (b) this.target = b.target;
+      }
+      if (this.target) {
+        this.use(stored);
+        await this.stored();
+      }
+    }
+  }
+
+  protected template(): CsrTemplate {
+    return nodeSubject(this.o.nodeName);
+  }
+
+  protected adopted(pair: CertPair): void {
+    this.opts.onCertificate(pair, kubeconfigFor(this.target!, pair));
+  }
+
+  /** Points --kubeconfig at the store's current pair (bootstrap only). */
+  protected override async stored(): Promise<void> {
+    if (!this.opts.bootstrapKubeconfig || !this.opts.kubeconfig || !this.target) return;
+    await writeCertKubeconfig(this.opts.kubeconfig, this.target, this.o.store.currentPath);
+  }
+
+  /** The credentials for a request: the current certificate's, else the bootstrap kubeconfig (or the kubeconfig). */
+  protected async credentials(): Promise<KubeConfig> {
+    if (this.pair && this.target) return kubeconfigFor(this.target, this.pair);
+    const path = this.opts.bootstrapKubeconfig ?? this.opts.kubeconfig;
+    if (!path) throw new Error('no client certificate and no --bootstrap-kubeconfig to request one with');
+    const b = await readKubeconfig(path);
+    // The cluster the bootstrap kubeconfig names is the one the new kubeconfig points at.
+    if (this.opts.bootstrapKubeconfig || !this.target) this.target = b.target;
+    return b.kc;
   }
 }
 

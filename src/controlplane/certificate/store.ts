@@ -1,5 +1,6 @@
 /**
- * The client certificate on disk, in the kubelet's layout under --cert-dir:
+ * The node's certificates on disk, in the kubelet's layout under --cert-dir (`kubelet-client`
+ * for the client certificate, `kubelet-server` for the serving one with serverTLSBootstrap):
  *
  *   kubelet-client-<YYYY-MM-DD-HH-MM-SS>.pem   certificate(s) then key, 0600
  *   kubelet-client-current.pem                 symlink to the newest pair (absolute path)
@@ -17,8 +18,8 @@ import { stringify } from 'yaml';
 import { keyFromPem } from './csr.js';
 
 export const PAIR_PREFIX = 'kubelet-client';
+export const SERVING_PREFIX = 'kubelet-server';
 export const CURRENT = `${PAIR_PREFIX}-current.pem`;
-const UPDATED = `${PAIR_PREFIX}-updated.pem`;
 
 /** A certificate with its key, as loaded from the store or a kubeconfig. */
 export interface CertPair {
@@ -76,12 +77,17 @@ async function writeAtomic(path: string, data: string, mode: number): Promise<vo
 
 export class CertStore {
   readonly dir: string;
-  constructor(dir: string, private readonly now: () => Date = () => new Date()) {
+  constructor(
+    dir: string,
+    private readonly now: () => Date = () => new Date(),
+    /** The file names' prefix: PAIR_PREFIX (client) or SERVING_PREFIX. */
+    readonly prefix: string = PAIR_PREFIX,
+  ) {
     this.dir = resolve(dir);
   }
 
   get currentPath(): string {
-    return join(this.dir, CURRENT);
+    return join(this.dir, `${this.prefix}-current.pem`);
   }
 
   /** Creates the directory 0700 if missing (an existing one keeps its mode). */
@@ -115,7 +121,7 @@ export class CertStore {
   async update(certPem: string, keyPem: string): Promise<CertPair> {
     const pair = parsePair(certPem, keyPem);
     await this.ensureDir();
-    const file = join(this.dir, `${PAIR_PREFIX}-${stamp(this.now())}.pem`);
+    const file = join(this.dir, `${this.prefix}-${stamp(this.now())}.pem`);
     await writeAtomic(file, `${pair.certPem}${pair.keyPem}`, 0o600);
     await this.pointCurrentAt(file);
     return pair;
@@ -129,7 +135,7 @@ export class CertStore {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    const updated = join(this.dir, UPDATED);
+    const updated = join(this.dir, `${this.prefix}-updated.pem`);
     await rm(updated, { force: true });
     await symlink(file, updated);
     await rename(updated, this.currentPath);

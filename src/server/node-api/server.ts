@@ -2,11 +2,19 @@
  * The node API's listeners: HTTPS on address:port (authenticated, authorized), plain HTTP
  * /healthz on healthzBindAddress:healthzPort (ping only, as the kubelet's), and, only when
  * readOnlyPort is set, the unauthenticated read-only subset on address:readOnlyPort.
+ *
+ * The HTTPS certificate can change while serving: with serverTLSBootstrap the control plane
+ * hands a ServingCertificateSource in (useServingCertificates), and each pair it issues replaces
+ * the TLS context for new handshakes; connections already open finish with the pair they began
+ * with. Standalone nothing is handed in and the configured or self-signed pair stays.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { X509Certificate } from 'node:crypto';
+import type { SecureContextOptions } from 'node:tls';
+import type { ServingCertificateSource, ServingPairPem } from '../../controlplane/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { Authenticator } from './authn.js';
 import { Authorizer } from './authz.js';
@@ -52,6 +60,12 @@ export class NodeApiServer {
   private readonly retries: NodeJS.Timeout[] = [];
   private stopped = false;
   private readonly timeouts: Timeouts;
+  /** The HTTPS server and the TLS settings every context it gets keeps (client CA, versions, ciphers). */
+  private secure: { server: HttpsServer; base: SecureContextOptions } | undefined;
+  private servingSource: ServingCertificateSource | undefined;
+  private unsubscribe: (() => void) | undefined;
+  /** How many times the serving pair was swapped (tests, logs). */
+  servingSwaps = 0;
 
   constructor(
     private readonly config: NodeApiConfig,
@@ -91,18 +105,22 @@ export class NodeApiServer {
       if (!clientCA && !c.authentication.anonymous && !c.authentication.webhook.enabled) {
         this.logger?.warn('node API: no client CA, no token webhook and no anonymous access: every request will be refused (401)');
       }
+      const base: SecureContextOptions = { ...tlsVersionAndCiphers(c.tlsMinVersion, c.tlsCipherSuites, this.logger), ...(clientCA ? { ca: clientCA } : {}) };
       const server = createHttpsServer(
         {
           ...this.serverOptions(),
+          ...base,
           cert: pair.cert,
           key: pair.key,
-          ...tlsVersionAndCiphers(c.tlsMinVersion, c.tlsCipherSuites, this.logger),
           // Ask for a client certificate but let the handshake finish without one (token users);
           // the authenticator reads the verdict (socket.authorized) per request.
-          ...(clientCA ? { ca: clientCA, requestCert: true, rejectUnauthorized: false } : {}),
+          ...(clientCA ? { requestCert: true, rejectUnauthorized: false } : {}),
         },
         handler('readwrite'),
       );
+      this.secure = { server, base };
+      // A source handed in before start (or a pair it already has) applies from the first handshake on.
+      if (this.servingSource) this.attachServing(this.servingSource);
       // A failed handshake (a port scanner, a client that does not trust us) is not our error.
       server.on('tlsClientError', (err) => this.logger?.debug({ err: err.message }, 'node API: TLS handshake failed'));
       const fields = { certFile: pair.certFile, selfSigned: pair.selfSigned, clientCA: c.authentication.clientCAFile, authorization: c.authorization.mode, anonymous: c.authentication.anonymous };
@@ -151,7 +169,48 @@ export class NodeApiServer {
     });
   }
 
+  /**
+   * The serving certificates the cluster issues (serverTLSBootstrap): the current pair, if any,
+   * is served from now on, and each later one as it comes. Ignored with tlsCertFile (the
+   * configured pair wins; the control plane makes no source then either) and without a secure
+   * listener.
+   */
+  useServingCertificates(source: ServingCertificateSource | undefined): void {
+    if (!source || this.config.tlsCertFile || !this.config.enableServer) return;
+    this.servingSource = source;
+    if (this.secure) this.attachServing(source);
+  }
+
+  private attachServing(source: ServingCertificateSource): void {
+    this.unsubscribe?.();
+    this.unsubscribe = source.subscribe((pair) => this.swap(pair));
+    const now = source.current();
+    if (now) this.swap(now);
+  }
+
+  /** New handshakes get the pair; a pair the TLS layer refuses leaves the previous one in place. */
+  private swap(pair: ServingPairPem): void {
+    if (!this.secure) return;
+    try {
+      this.secure.server.setSecureContext({ ...this.secure.base, cert: pair.cert, key: pair.key });
+    } catch (err) {
+      this.logger?.error({ err: (err as Error).message }, 'node API: cannot use the new serving certificate; keeping the previous one');
+      return;
+    }
+    this.servingSwaps += 1;
+    let fields: Record<string, unknown> = {};
+    try {
+      const leaf = new X509Certificate(pair.cert);
+      fields = { subject: leaf.subject.replace(/\n/g, ', '), issuer: leaf.issuer.replace(/\n/g, ', '), notAfter: new Date(leaf.validTo).toISOString() };
+    } catch {
+      /* the TLS layer took it: the fields are only for the log */
+    }
+    this.logger?.info(fields, 'node API: serving the certificate issued by the cluster');
+  }
+
   async stop(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     this.stopped = true;
     this.retries.splice(0).forEach((t) => clearInterval(t));
     const all = this.servers.splice(0).filter(({ server }) => server.listening);

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startApiServer, type ApiServer } from '../../support/apiserver/index.js';
-import { HAVE_KUBECTL, kubectl } from '../../support/kubectl.js';
+import { decideCsr, HAVE_KUBECTL, KUBECTL_APPROVE, KUBECTL_DENY, kubectl } from '../../support/kubectl.js';
 import { eventually } from '../../helpers/manifests.js';
 
 
@@ -211,19 +211,7 @@ describe('CertificateSigningRequests with kubectl, a bootstrap token and the app
     await api?.stop();
   });
 
-  /**
-   * `kubectl certificate approve|deny` writes protobuf, which the emulator does not decode; the
-   * same PUT of the approval subresource goes through `kubectl replace --raw` in JSON.
-   */
-  async function decide(name: string, type: 'Approved' | 'Denied', reason: string, message: string): Promise<void> {
-    const got = await k(['get', 'csr', name, '-o', 'json']);
-    const csr = JSON.parse(got.stdout) as { status?: { conditions?: unknown[] } };
-    csr.status = { ...csr.status, conditions: [...(csr.status?.conditions ?? []), { type, status: 'True', reason, message }] };
-    const file = join(api.dir, `${name}-approval.json`);
-    await writeFile(file, JSON.stringify(csr));
-    const r = await k(['replace', '--raw', `/apis/certificates.k8s.io/v1/certificatesigningrequests/${name}/approval`, '-f', file]);
-    assert.equal(r.code, 0, r.stderr);
-  }
+  const decide = (name: string, type: 'Approved' | 'Denied', why: { reason: string; message: string }) => decideCsr(admin, cache, api.dir, name, type, why);
 
   async function csrFile(name: string, node: string): Promise<{ file: string; keyFile: string }> {
     const keyFile = join(api.dir, `${name}.key`);
@@ -244,7 +232,7 @@ describe('CertificateSigningRequests with kubectl, a bootstrap token and the app
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stdout, /^NAME\s+AGE\s+SIGNERNAME\s+REQUESTOR\s+REQUESTEDDURATION\s+CONDITION\n/);
     assert.match(listed.stdout, /csr-a\s+\S+\s+kubernetes\.io\/kube-apiserver-client-kubelet\s+system:bootstrap:abcdef\s+<none>\s+Pending/);
-    await decide('csr-a', 'Approved', 'KubectlApprove', 'This CSR was approved by kubectl certificate approve.');
+    await decide('csr-a', 'Approved', KUBECTL_APPROVE);
     const cert = await eventually(async () => (await k(['get', 'csr', 'csr-a', '-o', 'jsonpath={.status.certificate}'])).stdout, { timeoutMs: 10_000, intervalMs: 100, what: 'certificate' });
     const certPem = Buffer.from(cert, 'base64').toString();
     await writeFile(join(api.dir, 'n1.crt'), certPem);
@@ -261,7 +249,7 @@ describe('CertificateSigningRequests with kubectl, a bootstrap token and the app
 
     const b = await csrFile('csr-b', 'n2');
     assert.equal((await k(['create', '-f', b.file], boot)).code, 0);
-    await decide('csr-b', 'Denied', 'KubectlDeny', 'This CSR was denied by kubectl certificate deny.');
+    await decide('csr-b', 'Denied', KUBECTL_DENY);
     assert.match((await k(['get', 'csr', 'csr-b'])).stdout, /csr-b\s.*\sDenied\n/);
   });
 

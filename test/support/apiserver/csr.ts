@@ -10,6 +10,12 @@
 //   Modes: `auto` (the approver), `deny` (an admin's `kubectl certificate deny`), `never` (no one
 //   approves). The lifetime, minimum expirationSeconds and backdate are switches so a test can
 //   see rotation in seconds; the defaults are upstream's (one year, 600 s, 5 min).
+// - The kubelet-serving signer (serverTLSBootstrap): kube-controller-manager signs these (SANs
+//   copied from the request, server auth) but its approver never approves them: they wait for
+//   `kubectl certificate approve` (servingApproval `manual`, upstream's behaviour) unless a test
+//   turns on `auto`, which stands for an approver the cluster admin runs (kubelet-csr-approver).
+//   ValidateKubeletServingCSR is checked before signing (and before an auto approval), as the
+//   signer checks it: a request that fails it gets Failed/SignerValidationFailure.
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import type { Pki } from './pki.js';
@@ -19,13 +25,26 @@ import type { Store, WatchEvent } from './storage.js';
 import { isObject, type Json, type JsonObject, type KubeObject } from './types.js';
 
 export const KUBELET_CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client-kubelet';
+export const KUBELET_SERVING_SIGNER = 'kubernetes.io/kubelet-serving';
 
 export interface ParsedRequest {
   commonName: string;
   organizations: string[];
   /** Any subjectAltName (DNS, IP, email, URI). */
   hasSANs: boolean;
+  dnsNames: string[];
+  ipAddresses: string[];
+  emails: string[];
+  uris: string[];
   keyType: 'ec' | 'rsa' | 'other';
+}
+
+/** The request's subjectAltNames from `openssl req -text` (`DNS:a, IP Address:1.2.3.4, email:x, URI:y`). */
+function sans(text: string): Pick<ParsedRequest, 'dnsNames' | 'ipAddresses' | 'emails' | 'uris'> {
+  const line = /X509v3 Subject Alternative Name:[^\n]*\n\s*([^\n]*)/.exec(text)?.[1] ?? '';
+  const parts = line.split(/,\s*/).filter(Boolean);
+  const of = (prefix: string) => parts.filter((p) => p.startsWith(prefix)).map((p) => p.slice(prefix.length));
+  return { dnsNames: of('DNS:'), ipAddresses: of('IP Address:'), emails: of('email:'), uris: of('URI:') };
 }
 
 const cache = new Map<string, ParsedRequest | Error>();
@@ -64,6 +83,7 @@ export function parseRequest(base64: string): ParsedRequest | Error {
       commonName: parts.find(([k]) => k === 'CN')?.[1] ?? '',
       organizations: parts.filter(([k]) => k === 'O').map(([, v]) => v),
       hasSANs: /Subject Alternative Name/.test(out),
+      ...sans(out),
       keyType: /id-ecPublicKey/.test(out) ? 'ec' : /rsaEncryption/.test(out) ? 'rsa' : 'other',
     };
   } catch (e) {
@@ -86,10 +106,38 @@ export function kubeletClientError(req: ParsedRequest, usages: string[]): string
   return undefined;
 }
 
+/**
+ * ValidateKubeletServingCSR (k8s.io/api certificates/v1 helpers, the kubelet-serving signer's
+ * check): organization exactly system:nodes, at least one DNS or IP SAN, no email or URI SAN,
+ * CN system:node:*, and usages exactly {digital signature, server auth} or those plus key
+ * encipherment (upstream compares sets, it does not accept a subset).
+ */
+export function kubeletServingError(req: ParsedRequest, usages: string[]): string | undefined {
+  if (req.organizations.length !== 1 || req.organizations[0] !== 'system:nodes') return 'subject organization is not system:nodes';
+  if (req.dnsNames.length === 0 && req.ipAddresses.length === 0) return 'DNS or IP subjectAltName is required';
+  if (req.emails.length > 0) return 'Email subjectAltNames are not allowed';
+  if (req.uris.length > 0) return 'URI subjectAltNames are not allowed';
+  if (!req.commonName.startsWith('system:node:')) return 'subject common name does not begin with system:node:';
+  if (!sameSet(usages, ['digital signature', 'server auth']) && !sameSet(usages, ['key encipherment', 'digital signature', 'server auth'])) {
+    return 'usages did not match [digital signature key encipherment server auth]';
+  }
+  return undefined;
+}
+
+/** The signers this controller signs for, and the validation each applies. */
+const SIGNERS: Record<string, (req: ParsedRequest, usages: string[]) => string | undefined> = {
+  [KUBELET_CLIENT_SIGNER]: kubeletClientError,
+  [KUBELET_SERVING_SIGNER]: kubeletServingError,
+};
+
 export type ApprovalMode = 'auto' | 'deny' | 'never';
+/** kubelet-serving requests: `manual` waits for `kubectl certificate approve` (upstream); `auto` approves valid ones. */
+export type ServingApprovalMode = 'manual' | 'auto';
 
 export interface CsrOptions {
   approval?: ApprovalMode;
+  /** How kubelet-serving requests are approved (default manual, as kube-controller-manager leaves them). */
+  servingApproval?: ServingApprovalMode;
   /** kube-controller-manager --cluster-signing-duration (default 8760h). */
   signingDurationSeconds?: number;
   /** Certificates are valid from this long before signing (upstream: 5 min). */
@@ -107,6 +155,7 @@ const conditions = (o: KubeObject): JsonObject[] => {
 
 export class CsrController {
   private mode: ApprovalMode;
+  private servingMode: ServingApprovalMode;
   signingDurationSeconds: number;
   backdateSeconds: number;
   private readonly busy = new Set<string>();
@@ -119,6 +168,7 @@ export class CsrController {
     o: CsrOptions = {},
   ) {
     this.mode = o.approval ?? 'auto';
+    this.servingMode = o.servingApproval ?? 'manual';
     this.signingDurationSeconds = o.signingDurationSeconds ?? 365 * 24 * 3600;
     this.backdateSeconds = o.backdateSeconds ?? 300;
   }
@@ -130,6 +180,20 @@ export class CsrController {
   /** A new mode applies to pending requests too (the controllers' periodic resync, at once). */
   set approval(mode: ApprovalMode) {
     this.mode = mode;
+    this.resync();
+  }
+
+  get servingApproval(): ServingApprovalMode {
+    return this.servingMode;
+  }
+
+  /** As `approval`: pending kubelet-serving requests are looked at again at once. */
+  set servingApproval(mode: ServingApprovalMode) {
+    this.servingMode = mode;
+    this.resync();
+  }
+
+  private resync(): void {
     for (const o of this.store.list('certificatesigningrequests.certificates.k8s.io')) setImmediate(() => this.sync(o.metadata.name!));
   }
 
@@ -169,7 +233,9 @@ export class CsrController {
   private approve(o: KubeObject, spec: JsonObject): void {
     if (this.mode === 'never') return;
     if (this.mode === 'deny') return this.decide(o, 'Denied', 'KubectlDeny', 'This CSR was denied by kubectl certificate deny.');
-    if (str(spec['signerName']) !== KUBELET_CLIENT_SIGNER) return;
+    const signer = str(spec['signerName']);
+    if (signer === KUBELET_SERVING_SIGNER) return this.approveServing(o, spec);
+    if (signer !== KUBELET_CLIENT_SIGNER) return;
     const req = parseRequest(str(spec['request']));
     if (req instanceof Error) return;
     const usages = Array.isArray(spec['usages']) ? spec['usages'].map((u) => str(u)) : [];
@@ -182,14 +248,31 @@ export class CsrController {
     if (groups.includes('system:bootstrappers')) return this.decide(o, 'Approved', 'AutoApproved', 'Auto approving kubelet client certificate after SubjectAccessReview.');
   }
 
+  /**
+   * `auto` stands for an approver the admin runs: a valid request from the node it names (the
+   * requesting user is that node, in system:nodes) is approved. `manual`: left pending.
+   */
+  private approveServing(o: KubeObject, spec: JsonObject): void {
+    if (this.servingMode !== 'auto') return;
+    const req = parseRequest(str(spec['request']));
+    if (req instanceof Error) return;
+    const usages = Array.isArray(spec['usages']) ? spec['usages'].map((u) => str(u)) : [];
+    if (kubeletServingError(req, usages)) return;
+    const groups = Array.isArray(spec['groups']) ? spec['groups'].map((g) => str(g)) : [];
+    if (str(spec['username']) === req.commonName && groups.includes('system:nodes')) {
+      this.decide(o, 'Approved', 'AutoApproved', 'Auto approving kubelet serving certificate (emulator servingApproval=auto).');
+    }
+  }
+
   private async sign(o: KubeObject, spec: JsonObject): Promise<void> {
     const name = o.metadata.name!;
-    if (str(spec['signerName']) !== KUBELET_CLIENT_SIGNER || this.busy.has(name)) return;
+    const validate = SIGNERS[str(spec['signerName'])];
+    if (!validate || this.busy.has(name)) return;
     this.busy.add(name);
     try {
       const req = parseRequest(str(spec['request']));
       const usages = Array.isArray(spec['usages']) ? spec['usages'].map((u) => str(u)) : [];
-      const invalid = req instanceof Error ? req.message : kubeletClientError(req, usages);
+      const invalid = req instanceof Error ? req.message : validate(req, usages);
       const next = structuredClone(o);
       const status = isObject(next['status'] as Json) ? (next['status'] as JsonObject) : {};
       if (invalid) {
@@ -206,7 +289,8 @@ export class CsrController {
           notBefore: now - backdate,
           notAfter,
           keyUsage: [usages.includes('digital signature') ? 'digitalSignature' : '', usages.includes('key encipherment') ? 'keyEncipherment' : ''].filter(Boolean),
-          extKeyUsage: usages.includes('client auth') ? ['clientAuth'] : [],
+          extKeyUsage: [usages.includes('server auth') ? 'serverAuth' : '', usages.includes('client auth') ? 'clientAuth' : ''].filter(Boolean),
+          ...(req instanceof Error ? {} : { subjectAltNames: [...req.dnsNames.map((d) => `DNS:${d}`), ...req.ipAddresses.map((i) => `IP:${i}`)] }),
         });
         status['certificate'] = Buffer.from(pem).toString('base64');
       }

@@ -24,7 +24,7 @@
 //   await api.stop();
 export { startApiServer, type ApiServer, type ApiServerOptions, type Fault, type RequestRecord, type Who } from './server.js';
 export type { Attributes, Authorizer, BootstrapToken, Decision, TokenUser } from './auth.js';
-export type { ApprovalMode, CsrOptions } from './csr.js';
+export type { ApprovalMode, CsrOptions, ServingApprovalMode } from './csr.js';
 export type { AccessReviewSpec, ReviewOptions } from './reviews.js';
 export type { KubeObject, UserInfo } from './types.js';
 export type { OpenApiOptions } from './openapi.js';

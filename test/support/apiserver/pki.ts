@@ -26,7 +26,7 @@ export interface Pki {
    * Signs a request for an exact validity window (seconds, not days: `openssl ca`, which takes
    * start and end dates) with the given key usages and extended key usages (openssl names).
    */
-  signWindow(csrPem: string, o: { notBefore: number; notAfter: number; keyUsage: string[]; extKeyUsage: string[] }): Promise<string>;
+  signWindow(csrPem: string, o: { notBefore: number; notAfter: number; keyUsage: string[]; extKeyUsage: string[]; subjectAltNames?: string[] }): Promise<string>;
   /** Signs a PEM certificate request with the CA, keeping the request's subject (what a CSR signer does). */
   signRequest(csrPem: string, usages: { clientAuth?: boolean; serverAuth?: boolean; dnsNames?: string[]; ips?: string[] }, days?: number): Promise<string>;
 }
@@ -106,7 +106,13 @@ export async function createPki(dir: string, serverNames: { dns: string[]; ips: 
         const certFile = join(dir, `window-${n}.crt`);
         const extFile = `${certFile}.ext`;
         await writeFile(csrFile, csrPem);
-        const ext = ['basicConstraints=critical,CA:FALSE', o.keyUsage.length ? `keyUsage=critical,${o.keyUsage.join(',')}` : '', o.extKeyUsage.length ? `extendedKeyUsage=${o.extKeyUsage.join(',')}` : ''];
+        const ext = [
+          'basicConstraints=critical,CA:FALSE',
+          o.keyUsage.length ? `keyUsage=critical,${o.keyUsage.join(',')}` : '',
+          o.extKeyUsage.length ? `extendedKeyUsage=${o.extKeyUsage.join(',')}` : '',
+          // openssl ca drops the request's extensions (no copy_extensions): the signer copies the SANs, as upstream's does.
+          o.subjectAltNames?.length ? `subjectAltName=${o.subjectAltNames.join(',')}` : '',
+        ];
         await writeFile(extFile, ext.filter(Boolean).join('\n') + '\n');
         await openssl([
           'ca', '-batch', '-config', join(dir, 'ca.cnf'), '-cert', caFile, '-keyfile', caKey, '-in', csrFile, '-out', certFile, '-notext', '-preserveDN',

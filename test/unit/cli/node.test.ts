@@ -67,6 +67,7 @@ describe('staticlet node', () => {
         lease: { lastRenewal: '2026-12-07T19:59:50Z', error: 'connect ECONNREFUSED' },
         status: { lastPatch: '2026-12-07T19:58:00Z', lastResult: 'ok' },
         certificate: { state: 'pending', csr: 'csr-abc', since: '2026-12-07T19:59:40Z' },
+        servingCertificate: { state: 'issued', notAfter: '2027-12-07T19:59:00Z', since: '2026-12-07T19:59:30Z' },
         mirrorPods: { count: 2, rejected: [{ pod: 'default/web-node-1', reason: 'pods "web-node-1" is forbidden: not here' }] },
         events: { posted: 12, patched: 30, queued: 0, dropped: 4, spamFiltered: 0, refused: 1 },
       }),
@@ -77,6 +78,7 @@ describe('staticlet node', () => {
     assert.match(text, /\n {2}Lease Renewed: +Mon, 07 Dec 2026 19:59:50 \+0000 \(10s ago\) \(failing: connect ECONNREFUSED\)\n/);
     assert.match(text, /\n {2}Status Patched: +Mon, 07 Dec 2026 19:58:00 \+0000 \(2m ago\): ok\n/);
     assert.match(text, /\n {2}Certificate: +pending, csr csr-abc, since /);
+    assert.match(text, /\n {2}Serving Certificate: +issued, expires Tue, 07 Dec 2027 19:59:00 \+0000, since /);
     assert.match(text, /\n {2}Mirror Pods: +2, 1 refused\n {4}default\/web-node-1: +pods "web-node-1" is forbidden: not here\n/);
     assert.match(text, /\n {2}Events Sent: +12 created, 30 repeats patched; 4 dropped \(queue full\), 1 refused\n/);
   });

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KubeletConfigError, parseKubeletConfig } from '../../../src/config/kubelet/load.js';
-import { parseHeaderFlags, parseTaints, resolveSettings } from '../../../src/config/settings.js';
+import { parseHeaderFlags, parseTaints, resolveSettings, type FlagValues } from '../../../src/config/settings.js';
+import { Command } from 'commander';
+import { addRunFlags } from '../../../src/cli/flags.js';
 
 const head = 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n';
 const parse = (body: string) => parseKubeletConfig(Buffer.from(head + body), 'kubelet.yaml');
@@ -76,7 +78,7 @@ test('unknown fields are refused with their path', () => {
 });
 
 test('known kubelet fields staticlet ignores are warnings, not errors', () => {
-  const { warnings } = parse('cgroupDriver: systemd\nserverTLSBootstrap: true\n');
+  const { warnings } = parse('cgroupDriver: systemd\nfailSwapOn: false\n');
   assert.equal(warnings.length, 2);
   assert.match(warnings.join('\n'), /cgroupDriver: accepted for kubelet compatibility but ignored/);
 });
@@ -148,4 +150,18 @@ test('TLS bootstrap settings: kubelet names and defaults, rotateCertificates fro
   assert.throws(() => resolveSettings({ bootstrapKubeconfig: '/etc/k/bootstrap.conf' }), /--bootstrap-kubeconfig needs --kubeconfig/);
   assert.deepEqual(problems('rotateCertificates: yes please\n').length, 1);
   assert.deepEqual(problems('rotateCertificate: true\n'), ['rotateCertificate: unknown field "rotateCertificate"']);
+});
+
+test('serverTLSBootstrap: read from the file (no longer ignored), off by default, --rotate-server-certificates over it', () => {
+  assert.equal(resolveSettings({}).serverTLSBootstrap, false, 'the kubelet default');
+  const file = parse('serverTLSBootstrap: true\n');
+  assert.deepEqual(file.warnings, [], 'serverTLSBootstrap is used, not ignored');
+  assert.equal(resolveSettings({}, file).serverTLSBootstrap, true);
+  assert.equal(resolveSettings({ rotateServerCertificates: false }, file).serverTLSBootstrap, false);
+  assert.equal(resolveSettings({ rotateServerCertificates: true }).serverTLSBootstrap, true);
+  assert.deepEqual(problems('serverTLSBootstrap: sometimes\n').length, 1);
+  // The kubelet's flag for it, as `staticlet run` parses it.
+  const flags = (args: string[]) => addRunFlags(new Command().exitOverride()).parse(args, { from: 'user' }).opts<FlagValues>();
+  assert.equal(resolveSettings(flags(['--rotate-server-certificates'])).serverTLSBootstrap, true);
+  assert.equal(resolveSettings(flags(['--rotate-server-certificates=false']), file).serverTLSBootstrap, false);
 });
