@@ -94,9 +94,9 @@ describe('API server down for 60 s', { timeout: 200_000 }, () => {
     // One line when the outage started (by whichever heartbeat loop failed first), none per retry:
     // the same at 20 s and at 60 s; one when the last of them worked again.
     assert.equal(during.length, 1, during.map((l) => l.msg).join(' | '));
-    assert.ok(['failed to update lease using latest lease, fallback to ensure lease', 'update node status exceeds retry count', "mirror pods: cannot list this node's pods; retrying", 'mirror pod status: cannot patch; retrying', 'unable to write events to the API server; retrying, recording meanwhile'].includes(during[0]!.msg), during[0]!.msg);
+    assert.ok(['failed to update lease using latest lease, fallback to ensure lease', 'update node status exceeds retry count', "mirror pods: cannot list this node's pods; retrying", "mirror pods: cannot list or watch this node's pods; retrying", 'mirror pod status: cannot patch; retrying', 'unable to write events to the API server; retrying, recording meanwhile'].includes(during[0]!.msg), during[0]!.msg);
     assert.equal(after20.length, during.length, 'nothing more logged as the outage went on');
-    const recovered = lines().slice(logFrom).filter((l) => l.level < WARN && ['lease renewed again', 'node status updated again', 'mirror pods: the API server answers again', 'mirror pod status: patched again', 'events are written to the API server again'].includes(l.msg));
+    const recovered = lines().slice(logFrom).filter((l) => l.level < WARN && ['lease renewed again', 'node status updated again', 'mirror pods: the API server answers again', "mirror pods: watching this node's pods again", 'mirror pod status: patched again', 'events are written to the API server again'].includes(l.msg));
     assert.equal(recovered.length, 1, 'one line on the return');
 
     // No container restarted: same IDs, same restart counts; the supervisor went on.
