@@ -228,7 +228,13 @@ export interface ContainerStats {
   memoryWorkingSetBytes?: number;
   memoryUsageBytes?: number;
   memoryRssBytes?: number;
+  memoryAvailableBytes?: number;
+  memoryPageFaults?: number;
+  memoryMajorPageFaults?: number;
   writableLayerUsedBytes?: number;
+  writableLayerInodesUsed?: number;
+  /** Where the writable layer lives (the image filesystem's mountpoint), when the runtime says. */
+  writableLayerMountpoint?: string;
 }
 
 export interface ContainerStatsFilter {

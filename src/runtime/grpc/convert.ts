@@ -282,7 +282,12 @@ export function containerStats(s: W.ContainerStats__Output): T.ContainerStats {
   set('memoryWorkingSetBytes', u64(s.memory?.working_set_bytes));
   set('memoryUsageBytes', u64(s.memory?.usage_bytes));
   set('memoryRssBytes', u64(s.memory?.rss_bytes));
+  set('memoryAvailableBytes', u64(s.memory?.available_bytes));
+  set('memoryPageFaults', u64(s.memory?.page_faults));
+  set('memoryMajorPageFaults', u64(s.memory?.major_page_faults));
   set('writableLayerUsedBytes', u64(s.writable_layer?.used_bytes));
+  set('writableLayerInodesUsed', u64(s.writable_layer?.inodes_used));
+  if (s.writable_layer?.fs_id?.mountpoint) out.writableLayerMountpoint = s.writable_layer.fs_id.mountpoint;
   return out;
 }
 
