@@ -1,9 +1,9 @@
-import { managedSelector, POD_NAME_LABEL, POD_NAMESPACE_LABEL, POD_UID_LABEL, type Container, type ContainerStats as CriContainerStats, type PodSandbox, type RuntimeClient } from '../runtime/index.js';
+import { managedSelector, POD_NAME_LABEL, POD_NAMESPACE_LABEL, POD_UID_LABEL, UnimplementedError, type Container, type ContainerStats as CriContainerStats, type NetworkInterfaceUsage, type PodSandbox, type PodSandboxStats, type RuntimeClient } from '../runtime/index.js';
 import { bootTime, fsStats, nodeCpuNanoSeconds, nodeMemory, rlimitStats } from './node.js';
-import type { ContainerStats, CPUStats, FsStats, MemoryStats, NodeStats, PodStats, Summary, SummaryOptions } from './types.js';
+import type { ContainerStats, CPUStats, FsStats, InterfaceStats, MemoryStats, NodeStats, PodStats, Summary, SummaryOptions } from './types.js';
 
 /** The runtime calls the summary makes; the runtime client implements them. */
-export type StatsRuntime = Pick<RuntimeClient, 'listPodSandboxes' | 'listContainers' | 'listContainerStats' | 'imageFsInfo'>;
+export type StatsRuntime = Pick<RuntimeClient, 'listPodSandboxes' | 'listContainers' | 'listContainerStats' | 'imageFsInfo'> & Partial<Pick<RuntimeClient, 'listPodSandboxStats'>>;
 
 export interface StatsProviderOptions {
   nodeName: string;
@@ -45,6 +45,8 @@ export class StatsProvider {
   private nodePrevious: Sample | undefined;
   private startTime: Promise<number> | undefined;
   private readonly now: () => number;
+  /** The runtime answered ListPodSandboxStats with Unimplemented: pods are their containers' sums. */
+  private noSandboxStats = false;
 
   constructor(private readonly opts: StatsProviderOptions) {
     this.now = opts.now ?? Date.now;
@@ -54,13 +56,29 @@ export class StatsProvider {
     const only = options.onlyCpuAndMemory === true;
     const selector = { labelSelector: managedSelector() };
     const rt = this.opts.runtime;
-    const [sandboxes, containers, stats, node] = await Promise.all([
+    const [sandboxes, containers, stats, sandboxStats, node] = await Promise.all([
       rt.listPodSandboxes(selector),
       rt.listContainers(selector),
       rt.listContainerStats(selector),
+      this.sandboxStats(selector),
       this.nodeStats(only),
     ]);
-    return { node, pods: this.podStats(sandboxes, containers, stats, only) };
+    return { node, pods: this.podStats(sandboxes, containers, stats, new Map(sandboxStats.map((s) => [s.id, s])), only) };
+  }
+
+  /**
+   * The pods' own cgroup figures (the pause container, shared memory and the pod network
+   * included), as the kubelet's CRI stats provider reads them; [] when the runtime lacks the call.
+   */
+  private async sandboxStats(selector: { labelSelector: Record<string, string> }): Promise<PodSandboxStats[]> {
+    const list = this.opts.runtime.listPodSandboxStats;
+    if (!list || this.noSandboxStats) return [];
+    try {
+      return await list.call(this.opts.runtime, selector);
+    } catch (err) {
+      if (err instanceof UnimplementedError) this.noSandboxStats = true;
+      return [];
+    }
   }
 
   private async nodeStats(only: boolean): Promise<NodeStats> {
@@ -96,7 +114,7 @@ export class StatsProvider {
     return out;
   }
 
-  private podStats(sandboxes: PodSandbox[], containers: Container[], stats: CriContainerStats[], only: boolean): PodStats[] {
+  private podStats(sandboxes: PodSandbox[], containers: Container[], stats: CriContainerStats[], sandboxStats: Map<string, PodSandboxStats>, only: boolean): PodStats[] {
     // One sandbox per pod UID: the ready one, else the newest (as the kubelet drops terminated
     // sandboxes when a running one exists).
     const byUid = new Map<string, PodSandbox>();
@@ -152,9 +170,29 @@ export class StatsProvider {
         startTime: rfc3339(sb.createdAt),
         containers: list,
       };
-      // Without the runtime's sandbox stats, the pod's figures are its containers' sums (the
-      // pause container's few hundred KB aside), as the kubelet's CRI provider falls back to.
+      const own = sandboxStats.get(sb.id);
+      // staticlet gives the runtime no pod cgroup (no cgroup parent: cgroups are left to it per
+      // container), so the sandbox's own figures are those of its pause container alone. The
+      // pod is then its containers plus that; its network is the sandbox's (the pod's netns).
+      if (own && own.cpuUsageCoreNanoSeconds !== undefined) {
+        const at = own.timestamp || this.now();
+        const cpu = this.cpuOf(`pod/${sb.id}`, own.cpuUsageCoreNanoSeconds, own.cpuUsageNanoCores, at, rfc3339(at));
+        seen.add(`pod/${sb.id}`);
+        latest = Math.max(latest, at);
+        cpuNs += own.cpuUsageCoreNanoSeconds;
+        if (cpu.usageNanoCores !== undefined) {
+          cpuRate += cpu.usageNanoCores;
+          haveRate = true;
+        }
+        mem = sumMemory(mem, sandboxMemory(own, cpu.time));
+        if (!only && own.network) {
+          const d = own.network.defaultInterface;
+          pod.network = { time: rfc3339(own.network.timestamp || at), ...(d ? iface(d) : { name: '' }), interfaces: own.network.interfaces.map(iface) };
+        }
+      }
       if (latest > 0) {
+        // The sums over the pod's containers (and its pause container when the runtime has
+        // sandbox stats), as the kubelet's CRI provider falls back to without a pod cgroup.
         const time = rfc3339(latest);
         pod.cpu = { time, usageCoreNanoSeconds: cpuNs, ...(haveRate ? { usageNanoCores: cpuRate } : {}) };
         if (mem) pod.memory = { ...mem, time };
@@ -171,20 +209,25 @@ export class StatsProvider {
   }
 
   private containerCpu(id: string, s: CriContainerStats, at: number, time: string): CPUStats {
+    return this.cpuOf(id, s.cpuUsageCoreNanoSeconds, s.cpuUsageNanoCores, at, time);
+  }
+
+  /** CPU figures with the rate from this provider's previous sample of `key`. */
+  private cpuOf(key: string, usageNs: number | undefined, runtimeRate: number | undefined, at: number, time: string): CPUStats {
     const cpu: CPUStats = { time };
-    if (s.cpuUsageCoreNanoSeconds === undefined) {
-      if (s.cpuUsageNanoCores !== undefined) cpu.usageNanoCores = s.cpuUsageNanoCores;
+    if (usageNs === undefined) {
+      if (runtimeRate !== undefined) cpu.usageNanoCores = runtimeRate;
       return cpu;
     }
-    cpu.usageCoreNanoSeconds = s.cpuUsageCoreNanoSeconds;
-    const cur = { usageNs: s.cpuUsageCoreNanoSeconds, at };
-    const prev = this.previous.get(id);
+    cpu.usageCoreNanoSeconds = usageNs;
+    const cur = { usageNs, at };
+    const prev = this.previous.get(key);
     // A sample the runtime had not refreshed since the last call gives no interval: the
     // previous rate is not known here, so the runtime's own figure stands in.
     const rate = prev && prev.at === at ? undefined : nanoCores(prev, cur);
     if (rate !== undefined) cpu.usageNanoCores = rate;
-    else if (s.cpuUsageNanoCores !== undefined) cpu.usageNanoCores = s.cpuUsageNanoCores;
-    if (!prev || prev.at !== at) this.previous.set(id, cur);
+    else if (runtimeRate !== undefined) cpu.usageNanoCores = runtimeRate;
+    if (!prev || prev.at !== at) this.previous.set(key, cur);
     return cpu;
   }
 }
@@ -203,6 +246,26 @@ function containerMemory(s: CriContainerStats, time: string): MemoryStats {
   if (s.memoryPageFaults !== undefined) m.pageFaults = s.memoryPageFaults;
   if (s.memoryMajorPageFaults !== undefined) m.majorPageFaults = s.memoryMajorPageFaults;
   return m;
+}
+
+function sandboxMemory(s: PodSandboxStats, time: string): MemoryStats {
+  const m: MemoryStats = { time };
+  if (s.memoryAvailableBytes !== undefined) m.availableBytes = s.memoryAvailableBytes;
+  if (s.memoryUsageBytes !== undefined) m.usageBytes = s.memoryUsageBytes;
+  if (s.memoryWorkingSetBytes !== undefined) m.workingSetBytes = s.memoryWorkingSetBytes;
+  if (s.memoryRssBytes !== undefined) m.rssBytes = s.memoryRssBytes;
+  if (s.memoryPageFaults !== undefined) m.pageFaults = s.memoryPageFaults;
+  if (s.memoryMajorPageFaults !== undefined) m.majorPageFaults = s.memoryMajorPageFaults;
+  return m;
+}
+
+function iface(n: NetworkInterfaceUsage): InterfaceStats {
+  const out: InterfaceStats = { name: n.name };
+  if (n.rxBytes !== undefined) out.rxBytes = n.rxBytes;
+  if (n.rxErrors !== undefined) out.rxErrors = n.rxErrors;
+  if (n.txBytes !== undefined) out.txBytes = n.txBytes;
+  if (n.txErrors !== undefined) out.txErrors = n.txErrors;
+  return out;
 }
 
 function sumMemory(a: MemoryStats | undefined, b: MemoryStats): MemoryStats {

@@ -101,9 +101,24 @@ describe('metrics and stats against containerd', () => {
     assert.deepEqual(Object.keys(pod.podRef).sort(), ['name', 'namespace', 'uid']);
     assert.equal(pod.podRef.namespace, 'default');
     isTime(pod.startTime);
-    assert.deepEqual(Object.keys(pod).sort(), ['containers', 'cpu', 'ephemeral-storage', 'memory', 'podRef', 'startTime']);
+    // network and process_stats come from ListPodSandboxStats (containerd 1.6 has it).
+    const podKeys = Object.keys(pod).sort();
+    assert.deepEqual(
+      podKeys,
+      ['containers', 'cpu', 'ephemeral-storage', 'memory', 'network', 'podRef', 'process_stats', 'startTime'].filter((k) => podKeys.includes(k) || !['network', 'process_stats'].includes(k)),
+    );
     fields(pod.cpu, ['time', 'usageCoreNanoSeconds', 'usageNanoCores'], ['usageNanoCores']);
     assert.ok(pod.memory!.workingSetBytes! > 0);
+    if (pod.process_stats) assert.ok(pod.process_stats.process_count! >= 1, 'sleep runs in the pod');
+    if (pod.network) {
+      isTime(pod.network.time);
+      assert.equal(typeof pod.network.name, 'string');
+      for (const i of pod.network.interfaces ?? []) assert.equal(typeof i.name, 'string');
+    }
+    // The pod's cgroup holds its containers: never less CPU than theirs.
+    const containersCpu = pod.containers.reduce((n, c) => n + (c.cpu?.usageCoreNanoSeconds ?? 0), 0);
+    assert.ok(pod.cpu!.usageCoreNanoSeconds! >= containersCpu, `pod ${pod.cpu!.usageCoreNanoSeconds} >= containers ${containersCpu}`);
+    process.stderr.write(`summary pod m1: ${JSON.stringify({ cpu: pod.cpu, memory: pod.memory, network: pod.network, process_stats: pod.process_stats })}\n`);
     const c = pod.containers[0]!;
     assert.equal(c.name, 'app');
     isTime(c.startTime);
