@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MetricsEndpoint } from '../src/metrics/index.js';
 import type { Supervisor } from '../src/supervisor/supervisor.js';
+import { managedSelector } from '../src/runtime/index.js';
 import { startContainerd } from '../test/helpers/containerd.js';
 import { BUSYBOX, manifest, startSupervisor } from '../test/helpers/supervisor.js';
 import { envInt } from './lib/env.js';
@@ -70,6 +71,25 @@ async function main(): Promise<void> {
     log(`${pods} pods running after ${((performance.now() - t0) / 1000).toFixed(1)} s; letting probes run 15 s`);
     await sleep(15_000);
     const rows = await timeScrapes(h.sup, rounds);
+    // Where summary() goes: the runtime's own answers, timed alone.
+    const selector = { labelSelector: managedSelector() };
+    const cri: Array<[string, () => Promise<unknown>]> = [
+      ['CRI ListContainerStats', () => h.runtime.listContainerStats(selector)],
+      ['CRI ListPodSandboxStats', () => h.runtime.listPodSandboxStats(selector)],
+      ['CRI ListContainers', () => h.runtime.listContainers(selector)],
+      ['CRI ImageFsInfo', () => h.runtime.imageFsInfo()],
+    ];
+    for (const [what, fn] of cri) {
+      const ms: number[] = [];
+      let failed = '';
+      for (let i = 0; i < rounds; i++) {
+        const t0 = performance.now();
+        await fn().catch((err: unknown) => (failed = (err as Error).message.slice(0, 120)));
+        ms.push(performance.now() - t0);
+      }
+      if (failed) process.stdout.write(`  (${what} failed: ${failed})\n`);
+      rows.push({ what, p50Ms: percentile(ms, 50), p99Ms: percentile(ms, 99), maxMs: Math.max(...ms), bytes: 0 });
+    }
     process.stdout.write(`scrape cost at ${pods} pods (${rounds} calls each, sequential)\n`);
     for (const r of rows) process.stdout.write(`  ${r.what.padEnd(30)} p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  max ${r.maxMs.toFixed(2)} ms  ${r.bytes} bytes\n`);
     log('removing the pods');

@@ -62,6 +62,8 @@ export class NodeMetrics {
   private readonly httpTotal: Counter;
   private readonly httpDuration: Histogram;
   private readonly sources: MetricsSources;
+  /** Reads the one summary a /metrics/resource scrape renders. */
+  private readonly prepareResource: () => Promise<void>;
 
   constructor(opts: NodeMetricsOptions) {
     this.sources = opts.sources ?? {};
@@ -96,7 +98,7 @@ export class NodeMetrics {
       registers,
     });
     this.probes = createProbeMetrics(probes);
-    registerResourceMetrics(resource, () => (sources.summary ? sources.summary() : Promise.reject(new Error('no stats yet: the container runtime has not answered'))));
+    this.prepareResource = registerResourceMetrics(resource, () => (sources.summary ? sources.summary() : Promise.reject(new Error('no stats yet: the container runtime has not answered'))));
   }
 
   /** Adds or replaces scrape-time sources (the pod manager and stats exist only once the runtime answers). */
@@ -114,6 +116,7 @@ export class NodeMetrics {
   /** What `/metrics`, `/metrics/probes` or `/metrics/resource` answer. */
   async metricsText(which: MetricsEndpoint): Promise<MetricsText> {
     const registry = this.registries[which];
+    if (which === 'resource') await this.prepareResource();
     return { contentType: registry.contentType, body: await registry.metrics() };
   }
 

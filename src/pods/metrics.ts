@@ -13,7 +13,7 @@ export interface PodMetrics {
   containerStarted(kind: StepKind, code?: string): void;
   /** A pod came back with the same UID while its old life was going down. */
   podRestarted(): void;
-  /** First seen → running, and the same without image pulls (the SLI variant). */
+  /** First seen → running, and the same without image pulls and init containers (the SLI variant). */
   podStarted(seconds: number, sliSeconds: number): void;
   startPhase(phase: StartPhase, seconds: number): void;
   /** One runtime relist; the interval since the previous relist started, when there was one. */

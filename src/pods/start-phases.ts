@@ -69,9 +69,10 @@ export class StartTimeline {
     return this.runningAt - this.seenAt;
   }
 
-  /** Image pull time, which the SLI variant of the start duration leaves out (ms). */
-  get imageMs(): number {
-    return this.sums.image;
+  /** Image pulls and init containers so far, which the SLI variant of the start duration leaves out (ms). */
+  get excludedFromSliMs(): number {
+    const init = this.initFrom === undefined ? 0 : (this.initTo ?? this.now()) - this.initFrom;
+    return this.sums.image + init;
   }
 
   /** The pod is Ready: the start is over. */

@@ -590,7 +590,7 @@ export class PodWorker {
     if (!tl || !metrics) return;
     if (status.phase === 'Running') {
       const ms = tl.running();
-      if (ms !== undefined) metrics.podStarted(ms / 1000, (ms - tl.imageMs) / 1000);
+      if (ms !== undefined) metrics.podStarted(ms / 1000, (ms - tl.excludedFromSliMs) / 1000);
     }
     if (status.phase === 'Succeeded' || status.phase === 'Failed') {
       // Never Ready (a run-to-completion pod): its start is not a start to time.

@@ -6,38 +6,22 @@ import type { Summary } from './types.js';
  * from one cpu-and-memory summary per scrape. Every series is rebuilt at each scrape, so a pod
  * that went away leaves no series behind.
  */
-export function registerResourceMetrics(registry: Registry, summary: () => Promise<Summary>): void {
+export function registerResourceMetrics(registry: Registry, summary: () => Promise<Summary>): () => Promise<void> {
   const registers = [registry];
   const containerLabels = ['container', 'pod', 'namespace'];
   const podLabels = ['pod', 'namespace'];
-  // Each metric's collect() is called in turn during one scrape; they share one summary.
-  let pending: Promise<Summary | undefined> | undefined;
-  let readAt = 0;
-  const read = (): Promise<Summary | undefined> => {
-    const now = performance.now();
-    if (!pending || now - readAt > 500) {
-      readAt = now;
-      pending = summary().then(
-        (s) => {
-          failed = false;
-          return s;
-        },
-        () => {
-          failed = true;
-          return undefined;
-        },
-      );
-    }
-    return pending;
-  };
+  // One summary per scrape, read by prepare() before the registry renders; every collect()
+  // below reads that one, so the series of one scrape agree with each other.
+  let current: Summary | undefined;
   let failed = false;
+  const read = (): Summary | undefined => current;
 
   new Counter({
     name: 'node_cpu_usage_seconds_total',
     help: '[STABLE] Cumulative cpu time consumed by the node in core-seconds',
     registers,
-    async collect() {
-      const s = await read();
+    collect() {
+      const s = read();
       this.reset();
       const ns = s?.node.cpu?.usageCoreNanoSeconds;
       if (ns !== undefined) this.inc(ns / 1e9);
@@ -47,8 +31,8 @@ export function registerResourceMetrics(registry: Registry, summary: () => Promi
     name: 'node_memory_working_set_bytes',
     help: '[STABLE] Current working set of the node in bytes',
     registers,
-    async collect() {
-      const s = await read();
+    collect() {
+      const s = read();
       this.reset();
       const v = s?.node.memory?.workingSetBytes;
       if (v !== undefined) this.set(v);
@@ -59,8 +43,8 @@ export function registerResourceMetrics(registry: Registry, summary: () => Promi
     help: '[STABLE] Cumulative cpu time consumed by the pod in core-seconds',
     labelNames: podLabels,
     registers,
-    async collect() {
-      const s = await read();
+    collect() {
+      const s = read();
       this.reset();
       for (const p of s?.pods ?? []) {
         const ns = p.cpu?.usageCoreNanoSeconds;
@@ -73,8 +57,8 @@ export function registerResourceMetrics(registry: Registry, summary: () => Promi
     help: '[STABLE] Current working set of the pod in bytes',
     labelNames: podLabels,
     registers,
-    async collect() {
-      const s = await read();
+    collect() {
+      const s = read();
       this.reset();
       for (const p of s?.pods ?? []) {
         const v = p.memory?.workingSetBytes;
@@ -87,8 +71,8 @@ export function registerResourceMetrics(registry: Registry, summary: () => Promi
     help: '[STABLE] Cumulative cpu time consumed by the container in core-seconds',
     labelNames: containerLabels,
     registers,
-    async collect() {
-      const s = await read();
+    collect() {
+      const s = read();
       this.reset();
       for (const p of s?.pods ?? []) {
         for (const c of p.containers) {
@@ -103,8 +87,8 @@ export function registerResourceMetrics(registry: Registry, summary: () => Promi
     help: '[STABLE] Current working set of the container in bytes',
     labelNames: containerLabels,
     registers,
-    async collect() {
-      const s = await read();
+    collect() {
+      const s = read();
       this.reset();
       for (const p of s?.pods ?? []) {
         for (const c of p.containers) {
@@ -119,8 +103,8 @@ export function registerResourceMetrics(registry: Registry, summary: () => Promi
     help: '[STABLE] Start time of the container since unix epoch in seconds',
     labelNames: containerLabels,
     registers,
-    async collect() {
-      const s = await read();
+    collect() {
+      const s = read();
       this.reset();
       for (const p of s?.pods ?? []) {
         for (const c of p.containers) {
@@ -137,10 +121,18 @@ export function registerResourceMetrics(registry: Registry, summary: () => Promi
       name,
       help,
       registers,
-      async collect() {
-        await read();
+      collect() {
         this.set(failed ? 1 : 0);
       },
     });
   }
+  return async () => {
+    try {
+      current = await summary();
+      failed = false;
+    } catch {
+      current = undefined;
+      failed = true;
+    }
+  };
 }

@@ -19,6 +19,9 @@ interface Sample {
   at: number;
 }
 
+/** How long a failed ListPodSandboxStats is not asked again. */
+const SANDBOX_STATS_RETRY_MS = 5 * 60_000;
+
 /** A first node sample is taken this long before the second, so the first answer has a rate too. */
 const FIRST_NODE_INTERVAL_MS = 100;
 
@@ -45,8 +48,13 @@ export class StatsProvider {
   private nodePrevious: Sample | undefined;
   private startTime: Promise<number> | undefined;
   private readonly now: () => number;
-  /** The runtime answered ListPodSandboxStats with Unimplemented: pods are their containers' sums. */
-  private noSandboxStats = false;
+  /**
+   * Until when ListPodSandboxStats is not asked again: never after Unimplemented, and for a
+   * while after any other failure. containerd 1.6 fails the whole call ("cgroupPath is empty")
+   * for a sandbox without a cgroup parent, which staticlet's sandboxes are, so asking it on
+   * every summary would only add a failing call each time.
+   */
+  private sandboxStatsAfter = 0;
 
   constructor(private readonly opts: StatsProviderOptions) {
     this.now = opts.now ?? Date.now;
@@ -72,11 +80,11 @@ export class StatsProvider {
    */
   private async sandboxStats(selector: { labelSelector: Record<string, string> }): Promise<PodSandboxStats[]> {
     const list = this.opts.runtime.listPodSandboxStats;
-    if (!list || this.noSandboxStats) return [];
+    if (!list || this.now() < this.sandboxStatsAfter) return [];
     try {
       return await list.call(this.opts.runtime, selector);
     } catch (err) {
-      if (err instanceof UnimplementedError) this.noSandboxStats = true;
+      this.sandboxStatsAfter = err instanceof UnimplementedError ? Infinity : this.now() + SANDBOX_STATS_RETRY_MS;
       return [];
     }
   }
