@@ -13,11 +13,19 @@ export interface StatsProviderOptions {
   now?: () => number;
 }
 
-/** A cumulative CPU sample: usage (ns) at a time (ms). */
+/** A cumulative CPU sample: usage (ns) at a time (ms), and the rate computed when it was taken. */
 interface Sample {
   usageNs: number;
   at: number;
+  rate?: number | undefined;
 }
+
+/**
+ * A rate is computed over at least this long; a read sooner after the last sample answers the
+ * rate computed then (the kubelet's summary reads likewise return its cached figure), so that
+ * two reads a few milliseconds apart do not divide noise by nothing.
+ */
+const MIN_RATE_INTERVAL_MS = 1_000;
 
 /** How long a failed ListPodSandboxStats is not asked again. */
 const SANDBOX_STATS_RETRY_MS = 5 * 60_000;
@@ -97,11 +105,11 @@ export class StatsProvider {
     }
     const at = this.now();
     const time = rfc3339(at);
-    const cur = { usageNs: await nodeCpuNanoSeconds(), at };
-    const cpu: CPUStats = { time, usageCoreNanoSeconds: Math.round(cur.usageNs) };
-    const rate = nanoCores(this.nodePrevious, cur);
+    const usageNs = await nodeCpuNanoSeconds();
+    const cpu: CPUStats = { time, usageCoreNanoSeconds: Math.round(usageNs) };
+    const { rate, baseline } = nextRate(this.nodePrevious, { usageNs, at });
     if (rate !== undefined) cpu.usageNanoCores = rate;
-    this.nodePrevious = cur;
+    this.nodePrevious = baseline;
     const node: NodeStats = { nodeName: this.opts.nodeName, startTime: rfc3339(startTime), cpu, memory: await nodeMemory(time) };
     if (only) return node;
     const [fs, rlimit, imageFs] = await Promise.all([fsStats(this.opts.rootDir, time), rlimitStats(time), this.imageFs(time)]);
@@ -228,16 +236,28 @@ export class StatsProvider {
       return cpu;
     }
     cpu.usageCoreNanoSeconds = usageNs;
-    const cur = { usageNs, at };
-    const prev = this.previous.get(key);
-    // A sample the runtime had not refreshed since the last call gives no interval: the
-    // previous rate is not known here, so the runtime's own figure stands in.
-    const rate = prev && prev.at === at ? undefined : nanoCores(prev, cur);
-    if (rate !== undefined) cpu.usageNanoCores = rate;
-    else if (runtimeRate !== undefined) cpu.usageNanoCores = runtimeRate;
-    if (!prev || prev.at !== at) this.previous.set(key, cur);
+    const { rate, baseline } = nextRate(this.previous.get(key), { usageNs, at });
+    this.previous.set(key, baseline);
+    // No sample of ours to compare with yet (first sight): the runtime's own figure stands in.
+    const r = rate ?? runtimeRate;
+    if (r !== undefined) cpu.usageNanoCores = r;
     return cpu;
   }
+}
+
+/**
+ * The rate to report for a new sample, and the sample to keep: the new one once the interval is
+ * long enough (or the counter went down: a fresh start), else the older one with its rate.
+ */
+export function nextRate(prev: Sample | undefined, cur: Sample): { rate: number | undefined; baseline: Sample } {
+  if (!prev || cur.usageNs < prev.usageNs) return { rate: undefined, baseline: { ...cur, rate: undefined } };
+  if (cur.at - prev.at >= MIN_RATE_INTERVAL_MS) {
+    const rate = nanoCores(prev, cur);
+    return { rate, baseline: { ...cur, rate } };
+  }
+  // Too soon: the last rate; before there is one, the short interval's (the first answer).
+  const rate = prev.rate ?? nanoCores(prev, cur);
+  return { rate, baseline: prev };
 }
 
 function better(aPreferred: boolean, aCreated: number, bPreferred: boolean, bCreated: number): boolean {

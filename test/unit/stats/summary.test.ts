@@ -114,3 +114,18 @@ test('status socket: /stats/summary (503 before the runtime), only_cpu_and_memor
   assert.equal((await routeStatusRequestAsync(withStats, 'GET', '/stats/summary?only_cpu_and_memory=true')).status, 503);
   assert.deepEqual(asked, { onlyCpuAndMemory: true });
 });
+
+test('nextRate: a read sooner than 1 s after the last sample answers the last rate and keeps the baseline', async () => {
+  const { nextRate } = await import('../../../src/stats/index.js');
+  const a = nextRate(undefined, { usageNs: 0, at: 0 });
+  assert.equal(a.rate, undefined);
+  const b = nextRate(a.baseline, { usageNs: 1e9, at: 2000 });
+  assert.equal(b.rate, 5e8);
+  const c = nextRate(b.baseline, { usageNs: 1.001e9, at: 2005 });
+  assert.equal(c.rate, 5e8, 'the cached rate');
+  assert.equal(c.baseline.at, 2000, 'the baseline stays');
+  const d = nextRate(c.baseline, { usageNs: 1.25e9, at: 3000 });
+  assert.equal(d.rate, 2.5e8);
+  // The first answer may come from a short interval.
+  assert.equal(nextRate(a.baseline, { usageNs: 1e8, at: 100 }).rate, 1e9);
+});
