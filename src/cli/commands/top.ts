@@ -54,7 +54,8 @@ export async function topPods(opts: TopPodsOptions, out: Output = processOutput(
     return EXIT_FAILURE;
   }
   const namespace = opts.allNamespaces ? undefined : opts.namespace;
-  const pods = summary.pods.filter((p) => namespace === undefined || p.podRef.namespace === namespace).sort(byRef);
+  // As kubectl top: a pod with no figures yet (nothing running) is left out, not shown as unknown.
+  const pods = summary.pods.filter((p) => (namespace === undefined || p.podRef.namespace === namespace) && (p.cpu || p.memory)).sort(byRef);
   if (pods.length === 0) {
     out.stderr.write(namespace === undefined ? 'No resources found\n' : `No resources found in ${namespace} namespace.\n`);
     return EXIT_OK;

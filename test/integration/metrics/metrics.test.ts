@@ -4,7 +4,8 @@ import { describe, test } from 'node:test';
 import type { Pod } from '../../../src/api/generated/core-v1.js';
 import { routeStatusRequestAsync } from '../../../src/server/routes.js';
 import type { Summary } from '../../../src/stats/types.js';
-import { formatTopPods } from '../../../src/cli/commands/top.js';
+import { formatTopPods, topNode, topPods } from '../../../src/cli/commands/top.js';
+import { captureOutput } from '../../helpers/streams.js';
 import { describePod } from '../../../src/cli/describe-format.js';
 import { parseExposition, valueOf } from '../../helpers/exposition.js';
 import { eventually } from '../../helpers/manifests.js';
@@ -131,7 +132,15 @@ describe('metrics and stats against containerd', () => {
     const op = only.pods.find((p) => p.podRef.name === 'm1-node-1')!;
     assert.deepEqual(Object.keys(op).sort(), ['containers', 'cpu', 'memory', 'podRef', 'startTime']);
     assert.equal(op.containers[0]!.rootfs, undefined);
-    assert.match(formatTopPods(only.pods, { showNamespace: true, containers: false }), /NAMESPACE\s+NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)\ndefault\s+m1-node-1\s+\d+m\s+\d+Mi/);
+    assert.match(formatTopPods(only.pods, { showNamespace: true, containers: false }), /^NAMESPACE\s+NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)\n(.*\n)*default\s+m1-node-1\s+\d+m\s+\d+Mi\n/m);
+    // `staticlet top` over the status socket.
+    const pods = captureOutput();
+    assert.equal(await topPods({ statusSocket: h.settings.statusSocket }, pods.out), 0, pods.stderr());
+    assert.match(pods.stdout(), /^NAMESPACE\s+NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)\n(.*\n)*default\s+m1-node-1\s+\d+m\s+\d+Mi\n/);
+    const node = captureOutput();
+    assert.equal(await topNode({ statusSocket: h.settings.statusSocket }, node.out), 0, node.stderr());
+    assert.match(node.stdout(), /^NAME\s+CPU\(cores\)\s+CPU\(%\)\s+MEMORY\(bytes\)\s+MEMORY\(%\)\nnode-1\s+\d+m\s+\d+%\s+\d+Mi\s+\d+%\n$/);
+    process.stderr.write(`staticlet top pods:\n${pods.stdout()}staticlet top node:\n${node.stdout()}`);
     // /metrics/resource is computed from the same figures.
     const r = await scrape('resource');
     assert.equal(valueOf(r, 'resource_scrape_error'), 0);
