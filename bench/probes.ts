@@ -264,13 +264,14 @@ async function main(): Promise<void> {
       if (!prober) throw new Error('the in-process supervisor has no prober after start');
       const lateness: number[] = [];
       const latenessMaxPerSecond: number[] = [];
-      let countsBefore = new Map<string, number>();
+      // prober_probe_total from the supervisor's own registry, read at the window's edges.
+      let countsBefore: Promise<Map<string, number>> = Promise.resolve(new Map());
       const subject: WindowSubject = {
         pid: process.pid,
         cpuMs: selfCpuMs,
         begin: () => {
           prober.lateness.splice(0);
-          countsBefore = new Map(prober.counts);
+          countsBefore = sup.metrics.probeCounts();
         },
         perSecond: () => {
           const got = prober.lateness.splice(0);
@@ -294,10 +295,11 @@ async function main(): Promise<void> {
           : {}),
       });
       const probeCounts = new Map<string, number>();
-      for (const [k, n] of prober.counts) {
+      const before = await countsBefore;
+      for (const [k, n] of await sup.metrics.probeCounts()) {
         const l = JSON.parse(k) as { probe_type: string; result: string; pod: string };
         const key = countKey(kindOf(l.pod), l.probe_type, l.result);
-        probeCounts.set(key, (probeCounts.get(key) ?? 0) + n - (countsBefore.get(k) ?? 0));
+        probeCounts.set(key, (probeCounts.get(key) ?? 0) + n - (before.get(k) ?? 0));
       }
       const execCalls = inproc.execCalls.filter((c) => c.at >= r.startPerf && c.at < r.endPerf);
       progress('phase B: stopping the in-process supervisor');

@@ -3,7 +3,9 @@
 # missing, so that repeated test runs on a prepared machine cost nothing.
 #
 #   install.sh            containerd, runc, CNI plugins (+ iptables for portmap), busybox-static
-#   install.sh --registry also docker-registry and skopeo (for real PullImage tests)
+#   install.sh --registry also docker-registry and skopeo (for real PullImage tests), and
+#                         prometheus (promtool checks the metrics exposition; the node API's
+#                         acceptance test scrapes with a real Prometheus)
 #   --check-only          report what is missing and fail instead of installing (CI, where the
 #                         CI script owns installation)
 set -euo pipefail
@@ -20,7 +22,7 @@ done
 want=(containerd:containerd ctr:containerd runc:runc busybox:busybox-static iptables:iptables)
 [[ -x /usr/lib/cni/bridge && -x /usr/lib/cni/host-local && -x /usr/lib/cni/loopback && -x /usr/lib/cni/portmap ]] || want+=(_cni:containernetworking-plugins)
 if [[ -n $registry ]]; then
-  want+=(docker-registry:docker-registry skopeo:skopeo)
+  want+=(docker-registry:docker-registry skopeo:skopeo promtool:prometheus)
 fi
 
 missing=()

@@ -5,9 +5,19 @@ import { writeVolumes } from './describe-volumes.js';
 import { PrefixWriter, rfc1123z, writeAnnotations, writeLabels, writeTolerations, type TimeFormat } from './describe-writer.js';
 import { parseTime, since } from './human-duration.js';
 import { qosClass } from '../status/index.js';
+import { START_PHASES, type StartBreakdown } from '../pods/start-phases.js';
 
 export interface DescribeOptions extends TimeFormat {
   now: number;
+  /** The pod's last start, phase by phase, when this staticlet timed one. */
+  startPhases?: StartBreakdown;
+}
+
+/** staticlet's own section: where the pod's last start went (staticlet_pod_start_phase_duration_seconds). */
+function writeStartPhases(w: PrefixWriter, b: StartBreakdown): void {
+  const secs = (v: number): string => `${v.toFixed(3)}s`;
+  w.write(0, `Start Phases:\t(running after ${secs(b.running)}, ready after ${secs(b.ready)})\n`);
+  for (const p of START_PHASES) w.write(1, `${p}:\t${secs(b.phases[p])}\n`);
 }
 
 /** kubectl's DescribeEvents: sorted by last occurrence, repeats as `4s (x3 over 2m)`. */
@@ -90,6 +100,7 @@ export function describePod(pod: Pod, events: readonly PodEvent[], opts: Describ
   w.write(0, `QoS Class:\t${pod.status?.qosClass ?? qosClass(pod.spec ?? { containers: [] })}\n`);
   writeLabels(w, 'Node-Selectors', spec.nodeSelector);
   writeTolerations(w, 'Tolerations', spec.tolerations);
+  if (opts.startPhases) writeStartPhases(w, opts.startPhases);
   writeEvents(w, events, opts.now);
   return w.render();
 }

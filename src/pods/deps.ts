@@ -6,6 +6,7 @@ import type { ProbeVerdicts } from '../status/types.js';
 import type { NodeContext } from '../node/context.js';
 import type { HostResolver } from './dns.js';
 import type { PodAdmitter } from '../admission/index.js';
+import type { PodMetrics } from './metrics.js';
 
 /** The image side a pod worker needs; the runtime's ImageManager implements it. */
 export interface ImageEnsurer {
@@ -39,5 +40,7 @@ export interface PodDeps {
   probes?: PodProber;
   /** Node admission (maxPods, cpu/memory requests, host ports); absent: every pod is admitted. */
   admission?: PodAdmitter;
+  /** Pod metrics (kubelet_started_*, pod start durations and phases); absent: not measured. */
+  metrics?: PodMetrics;
   now(): number;
 }

@@ -16,6 +16,8 @@ import type { PodRef } from './kill.js';
 import type { Observation } from './observe.js';
 import { sandboxesNewestFirst } from './instances.js';
 import { ANNOTATION_CONFIG_SOURCE } from '../config/identity.js';
+import type { PodCounts, PodCountSource } from './metrics.js';
+import type { StartBreakdown } from './start-phases.js';
 
 export interface PodManagerOptions {
   /** Runtime relist period (the kubelet's PLEG: 1 s). */
@@ -41,7 +43,7 @@ export const DEFAULT_POD_LOG_RETENTION_MS = 60 * 60_000;
  * Owns the pod workers: one per UID that is desired or present in the runtime. Desired-state
  * changes, relist differences and the periodic resync only wake workers; workers do the rest.
  */
-export class PodManager {
+export class PodManager implements PodCountSource {
   private readonly workers = new Map<string, PodWorker>();
   private readonly limiter: Limiter;
   private readonly relister: Relister;
@@ -54,6 +56,8 @@ export class PodManager {
   private relisting: Promise<void> | undefined;
   private lastLoop: number | undefined;
   private lastRelistError: string | undefined;
+  /** When the last relist started (performance.now() ms), for kubelet_pleg_relist_interval_seconds. */
+  private lastRelistAt: number | undefined;
   private stopped = false;
 
   constructor(
@@ -129,6 +133,49 @@ export class PodManager {
     // A replaced pod and its successor share the name; the live one is the answer.
     const w = matches.find((m) => !m.terminating) ?? matches[0];
     return w ? this.view(w) : undefined;
+  }
+
+  /** Where the pod's last start went, phase by phase (`staticlet describe`). */
+  startBreakdown(uid: string): StartBreakdown | undefined {
+    return this.workers.get(uid)?.lastStart;
+  }
+
+  /**
+   * The pod gauges at scrape time. Running pods and containers come from the last relist, as
+   * the kubelet's come from its runtime cache; the rest from the workers.
+   */
+  podCounts(): PodCounts {
+    const desired = this.desired.pods();
+    let active = 0;
+    for (const p of desired) {
+      const phase = this.workers.get(p.uid)?.status?.phase;
+      if (phase !== 'Succeeded' && phase !== 'Failed') active++;
+    }
+    const working = new Map<string, number>();
+    const key = (lifecycle: string, config: string, stat: string): string => `${lifecycle}|${config}|${stat}`;
+    // Every combination the kubelet reports is present, at 0 when empty, so series do not vanish.
+    for (const lifecycle of ['sync', 'terminating', 'terminated']) {
+      for (const [config, stat] of [['desired', 'true'], ['orphan', 'true'], ['runtime_only', 'unknown']] as const) working.set(key(lifecycle, config, stat), 0);
+    }
+    for (const w of this.workers.values()) {
+      const phase = w.status?.phase;
+      const lifecycle = w.terminating ? 'terminating' : phase === 'Succeeded' || phase === 'Failed' ? 'terminated' : 'sync';
+      // A worker made for what the runtime held, with no manifest ever seen, is runtime-only.
+      const config = !w.pod ? 'runtime_only' : w.terminating ? 'orphan' : 'desired';
+      const k = key(lifecycle, config, config === 'runtime_only' ? 'unknown' : 'true');
+      working.set(k, (working.get(k) ?? 0) + 1);
+    }
+    const counts = this.relister.counts;
+    return {
+      runningPods: counts.runningPods,
+      containers: counts.containers,
+      desired: desired.length,
+      active,
+      working: [...working].map(([k, count]) => {
+        const [lifecycle = '', config = '', stat = ''] = k.split('|');
+        return { lifecycle, config, static: stat, count };
+      }),
+    };
   }
 
   /** True while a pod of that full name (`namespace/name`) is still being torn down. */
@@ -274,8 +321,15 @@ export class PodManager {
     // syncloop check is about the loop being stuck, as the kubelet's.
     this.lastLoop = Date.now();
     let r: RelistResult;
+    const t0 = performance.now();
+    const interval = this.lastRelistAt === undefined ? undefined : (t0 - this.lastRelistAt) / 1000;
+    this.lastRelistAt = t0;
     try {
-      r = await this.relister.relist();
+      try {
+        r = await this.relister.relist();
+      } finally {
+        this.deps.metrics?.relist((performance.now() - t0) / 1000, interval);
+      }
       // Containers came or went: the log links follow (the first relist covers all of them).
       if (r.changed.size > 0) this.logLinks?.kickSoon();
       if (!initial) this.wakeChanged(r);

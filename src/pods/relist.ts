@@ -13,8 +13,18 @@ export interface RelistResult {
   changed: Set<string>;
 }
 
+/** What the last relist counted, for kubelet_running_pods / kubelet_running_containers. */
+export interface RelistCounts {
+  /** Pod UIDs with a ready sandbox. */
+  runningPods: number;
+  /** Containers by CRI state. */
+  containers: Record<string, number>;
+}
+
 export class Relister {
   private last = new Map<string, string>();
+  /** Counted while listing anyway, so a scrape costs no runtime call. */
+  counts: RelistCounts = { runningPods: 0, containers: {} };
 
   constructor(private readonly runtime: Runtime) {}
 
@@ -36,8 +46,18 @@ export class Relister {
       if (list) list.push(entry);
       else parts.set(uid, [entry]);
     };
-    for (const s of sandboxes) add(s.labels, `s:${s.id}:${s.state}`);
-    for (const c of containers) add(c.labels, `c:${c.id}:${c.state}`);
+    const ready = new Set<string>();
+    const byState: Record<string, number> = {};
+    for (const s of sandboxes) {
+      add(s.labels, `s:${s.id}:${s.state}`);
+      const uid = s.labels[POD_UID_LABEL];
+      if (uid && s.state === 'ready') ready.add(uid);
+    }
+    for (const c of containers) {
+      add(c.labels, `c:${c.id}:${c.state}`);
+      byState[c.state] = (byState[c.state] ?? 0) + 1;
+    }
+    this.counts = { runningPods: ready.size, containers: byState };
     const next = new Map<string, string>();
     for (const [uid, list] of parts) next.set(uid, list.sort().join(','));
     const changed = new Set<string>();

@@ -12,6 +12,7 @@ import { fieldPathOf, killContainer, type PodRef } from './kill.js';
 import type { StartStep } from './plan.js';
 import { linkContainerLog } from './log-links.js';
 import { containerLogPath } from './log-paths.js';
+import type { StartTimeline } from './start-phases.js';
 
 export interface StartContext {
   deps: PodDeps;
@@ -25,6 +26,8 @@ export interface StartContext {
   logDir: string;
   /** Retry delays while the runtime still reserves a name for an earlier request (crashKey keys). */
   conflicts: KeyedBackoff;
+  /** The pod's start being timed, phase by phase, while it lasts. */
+  timeline?: StartTimeline;
 }
 
 export type StartOutcome = { ok: true } | { ok: false; note: WaitingNote; retryAfterMs: number };
@@ -44,14 +47,24 @@ export async function startContainer(ctx: StartContext, step: StartStep): Promis
   const target = { ...ref, ...(fieldPath ? { fieldPath } : {}) };
   const key = crashKey(ref.uid, step.name);
   if (step.replaces) deps.crashBackoff.next(key, step.replaces.finishedAt);
+  const tl = ctx.timeline;
+  if (step.kind === 'app') tl?.appStep();
+  else tl?.initStep();
+  // As the kubelet: every attempt counts, and a failed one also counts under its reason.
+  const counted = (out: StartOutcome): StartOutcome => {
+    deps.metrics?.containerStarted(step.kind, out.ok ? undefined : out.note.reason);
+    return out;
+  };
   const failed = (reason: string, message: string, retryAfterMs: number): StartOutcome => {
     deps.events.record(target, 'Warning', 'Failed', `Error: ${message}`);
-    return { ok: false, note: { reason, message }, retryAfterMs };
+    return counted({ ok: false, note: { reason, message }, retryAfterMs });
   };
+  const clock = deps.now;
   const image = c.image ?? '';
   const imageKey = `${ref.uid}/${image}`;
   let imageRef: string;
   let imageUser: ImageUser | undefined;
+  const imageFrom = clock();
   try {
     const r = await deps.images.ensureImage({
       image,
@@ -64,12 +77,14 @@ export async function startContainer(ctx: StartContext, step: StartStep): Promis
     imageUser = r.user;
     deps.events.record(target, 'Normal', 'Pulled', r.pulled ? `Successfully pulled image "${image}"` : `Container image "${image}" already present on machine`);
   } catch (err) {
+    tl?.add('image', clock() - imageFrom);
     if (!(err instanceof ImagePullError)) throw err;
     const retry = err.retryAfterMs || deps.images.backoffRemaining(imageKey) || deps.crashBackoff.baseMs;
     if (err.reason === 'ImagePullBackOff') deps.events.record(target, 'Normal', 'BackOff', `Back-off pulling image "${image}"`);
     else deps.events.record(target, 'Warning', err.reason === 'ErrImagePull' ? 'Failed' : err.reason, err.message);
-    return { ok: false, note: { reason: err.reason, message: err.message }, retryAfterMs: retry };
+    return counted({ ok: false, note: { reason: err.reason, message: err.message }, retryAfterMs: retry });
   }
+  tl?.add('image', clock() - imageFrom);
 
   let id: string;
   try {
@@ -78,7 +93,12 @@ export async function startContainer(ctx: StartContext, step: StartStep): Promis
     const terminationMount = { containerPath: c.terminationMessagePath || DEFAULT_TERMINATION_MESSAGE_PATH, hostPath: terminationFile, readonly: false };
     const extraMounts = [...ctx.extraMounts, terminationMount];
     const cfg = await containerConfig({ pod, container: c, restartCount: step.restartCount, imageRef, ...(imageUser ? { imageUser } : {}), node: deps.node, podIPs: ctx.podIPs, volumes: ctx.volumes, extraMounts });
-    id = await deps.runtime.createContainer(ctx.sandboxId, cfg, ctx.sandboxConfig);
+    const createFrom = clock();
+    try {
+      id = await deps.runtime.createContainer(ctx.sandboxId, cfg, ctx.sandboxConfig);
+    } finally {
+      if (step.kind === 'app') tl?.add('create', clock() - createFrom);
+    }
   } catch (err) {
     const msg = (err as Error).message;
     if (err instanceof ContainerConfigError || err instanceof VolumeError) return failed('CreateContainerConfigError', msg, deps.crashBackoff.baseMs);
@@ -90,10 +110,13 @@ export async function startContainer(ctx: StartContext, step: StartStep): Promis
   ctx.conflicts.reset(key);
   deps.events.record(target, 'Normal', 'Created', `Created container ${step.name}`);
   await linkContainerLog(deps, ref, step.name, id, join(ctx.logDir, containerLogPath(step.name, step.restartCount)));
+  const startFrom = clock();
   try {
     await deps.runtime.startContainer(id);
   } catch (err) {
     return failed('RunContainerError', (err as Error).message, deps.crashBackoff.next(key));
+  } finally {
+    if (step.kind === 'app') tl?.add('start', clock() - startFrom);
   }
   deps.events.record(target, 'Normal', 'Started', `Started container ${step.name}`);
 
@@ -108,9 +131,11 @@ export async function startContainer(ctx: StartContext, step: StartStep): Promis
       // As in Kubernetes, a failed postStart kills the container; the restart policy takes over.
       const inst = { id, state: 'running' as const, annotations: {}, labels: {}, metadata: { name: step.name } };
       await killContainer(deps, ref, pod, inst, `FailedPostStartHook`, undefined, ctx.podIPs[0]);
+      return counted({ ok: true });
     }
   }
-  return { ok: true };
+  if (step.kind === 'app') tl?.appStarted();
+  return counted({ ok: true });
 }
 
 function specOf(pod: Pod, name: string): Container {

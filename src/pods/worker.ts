@@ -20,6 +20,7 @@ import { crashKey, startContainer, type StartOutcome } from './start.js';
 import { ContainerConfigError } from './container-config.js';
 import { containerName, neverStarted, restartCountOf, type PodRuntimeState } from './instances.js';
 import type { ProbedContainer, ProbeFailure } from '../probes/manager.js';
+import { START_PHASES, StartTimeline, type StartBreakdown } from './start-phases.js';
 
 /** Sandbox annotation holding the pod's start time (ms), so status survives a restart. */
 export const START_TIME_ANNOTATION = 'io.staticlet.pod.startTime';
@@ -112,6 +113,14 @@ export class PodWorker {
   /** The last teardown stopped every container and sandbox; only removal was left. */
   private stoppedAll = false;
   private readonly conflicts: KeyedBackoff;
+  /** The start being timed (kubelet_pod_start_*, staticlet_pod_start_phase_*), until Ready. */
+  private timeline: StartTimeline | undefined;
+  /** This life of the pod has had its start timed (or was adopted): no second timeline. */
+  private startSeen = false;
+  /** The last finished start's breakdown, for `staticlet describe`. */
+  private lastStartBreakdown: StartBreakdown | undefined;
+  /** kubelet_pod_worker_duration_seconds' operation_type of the next sync. */
+  private nextOperation: 'create' | 'update' | 'sync' = 'create';
 
   constructor(
     private readonly deps: PodDeps,
@@ -147,9 +156,21 @@ export class PodWorker {
     return this.current;
   }
 
+  /** Where this pod's last start went, phase by phase; undefined before it was Ready once. */
+  get lastStart(): StartBreakdown | undefined {
+    return this.lastStartBreakdown;
+  }
+
   setDesired(desired: DesiredPod | undefined): void {
     // A pod that comes back is a new life: a terminal verdict from before does not hold.
-    if (desired && !this.desired) this.terminal = undefined;
+    if (desired && !this.desired) {
+      this.terminal = undefined;
+      // Re-added with the same UID while it was going down: the kubelet counts that.
+      if (this.terminatingSince !== undefined && !this.done) this.deps.metrics?.podRestarted();
+      this.startSeen = false;
+      this.timeline = undefined;
+    }
+    if (desired && desired !== this.desired && this.nextOperation !== 'create') this.nextOperation = 'update';
     if (desired) this.stoppedAll = false;
     this.desired = desired;
     if (desired) {
@@ -214,7 +235,7 @@ export class PodWorker {
           // pod's first step during a burst.
           await this.host.schedule(async () => {
             for (let i = 0; i < MAX_IMMEDIATE_RESYNCS; i++) {
-              if (!(await this.syncOnce()) || this.stopped || this.done) return;
+              if (!(await this.timedSync()) || this.stopped || this.done) return;
             }
             // Still acting after that many steps: something flaps; slow down rather than spin.
             this.wakeAfter(1_000);
@@ -233,6 +254,20 @@ export class PodWorker {
       }
     } finally {
       this.running = false;
+    }
+  }
+
+  /** syncOnce, timed as kubelet_pod_worker_duration_seconds. */
+  private async timedSync(): Promise<boolean> {
+    const metrics = this.deps.metrics;
+    if (!metrics) return this.syncOnce();
+    const op = this.nextOperation;
+    this.nextOperation = 'sync';
+    const t0 = performance.now();
+    try {
+      return await this.syncOnce();
+    } finally {
+      metrics.workerSync(op, (performance.now() - t0) / 1000);
     }
   }
 
@@ -268,6 +303,14 @@ export class PodWorker {
     }
     const now = this.deps.now();
     this.startTime ??= recordedStartTime(state) ?? now;
+    // Only a start from nothing is timed: an adopted pod's start happened before this process.
+    if (!this.startSeen) {
+      this.startSeen = true;
+      if (this.deps.metrics && state.sandboxes.length === 0 && state.containers.length === 0) {
+        const seen = Date.parse(desired.seenAt);
+        this.timeline = new StartTimeline(Number.isFinite(seen) && seen <= now ? seen : now, this.deps.now);
+      }
+    }
     if (this.host.blocked(this.fullName, this.uid)) {
       this.record(pod, state, {}, now);
       return false;
@@ -276,6 +319,7 @@ export class PodWorker {
       this.record(pod, state, {}, now);
       return false;
     }
+    this.timeline?.admitted();
     const hashes: Record<string, string> = {};
     for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) hashes[c.name] = containerHash(c, pod);
     const logDir = podLogDir(this.deps.node.podLogsDir, this.ref.namespace, this.ref.name, this.uid);
@@ -400,11 +444,14 @@ export class PodWorker {
         return { acted, notes };
       }
       if (plan.createSandbox.attempt > 0) deps.events.record(this.ref, 'Normal', 'SandboxChanged', plan.createSandbox.message);
+      const sandboxFrom = deps.now();
       try {
         // Standalone there are no RuntimeClass objects to look the handler up in: the class
         // name is the runtime handler's, as RuntimeClasses are usually named after them.
         await deps.runtime.runPodSandbox(cfg, pod.spec?.runtimeClassName ?? '');
+        deps.metrics?.sandboxStarted(true);
       } catch (err) {
+        deps.metrics?.sandboxStarted(false);
         // An earlier request for this very sandbox still runs (its caller, a supervisor that
         // died, is gone): the sandbox shows up at the next relist or the name comes free soon.
         const delay = isNameReserved(err) ? this.conflicts.next(key) : deps.crashBackoff.next(key);
@@ -412,6 +459,7 @@ export class PodWorker {
         this.wakeAfter(delay);
         return { acted, notes };
       }
+      this.timeline?.add('sandbox', deps.now() - sandboxFrom);
       deps.crashBackoff.reset(key);
       this.conflicts.reset(key);
       return { acted: true, notes };
@@ -434,7 +482,7 @@ export class PodWorker {
         this.wakeAfter(deps.crashBackoff.baseMs);
         return { acted, notes };
       }
-      const ctx = { deps, ref: this.ref, pod, sandboxId: sandbox.id, sandboxConfig: sbConfig, podIPs, volumes, extraMounts, logDir, conflicts: this.conflicts };
+      const ctx = { deps, ref: this.ref, pod, sandboxId: sandbox.id, sandboxConfig: sbConfig, podIPs, volumes, extraMounts, logDir, conflicts: this.conflicts, ...(this.timeline ? { timeline: this.timeline } : {}) };
       for (const step of plan.start) {
         const out = held.get(step.name) ?? (await startContainer(ctx, step));
         if (!out.ok) {
@@ -532,6 +580,28 @@ export class PodWorker {
       { runtimeName: this.deps.node.runtimeName },
     );
     if (!isDeepStrictEqual(before, this.current)) this.host.statusChanged(this.uid);
+    if (this.timeline) this.timeStart(this.current);
+  }
+
+  /** Running first: the kubelet's start durations; Ready: the phases, and the start is over. */
+  private timeStart(status: PodStatus): void {
+    const tl = this.timeline;
+    const metrics = this.deps.metrics;
+    if (!tl || !metrics) return;
+    if (status.phase === 'Running') {
+      const ms = tl.running();
+      if (ms !== undefined) metrics.podStarted(ms / 1000, (ms - tl.excludedFromSliMs) / 1000);
+    }
+    if (status.phase === 'Succeeded' || status.phase === 'Failed') {
+      // Never Ready (a run-to-completion pod): its start is not a start to time.
+      this.timeline = undefined;
+      return;
+    }
+    if (!status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) return;
+    const b = tl.finish();
+    for (const p of START_PHASES) metrics.startPhase(p, b.phases[p]);
+    this.lastStartBreakdown = b;
+    this.timeline = undefined;
   }
 }
 

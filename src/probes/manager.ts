@@ -7,6 +7,7 @@ import { SlotTimer } from './slots.js';
 import { ProbeWorker } from './worker.js';
 import type { ProbeHandler, ProbeKind, ProbeResult } from './types.js';
 import type { VerdictStore } from './verdict-file.js';
+import type { ProbeMetrics } from './metrics.js';
 
 /** A running container instance whose probes should run. */
 export interface ProbedContainer {
@@ -45,6 +46,8 @@ export interface ProberOptions {
   slotMs?: number;
   /** Startup and readiness verdicts that outlive a supervisor restart (adopted containers resume them). */
   verdicts?: VerdictStore;
+  /** prober_probe_total / prober_probe_duration_seconds; absent: not counted. */
+  metrics?: ProbeMetrics;
 }
 
 const KINDS: ReadonlyArray<[ProbeKind, 'startupProbe' | 'livenessProbe' | 'readinessProbe']> = [
@@ -52,11 +55,6 @@ const KINDS: ReadonlyArray<[ProbeKind, 'startupProbe' | 'livenessProbe' | 'readi
   ['liveness', 'livenessProbe'],
   ['readiness', 'readinessProbe'],
 ];
-
-interface CountKeys {
-  successful: string;
-  failed: string;
-}
 
 const LABEL: Record<ProbeKind, string> = { startup: 'Startup', liveness: 'Liveness', readiness: 'Readiness' };
 
@@ -76,8 +74,6 @@ export class ProberManager {
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly slots: SlotTimer;
-  /** prober_probe_total, keyed by JSON of its labels. */
-  readonly counts = new Map<string, number>();
   /** Recent scheduling lateness samples (ms), for the benchmark. */
   readonly lateness: number[] = [];
 
@@ -108,8 +104,10 @@ export class ProberManager {
     else this.byPod.delete(podUid);
   }
 
+  /** The pod is gone for good: its workers stop and its probe series are dropped. */
   removePod(podUid: string): void {
     this.sync(podUid, []);
+    this.opts.metrics?.forgetPod(podUid);
   }
 
   /** Verdicts for pod status: only containers that have the probe appear. */
@@ -138,14 +136,20 @@ export class ProberManager {
 
   private startWorker(c: ProbedContainer, kind: ProbeKind, probe: Probe): void {
     const target = { runtime: this.opts.runtime, containerId: c.containerId, container: c.container, podIP: c.podIP };
-    // prober_probe_total label sets, built once per worker rather than once per attempt.
-    const labels = (result: string): string => JSON.stringify({ probe_type: LABEL[kind], result, container: c.container.name, pod: c.pod.name, namespace: c.pod.namespace });
-    const keys: CountKeys = { successful: labels('successful'), failed: labels('failed') };
+    // The worker's series are resolved once, not once per attempt.
+    const series = this.opts.metrics?.series({ kind, container: c.container.name, pod: c.pod.name, namespace: c.pod.namespace, podUid: c.pod.uid });
+    // Timed inside the exec bound: waiting for a slot is not the probe's own duration.
+    const timed = async (p: Probe, t: typeof target, timeoutMs: number): Promise<ProbeResult> => {
+      const t0 = performance.now();
+      const r = await this.opts.run(p, t, timeoutMs);
+      series?.observe(r.outcome !== 'failure', (performance.now() - t0) / 1000);
+      return r;
+    };
     const saved = kind === 'liveness' ? undefined : this.opts.verdicts?.get(c.containerId)?.[kind];
     const worker = new ProbeWorker(kind, probe, target, c.startedAt, {
-      run: (p, t, timeoutMs) => (p.exec ? this.execLimit.run(() => this.opts.run(p, t, timeoutMs)) : this.opts.run(p, t, timeoutMs)),
+      run: (p, t, timeoutMs) => (p.exec ? this.execLimit.run(() => timed(p, t, timeoutMs)) : timed(p, t, timeoutMs)),
       gated: () => kind === 'startup' || this.isStarted(c.containerId),
-      result: (w, r, verdict, flipped) => this.onResult(c, w, r, verdict, flipped, keys),
+      result: (w, r, verdict, flipped) => this.onResult(c, w, r, verdict, flipped),
       // Samples are only kept until someone drains them (the benchmark); a full buffer drops
       // new ones rather than shifting 10,000 entries on every probe.
       lateness: (ms) => {
@@ -166,9 +170,7 @@ export class ProberManager {
     }
   }
 
-  private onResult(c: ProbedContainer, w: ProbeWorker, r: ProbeResult, verdict: boolean, flipped: boolean, keys: CountKeys): void {
-    const key = r.outcome === 'failure' ? keys.failed : keys.successful;
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  private onResult(c: ProbedContainer, w: ProbeWorker, r: ProbeResult, verdict: boolean, flipped: boolean): void {
     if (r.outcome === 'failure') this.opts.events.record({ ...c.pod, fieldPath: c.fieldPath }, 'Warning', 'Unhealthy', `${LABEL[w.kind]} probe failed: ${r.message}`);
     else if (r.outcome === 'warning') this.opts.events.record({ ...c.pod, fieldPath: c.fieldPath }, 'Warning', 'ProbeWarning', `${LABEL[w.kind]} probe warning: ${r.message}`);
     if (!flipped) return;

@@ -30,6 +30,8 @@ export interface ImageManagerOptions {
   pullTimeoutMs?: number;
   now?: () => number;
   logger?: Logger;
+  /** A pull finished: how long it took and the image's size (kubelet_image_pull_duration_seconds). */
+  onPulled?: (seconds: number, sizeBytes: number) => void;
 }
 
 export interface EnsureImageRequest {
@@ -90,6 +92,7 @@ export class ImageManager {
   private readonly pullTimeoutMs: number;
   private readonly now: () => number;
   private readonly log: Logger | undefined;
+  private readonly onPulled: ((seconds: number, sizeBytes: number) => void) | undefined;
 
   constructor(private readonly images: ImageService, opts: ImageManagerOptions = {}) {
     this.now = opts.now ?? Date.now;
@@ -100,6 +103,7 @@ export class ImageManager {
     });
     this.pullTimeoutMs = opts.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS;
     this.log = opts.logger;
+    this.onPulled = opts.onPulled;
   }
 
   async ensureImage(req: EnsureImageRequest): Promise<EnsureImageResult> {
@@ -127,11 +131,14 @@ export class ImageManager {
 
     try {
       req.onPulling?.();
+      const pullFrom = performance.now();
       const imageRef = await this.pullShared(req);
+      const pullSeconds = (performance.now() - pullFrom) / 1000;
       this.backoff.reset(key);
       this.failures.delete(key);
       // One more status call only after a pull, to learn the user the new image runs as.
       const pulled = await this.images.imageStatus(imageRef).catch(() => null);
+      this.onPulled?.(pullSeconds, pulled?.size ?? 0);
       return { imageRef, pulled: true, ...(pulled ? { user: imageUser(pulled) } : {}) };
     } catch (err) {
       const delay = this.backoff.next(key);

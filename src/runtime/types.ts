@@ -228,7 +228,39 @@ export interface ContainerStats {
   memoryWorkingSetBytes?: number;
   memoryUsageBytes?: number;
   memoryRssBytes?: number;
+  memoryAvailableBytes?: number;
+  memoryPageFaults?: number;
+  memoryMajorPageFaults?: number;
   writableLayerUsedBytes?: number;
+  writableLayerInodesUsed?: number;
+  /** Where the writable layer lives (the image filesystem's mountpoint), when the runtime says. */
+  writableLayerMountpoint?: string;
+}
+
+/** A pod sandbox's own figures (CRI ListPodSandboxStats, Linux part). */
+export interface PodSandboxStats {
+  id: string;
+  labels: Labels;
+  /** Sample time of the CPU figures, ms. */
+  timestamp: number;
+  cpuUsageCoreNanoSeconds?: number;
+  cpuUsageNanoCores?: number;
+  memoryWorkingSetBytes?: number;
+  memoryUsageBytes?: number;
+  memoryRssBytes?: number;
+  memoryAvailableBytes?: number;
+  memoryPageFaults?: number;
+  memoryMajorPageFaults?: number;
+  network?: { timestamp: number; interfaces: NetworkInterfaceUsage[]; defaultInterface?: NetworkInterfaceUsage };
+  processCount?: number;
+}
+
+export interface NetworkInterfaceUsage {
+  name: string;
+  rxBytes?: number;
+  rxErrors?: number;
+  txBytes?: number;
+  txErrors?: number;
 }
 
 export interface ContainerStatsFilter {
@@ -325,6 +357,8 @@ export interface Runtime {
 
   containerStats(containerId: string, opts?: CallOptions): Promise<ContainerStats>;
   listContainerStats(filter?: ContainerStatsFilter, opts?: CallOptions): Promise<ContainerStats[]>;
+  /** Pod-level stats; runtimes without it (CRI before 1.23) reject with UnimplementedError. */
+  listPodSandboxStats(filter?: { id?: string; labelSelector?: Labels }, opts?: CallOptions): Promise<PodSandboxStats[]>;
 }
 
 /** CRI ImageService. */

@@ -49,9 +49,17 @@ function segments(pathname: string): string[] | undefined {
 
 /** As routeStatusRequest, with `/node` answered by the provider's full (async) node description. */
 export async function routeStatusRequestAsync(provider: StatusProvider, method: string, rawUrl: string): Promise<StatusResponse> {
-  if (method === 'GET' && provider.describeNode && new URL(rawUrl, 'http://staticlet.local').pathname.replace(/\/+$/, '') === '/node') {
+  const url = new URL(rawUrl, 'http://staticlet.local');
+  const path = url.pathname.replace(/\/+$/, '');
+  if (method === 'GET' && provider.describeNode && path === '/node') {
     const described = await provider.describeNode();
     if (described) return json(200, described);
+  }
+  if (method === 'GET' && path === '/stats/summary') {
+    // The kubelet's query parameter: anything but "true" is the full summary.
+    const only = url.searchParams.get('only_cpu_and_memory') === 'true';
+    const summary = await provider.summary?.({ onlyCpuAndMemory: only });
+    return summary ? json(200, summary) : failure(503, 'ServiceUnavailable', 'stats are not available yet: the container runtime has not answered');
   }
   return routeStatusRequest(provider, method, rawUrl);
 }
@@ -83,6 +91,10 @@ export function routeStatusRequest(provider: StatusProvider, method: string, raw
   if (sub === 'log-directory') {
     const directory = provider.podLogDirectory?.(pod);
     return directory ? json(200, { directory }) : notFound(`pod "${name}" has no log directory`);
+  }
+  if (sub === 'start-phases') {
+    const phases = pod.metadata?.uid ? provider.startPhases?.(pod.metadata.uid) : undefined;
+    return phases ? json(200, phases) : notFound(`pod "${name}" has no finished start timed by this staticlet`);
   }
   if (sub !== 'events') return notFound(`the server could not find the requested resource ${url.pathname}`);
   const uid = pod.metadata?.uid;

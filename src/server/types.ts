@@ -3,6 +3,8 @@ import type { PodEvent } from '../events/types.js';
 import type { NodeAdmissionSummary } from '../admission/index.js';
 import type { ControlPlaneView } from '../controlplane/index.js';
 import type { NodeJson } from '../node/node-object.js';
+import type { Summary, SummaryOptions } from '../stats/types.js';
+import type { StartBreakdown } from '../pods/start-phases.js';
 
 /** A non-terminated pod as `staticlet node` lists it. */
 export interface NodePodView {
@@ -47,4 +49,8 @@ export interface StatusProvider {
   describeNode?(): Promise<NodeDescription | undefined>;
   /** Where the runtime writes the pod's container logs (`staticlet logs` reads them there). */
   podLogDirectory?(pod: Pod): string | undefined;
+  /** The Summary API (`staticlet top`); undefined until the runtime is up. */
+  summary?(opts: SummaryOptions): Promise<Summary | undefined>;
+  /** Where the pod's last start went, phase by phase (`staticlet describe`). */
+  startPhases?(uid: string): StartBreakdown | undefined;
 }

@@ -33,6 +33,10 @@ import { UrlSource } from '../sources/url.js';
 import { RejectionLog } from './rejection-log.js';
 import type { ManifestSource } from '../sources/types.js';
 import { createControlPlane, type ControlPlane, type ControlPlaneView } from '../controlplane/index.js';
+import { NodeMetrics, type MetricsEndpoint, type MetricsText } from '../metrics/index.js';
+import { instrumentRuntime } from '../runtime/metrics.js';
+import { StatsProvider, type Summary, type SummaryOptions } from '../stats/index.js';
+import type { StartBreakdown } from '../pods/start-phases.js';
 
 export interface SupervisorOptions {
   /** A runtime to use instead of connecting to settings.containerRuntimeEndpoint (tests). */
@@ -84,6 +88,9 @@ export class Supervisor implements StatusProvider {
   /** Who hears of pod changes (the control plane's mirror pods and status). */
   private readonly podListeners = new Set<(uid: string) => void>();
   private controlPlaneStarting: Promise<void> | undefined;
+  /** This supervisor's metrics, on registries of its own (the node API serves them). */
+  readonly metrics: NodeMetrics;
+  private stats: StatsProvider | undefined;
 
   constructor(
     private readonly settings: Settings,
@@ -113,6 +120,13 @@ export class Supervisor implements StatusProvider {
     this.rejectionLog = new RejectionLog(logger);
     this.state.subscribe((changes) => changes.forEach((c) => this.logChange(c)));
     this.statusServer = new StatusSocketServer(this, logger);
+    this.metrics = new NodeMetrics({
+      nodeName: settings.nodeName,
+      sources: {
+        rejections: () => this.state.rejections(),
+        mirrorPods: () => this.controlPlane?.view().mirrorPods?.count,
+      },
+    });
     if (options.nodeApi !== false) {
       this.nodeApi = new NodeApiServer(
         {
@@ -152,6 +166,21 @@ export class Supervisor implements StatusProvider {
   /** Where the node API listens, once started (tests use port 0). */
   get nodeApiAddresses(): NodeApiAddresses {
     return this.nodeApi?.addresses ?? {};
+  }
+
+  /** What `/metrics`, `/metrics/probes` and `/metrics/resource` answer. */
+  metricsText(which: MetricsEndpoint): Promise<MetricsText> {
+    return this.metrics.metricsText(which);
+  }
+
+  /** The Summary API; undefined until the runtime has answered. */
+  async summary(opts: SummaryOptions = {}): Promise<Summary | undefined> {
+    return this.stats?.summary(opts);
+  }
+
+  /** Where a pod's last start went, phase by phase. */
+  startPhases(uid: string): StartBreakdown | undefined {
+    return this.manager?.startBreakdown(uid);
   }
 
   /** The prober, once the runtime answered (probe counts, scheduling lateness). */
@@ -284,9 +313,12 @@ export class Supervisor implements StatusProvider {
   private async connectAndRun(listed: Promise<boolean>): Promise<void> {
     const connected = this.options.runtime ? { client: this.options.runtime, version: undefined } : await this.connect();
     if (!connected) return;
-    const runtime = connected.client;
-    // Held from here, so that stop() closes it whenever it comes.
-    this.runtime = runtime;
+    // Held from here, so that stop() closes it whenever it comes. Everything else uses it
+    // through the metrics wrapper (kubelet_runtime_operations_*).
+    this.runtime = connected.client;
+    const runtime = instrumentRuntime(connected.client, this.metrics.runtime);
+    const stats = (this.stats = new StatsProvider({ nodeName: this.settings.nodeName, runtime, rootDir: this.settings.rootDir }));
+    this.metrics.setSources({ summary: () => stats.summary({ onlyCpuAndMemory: true }) });
     // What the runtime holds is observed while the manifests are still being read: the pod
     // manager's first syncs then start from it (pods/observe.ts says when it may be trusted).
     const early = observeAll(runtime, DEFAULT_MAX_CONCURRENT_SYNCS).catch((err: unknown) => {
@@ -323,11 +355,12 @@ export class Supervisor implements StatusProvider {
       events: this.eventLog,
       onFailure: (f) => manager?.probeFailed(f),
       onChange: (uid) => manager?.wake(uid),
+      metrics: this.metrics.probes,
     });
     manager = this.manager = new PodManager(
       {
         runtime,
-        images: new ImageManager(runtime, { logger: this.logger }),
+        images: new ImageManager(runtime, { logger: this.logger, onPulled: this.metrics.imagePulls }),
         events: this.eventLog,
         node: {
           nodeName: s.nodeName,
@@ -347,6 +380,7 @@ export class Supervisor implements StatusProvider {
         hostResolver: () => readHostResolver(s.resolvConf),
         probes: this.prober,
         admission: this.admission,
+        metrics: this.metrics.pods,
         now: Date.now,
       },
       this.state,
@@ -358,6 +392,8 @@ export class Supervisor implements StatusProvider {
         ...logRotation(s, this.options.logRotationPeriodMs),
       },
     );
+    const started = this.manager;
+    this.metrics.setSources({ pods: () => started });
     await this.manager.start(await early);
     this.logger.info({ pods: this.state.pods().length }, 'pod manager started');
   }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Pod, PodList } from '../../api/generated/core-v1.js';
 import type { PodEvent } from '../../events/types.js';
+import type { StartBreakdown } from '../../pods/start-phases.js';
 import { describePod } from '../describe-format.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, setExitCode } from '../exit.js';
 import { processOutput, type Output } from '../io.js';
@@ -76,7 +77,9 @@ export async function describeCommand(podArg: string, opts: DescribeCommandOptio
       (l) => l.items ?? [],
       () => [],
     );
-    out.stdout.write(describePod(pod, events, { now: now(), ...(opts.timeZone ? { timeZone: opts.timeZone } : {}) }));
+    // An older staticlet, or a pod it adopted rather than started, has no breakdown: no section.
+    const startPhases = await fetchStatus<StartBreakdown>(socket, `${podPath(ns, name)}/start-phases`).catch(() => undefined);
+    out.stdout.write(describePod(pod, events, { now: now(), ...(opts.timeZone ? { timeZone: opts.timeZone } : {}), ...(startPhases ? { startPhases } : {}) }));
     return EXIT_OK;
   } catch (err) {
     out.stderr.write(`staticlet describe: ${(err as Error).message}\n`);

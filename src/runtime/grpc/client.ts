@@ -5,7 +5,7 @@ import { DEFAULT_RUNTIME_ENDPOINT, parseEndpoint } from '../endpoint.js';
 import { DeadlineExceededError, FailedPreconditionError, fromGrpcError, NotFoundError, UnavailableError } from '../errors.js';
 import type * as T from '../types.js';
 import * as C from './convert.js';
-import { loadContainerdTasks, loadCri, loadRelist, type RelistMethods } from './proto.js';
+import { loadContainerdTasks, loadCri, loadRelist, loadSandboxStats, type RelistMethods } from './proto.js';
 import type * as W from './wire.js';
 import type { ImageServiceClient, RuntimeServiceClient } from './wire.js';
 
@@ -307,6 +307,15 @@ export class CriClient implements T.RuntimeClient {
       this.rt.ListContainerStats({ filter: C.containerStatsFilter(filter) }, m, o, cb),
     );
     return r.stats.map(C.containerStats);
+  }
+
+  async listPodSandboxStats(filter?: { id?: string; labelSelector?: T.Labels }, opts?: T.CallOptions): Promise<T.PodSandboxStats[]> {
+    const m = loadSandboxStats();
+    const req = { filter: filter ? { id: filter.id ?? '', label_selector: filter.labelSelector ?? {} } : null };
+    const r = await this.call<W.ListPodSandboxStatsResponse__Output>('ListPodSandboxStats', 'short', true, opts, (meta, o, cb) =>
+      this.rt.makeUnaryRequest(m.path, m.requestSerialize, m.responseDeserialize, req, meta, o, cb),
+    );
+    return r.stats.map(C.podSandboxStats);
   }
 
   // ---- ImageService ----

@@ -282,7 +282,46 @@ export function containerStats(s: W.ContainerStats__Output): T.ContainerStats {
   set('memoryWorkingSetBytes', u64(s.memory?.working_set_bytes));
   set('memoryUsageBytes', u64(s.memory?.usage_bytes));
   set('memoryRssBytes', u64(s.memory?.rss_bytes));
+  set('memoryAvailableBytes', u64(s.memory?.available_bytes));
+  set('memoryPageFaults', u64(s.memory?.page_faults));
+  set('memoryMajorPageFaults', u64(s.memory?.major_page_faults));
   set('writableLayerUsedBytes', u64(s.writable_layer?.used_bytes));
+  set('writableLayerInodesUsed', u64(s.writable_layer?.inodes_used));
+  if (s.writable_layer?.fs_id?.mountpoint) out.writableLayerMountpoint = s.writable_layer.fs_id.mountpoint;
+  return out;
+}
+
+function networkInterface(n: W.NetworkInterfaceUsage__Output): T.NetworkInterfaceUsage {
+  const out: T.NetworkInterfaceUsage = { name: n.name };
+  const set = (k: 'rxBytes' | 'rxErrors' | 'txBytes' | 'txErrors', v: number | undefined): void => {
+    if (v !== undefined) out[k] = v;
+  };
+  set('rxBytes', u64(n.rx_bytes));
+  set('rxErrors', u64(n.rx_errors));
+  set('txBytes', u64(n.tx_bytes));
+  set('txErrors', u64(n.tx_errors));
+  return out;
+}
+
+export function podSandboxStats(s: W.PodSandboxStats__Output): T.PodSandboxStats {
+  const l = s.linux;
+  const out: T.PodSandboxStats = { id: s.attributes?.id ?? '', labels: s.attributes?.labels ?? {}, timestamp: nsToMs(l?.cpu?.timestamp ?? l?.memory?.timestamp) };
+  const set = <K extends keyof T.PodSandboxStats>(k: K, v: T.PodSandboxStats[K] | undefined): void => {
+    if (v !== undefined) out[k] = v;
+  };
+  set('cpuUsageCoreNanoSeconds', u64(l?.cpu?.usage_core_nano_seconds));
+  set('cpuUsageNanoCores', u64(l?.cpu?.usage_nano_cores));
+  set('memoryWorkingSetBytes', u64(l?.memory?.working_set_bytes));
+  set('memoryUsageBytes', u64(l?.memory?.usage_bytes));
+  set('memoryRssBytes', u64(l?.memory?.rss_bytes));
+  set('memoryAvailableBytes', u64(l?.memory?.available_bytes));
+  set('memoryPageFaults', u64(l?.memory?.page_faults));
+  set('memoryMajorPageFaults', u64(l?.memory?.major_page_faults));
+  set('processCount', u64(l?.process?.process_count));
+  if (l?.network) {
+    out.network = { timestamp: nsToMs(l.network.timestamp), interfaces: l.network.interfaces.map(networkInterface) };
+    if (l.network.default_interface) out.network.defaultInterface = networkInterface(l.network.default_interface);
+  }
   return out;
 }
 

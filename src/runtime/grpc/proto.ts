@@ -49,6 +49,20 @@ export function loadRelist(): RelistMethods {
   return relist;
 }
 
+/** ListPodSandboxStats (proto/cri-v1-sandbox-stats.proto), sent to the runtime's own service. */
+export type SandboxStatsMethod = MethodDefinition<W.ListPodSandboxStatsRequest, W.ListPodSandboxStatsResponse__Output>;
+
+let sandboxStats: SandboxStatsMethod | undefined;
+
+export function loadSandboxStats(): SandboxStatsMethod {
+  if (!sandboxStats) {
+    const file = findProtoFile().replace(/cri-v1\.proto$/, 'cri-v1-sandbox-stats.proto');
+    const def = loadSync(file, { ...LOADER_OPTIONS, includeDirs: [dirname(file)] })['staticlet.sandboxstats.SandboxStats'] as ServiceDefinition;
+    sandboxStats = { ...def.ListPodSandboxStats!, path: '/runtime.v1.RuntimeService/ListPodSandboxStats' } as SandboxStatsMethod;
+  }
+  return sandboxStats;
+}
+
 /** containerd's own task service, two calls of it (proto/containerd-tasks-v1.proto). */
 export interface ContainerdTaskMethods {
   Kill: MethodDefinition<W.TaskKillRequest, object>;

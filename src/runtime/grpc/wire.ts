@@ -1,6 +1,9 @@
 /** Short names for the generated CRI message types used by convert.ts and the client. */
 import type { ContainerState__Output } from '../generated/runtime/v1/ContainerState.js';
 import type { PodSandboxState__Output } from '../generated/runtime/v1/PodSandboxState.js';
+import type { CpuUsage__Output } from '../generated/runtime/v1/CpuUsage.js';
+import type { MemoryUsage__Output } from '../generated/runtime/v1/MemoryUsage.js';
+import type { UInt64Value__Output } from '../generated/runtime/v1/UInt64Value.js';
 
 export type { AuthConfig, AuthConfig__Output } from '../generated/runtime/v1/AuthConfig.js';
 export type { Capability, Capability__Output } from '../generated/runtime/v1/Capability.js';
@@ -116,6 +119,34 @@ export interface ContainerBrief__Output {
 }
 export interface ContainerStates__Output {
   containers: ContainerBrief__Output[];
+}
+
+/** ListPodSandboxStats (proto/cri-v1-sandbox-stats.proto); written by hand. */
+export interface PodSandboxStatsFilter {
+  id: string;
+  label_selector: Record<string, string>;
+}
+export interface ListPodSandboxStatsRequest {
+  filter: PodSandboxStatsFilter | null;
+}
+export interface NetworkInterfaceUsage__Output {
+  name: string;
+  rx_bytes: UInt64Value__Output | null;
+  rx_errors: UInt64Value__Output | null;
+  tx_bytes: UInt64Value__Output | null;
+  tx_errors: UInt64Value__Output | null;
+}
+export interface PodSandboxStats__Output {
+  attributes: { id: string; labels: Record<string, string>; annotations: Record<string, string> } | null;
+  linux: {
+    cpu: CpuUsage__Output | null;
+    memory: MemoryUsage__Output | null;
+    network: { timestamp: string; default_interface: NetworkInterfaceUsage__Output | null; interfaces: NetworkInterfaceUsage__Output[] } | null;
+    process: { timestamp: string; process_count: UInt64Value__Output | null } | null;
+  } | null;
+}
+export interface ListPodSandboxStatsResponse__Output {
+  stats: PodSandboxStats__Output[];
 }
 
 /** containerd task service requests (proto/containerd-tasks-v1.proto); written by hand. */
