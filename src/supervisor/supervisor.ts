@@ -157,6 +157,9 @@ export class Supervisor implements StatusProvider {
           configz: () => kubeletConfigz(settings),
           lastSyncLoop: () => this.manager?.lastSyncLoop,
           runTimeoutSeconds: Math.max(1, Math.ceil(settings.runtimeRequestTimeoutMs / 1000)),
+          metricsText: (which) => this.metricsText(which),
+          summary: (opts) => this.summary(opts),
+          observeHttpRequest: (r) => this.metrics.observeHttpRequest(r),
         },
         logger,
       );

@@ -79,6 +79,21 @@ export async function dispatch(o: PipelineOptions, server: ServerType, req: Inco
   const aborter = new AbortController();
   res.once('close', () => aborter.abort());
   const method = (req.method ?? 'GET').toUpperCase();
+  const started = process.hrtime.bigint();
+  // kubelet_http_requests_*: labelled by the route's root, never the raw path (bounded cardinality).
+  if (o.deps.observeHttpRequest && server !== 'healthz') {
+    res.once('finish', () => {
+      const root = (req.url ?? '/').split(/[/?]/)[1] ?? '';
+      const route = o.table.prefixes.includes(root) ? root : '';
+      o.deps.observeHttpRequest!({
+        method,
+        path: route,
+        serverType: server === 'readonly' ? 'readonly' : 'readwrite',
+        longRunning: /[?&]follow=(true|1)\b/.test(req.url ?? ''),
+        seconds: Number(process.hrtime.bigint() - started) / 1e9,
+      });
+    });
+  }
   try {
     const target = splitTarget(req.url ?? '/');
     let user: UserInfo | undefined;

@@ -3,6 +3,8 @@ import type { Pod } from '../../api/generated/core-v1.js';
 import type { Reviewer, ReviewUser } from '../../controlplane/index.js';
 import type { NodeApiAuthentication, NodeApiAuthorization } from '../../config/settings.js';
 import type { RuntimeClient } from '../../runtime/index.js';
+import type { HttpRequestObservation, MetricsEndpoint, MetricsText } from '../../metrics/index.js';
+import type { Summary, SummaryOptions } from '../../stats/types.js';
 
 /** An authenticated caller (x509 CN/O, TokenReview, or anonymous). */
 export type UserInfo = ReviewUser;
@@ -25,6 +27,12 @@ export interface NodeApiDeps {
   lastSyncLoop(): number | undefined;
   /** Deadline of a /run ExecSync, seconds. */
   runTimeoutSeconds: number;
+  /** /metrics, /metrics/probes, /metrics/resource as rendered now. */
+  metricsText(which: MetricsEndpoint): Promise<MetricsText>;
+  /** The Summary API; undefined until the runtime has answered. */
+  summary(opts: SummaryOptions): Promise<Summary | undefined>;
+  /** kubelet_http_requests_total / _duration_seconds: one call per answered request. */
+  observeHttpRequest?(o: HttpRequestObservation): void;
 }
 
 /** Listener and security settings, from Settings (see src/config/settings.ts). */

@@ -96,8 +96,12 @@ describe('API server down for 60 s', { timeout: 200_000 }, () => {
     assert.equal(during.length, 1, during.map((l) => l.msg).join(' | '));
     assert.ok(['failed to update lease using latest lease, fallback to ensure lease', 'update node status exceeds retry count', "mirror pods: cannot list this node's pods; retrying", "mirror pods: cannot list or watch this node's pods; retrying", 'mirror pod status: cannot patch; retrying', 'unable to write events to the API server; retrying, recording meanwhile'].includes(during[0]!.msg), during[0]!.msg);
     assert.equal(after20.length, during.length, 'nothing more logged as the outage went on');
-    const recovered = lines().slice(logFrom).filter((l) => l.level < WARN && ['lease renewed again', 'node status updated again', 'mirror pods: the API server answers again', "mirror pods: watching this node's pods again", 'mirror pod status: patched again', 'events are written to the API server again'].includes(l.msg));
-    assert.equal(recovered.length, 1, 'one line on the return');
+    const recovered = () => lines().slice(logFrom).filter((l) => l.level < WARN && ['lease renewed again', 'node status updated again', 'mirror pods: the API server answers again', "mirror pods: watching this node's pods again", 'mirror pod status: patched again', 'events are written to the API server again'].includes(l.msg));
+    // The line comes when the last loop of the connection works again: the event queue and the
+    // watch retry on their own back-off (capped at 10 s and 7 s), after the Lease.
+    await eventually(() => recovered().length > 0, { timeoutMs: 15_000, intervalMs: 100, what: 'the recovery line' });
+    await sleep(1_000);
+    assert.equal(recovered().length, 1, 'one line on the return');
 
     // No container restarted: same IDs, same restart counts; the supervisor went on.
     for (const n of names) {

@@ -16,6 +16,7 @@ import type { AccessAttributes, Reviewer } from '../../../src/controlplane/index
 import { Authenticator } from '../../../src/server/node-api/authn.js';
 import { Authorizer, subresourcesFor, verbFor } from '../../../src/server/node-api/authz.js';
 import { splitTarget } from '../../../src/server/node-api/router.js';
+import type { HttpRequestObservation } from '../../../src/metrics/index.js';
 import { NodeApiServer } from '../../../src/server/node-api/server.js';
 import { tlsVersionAndCiphers } from '../../../src/server/node-api/tls.js';
 import { TtlCache } from '../../../src/server/node-api/ttl-cache.js';
@@ -172,6 +173,7 @@ function get(url: string, method = 'GET'): Promise<Answer> {
 }
 
 describe('listeners with fake dependencies', () => {
+  const observed: HttpRequestObservation[] = [];
   let dir: string;
   let server: NodeApiServer;
   let ro: NodeApiServer | undefined;
@@ -208,6 +210,9 @@ describe('listeners with fake dependencies', () => {
       configz: () => ({ kubeletconfig: {} }),
       lastSyncLoop: () => Date.now(),
       runTimeoutSeconds: 10,
+      metricsText: async (which) => ({ contentType: 'text/plain; version=0.0.4; charset=utf-8', body: `# ${which}\nup 1\n` }),
+      summary: async () => undefined,
+      observeHttpRequest: (r) => observed.push(r),
     };
     server = new NodeApiServer(config, deps);
     await server.start();
@@ -244,9 +249,38 @@ describe('listeners with fake dependencies', () => {
     assert.equal((await get(`${secure}/nothing-here`)).status, 404);
   });
 
-  test('the read-only port serves /pods and /healthz only, without authentication', async () => {
+  test('/metrics, /metrics/probes and /metrics/resource render their registry; /stats/summary waits for the runtime', async () => {
+    for (const [path, which] of [['/metrics', 'metrics'], ['/metrics/probes', 'probes'], ['/metrics/resource', 'resource']] as const) {
+      const r = await get(`${secure}${path}`);
+      assert.equal(r.status, 200, path);
+      assert.equal(r.body, `# ${which}\nup 1\n`);
+    }
+    assert.equal((await get(`${secure}/metrics/cadvisor`)).status, 404);
+    assert.equal((await get(`${secure}/metrics/probes/x`)).status, 404);
+    assert.equal((await get(`${secure}/stats/summary`)).status, 503);
+    assert.equal((await get(`${secure}/stats/summary?only_cpu_and_memory=maybe`)).status, 400);
+    assert.equal((await get(`${secure}/stats/other`)).status, 404);
+  });
+
+  test('kubelet_http_requests: every answered request observed, labelled by its route root only', async () => {
+    observed.length = 0;
+    await get(`${secure}/metrics`);
+    await get(`${secure}/pods?x=1`);
+    await get(`${secure}/no-such-route/at/all`);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(observed.map((o) => [o.method, o.path, o.serverType, o.longRunning]), [
+      ['GET', 'metrics', 'readwrite', false],
+      ['GET', 'pods', 'readwrite', false],
+      ['GET', '', 'readwrite', false],
+    ]);
+    assert.ok(observed.every((o) => o.seconds >= 0 && o.seconds < 5));
+  });
+
+  test('the read-only port serves /pods, /healthz, /metrics and /stats only, without authentication', async () => {
     assert.equal((await get(`${readOnly}/pods`)).status, 200);
     assert.equal((await get(`${readOnly}/healthz`)).body, 'ok');
+    assert.equal((await get(`${readOnly}/metrics`)).status, 200);
+    assert.equal((await get(`${readOnly}/stats/summary`)).status, 503);
     assert.equal((await get(`${readOnly}/configz`)).status, 404);
     assert.equal((await get(`${readOnly}/containerLogs/default/web/main`)).status, 404);
   });
@@ -274,6 +308,7 @@ describe('robustness: slow clients, oversized headers, the follower cap', () => 
         nodeName: 'n1', listPods: () => [pod], getPod: (_ns, name) => (name === 'web' ? pod : undefined),
         podLogDirectory: () => join(dir, 'logs'), runtime: () => undefined, reviewer: () => undefined,
         configz: () => ({}), lastSyncLoop: () => undefined, runTimeoutSeconds: 10,
+        metricsText: async () => ({ contentType: 'text/plain', body: '' }), summary: async () => undefined,
       },
     );
     await server.start();

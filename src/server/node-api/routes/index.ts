@@ -1,16 +1,12 @@
-/**
- * The node API's route table. A route group is one module returning Route(s) and one line here.
- * Reserved for the metrics/stats work: `/metrics`, `/metrics/probes`, `/metrics/resource`,
- * `/metrics/slis` (one route with prefix `metrics`, subpaths, readOnly) and `/stats/summary`
- * (prefix `stats`, GET and POST, readOnly); authorization already maps them to the `metrics`
- * and `stats` subresources (authz.ts).
- */
+/** The node API's route table. A route group is one module returning Route(s) and one line here. */
 import { RouteTable } from '../router.js';
 import { configzRoute } from './configz.js';
 import { healthzRoute } from './healthz.js';
 import { containerLogsRoute } from './logs.js';
 import { podsRoute, runningPodsRoute } from './pods.js';
+import { metricsRoute } from './metrics.js';
 import { runRoute } from './run.js';
+import { statsRoute } from './stats.js';
 import { streamingRoutes } from './streaming.js';
 
 export interface RouteOptions {
@@ -25,7 +21,9 @@ export function defaultRoutes(o: RouteOptions): RouteTable {
     .add(runningPodsRoute())
     .add(containerLogsRoute(o.maxLogFollowers))
     .add(configzRoute())
-    .add(runRoute());
+    .add(runRoute())
+    .add(metricsRoute())
+    .add(statsRoute());
   for (const r of streamingRoutes()) table.add(r);
   return table;
 }
