@@ -91,6 +91,17 @@ describe('node API standalone (x509, curl)', { timeout: 180_000 }, () => {
     const run = await curl(`${base}/run/default/${POD}/app?cmd=echo%20hello%20node`, ['-X', 'POST', ...auth()]);
     assert.equal(run.status, 200, run.body);
     assert.equal(run.body, 'hello node\n');
+    for (const path of ['/metrics', '/metrics/probes', '/metrics/resource']) {
+      const m = await curl(`${base}${path}`, auth());
+      assert.equal(m.status, 200, `${path}: ${m.body.slice(0, 200)}`);
+      assert.match(m.body, /^# (HELP|TYPE) /m, path);
+    }
+    assert.match((await curl(`${base}/metrics`, auth())).body, /^kubelet_running_pods 1$/m);
+    const summary = await curl(`${base}/stats/summary`, auth());
+    assert.equal(summary.status, 200, summary.body);
+    const sum = JSON.parse(summary.body) as { node: { nodeName: string }; pods: Array<{ podRef: { name: string } }> };
+    assert.equal(sum.node.nodeName, NODE);
+    assert.ok(sum.pods.some((p) => p.podRef.name === POD));
     // exec/attach/portForward are not proxied to the runtime's streaming server: 501, said plainly.
     const exec = await curl(`${base}/exec/default/${POD}/app?command=ls`, ['-X', 'POST', ...auth()]);
     assert.equal(exec.status, 501);
