@@ -175,9 +175,23 @@ const DECIMAL_SCALE: Readonly<Record<string, number>> = { n: -9, u: -6, m: -3, k
 
 let bundled: CompiledSchema | undefined;
 
-/** The bundled Kubernetes 1.36 schema, compiled on first use. */
+/**
+ * The bundled Kubernetes 1.36 schema, compiled on its first check, not when it is named: the
+ * pipeline asks for the current schema's id for every manifest (its verdict cache), and a
+ * manifest refused before validation (too many documents, an alias bomb) must not pay the
+ * compile, which holds the event loop for a few hundred milliseconds.
+ */
 export function bundledSchema(): CompiledSchema {
-  bundled ??= compileSchema(loadSchema(), { origin: 'bundled', label: `the bundled Kubernetes ${KUBERNETES_VERSION} schema`, id: `bundled-${KUBERNETES_VERSION}` });
+  if (bundled) return bundled;
+  const meta = { origin: 'bundled' as const, label: `the bundled Kubernetes ${KUBERNETES_VERSION} schema`, id: `bundled-${KUBERNETES_VERSION}` };
+  let compiled: CompiledSchema | undefined;
+  bundled = {
+    ...meta,
+    check(doc, kind) {
+      compiled ??= compileSchema(loadSchema(), meta);
+      return compiled.check(doc, kind);
+    },
+  };
   return bundled;
 }
 

@@ -40,7 +40,7 @@ describe('hostile manifests', () => {
     });
     await mkdir(manifests());
     socket = settings.statusSocket;
-    sup = new Supervisor(settings, createLogger({ format: 'json', destination: log.stream }));
+    sup = new Supervisor(settings, createLogger({ format: 'json', destination: log.stream }), { nodeApi: false });
     await sup.start();
   });
   after(async () => {
