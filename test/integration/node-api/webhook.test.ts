@@ -96,6 +96,20 @@ describe('node API with TokenReview and SubjectAccessReview', { timeout: 180_000
     assert.equal(run.body, 'Forbidden (user=bob, verb=create, resource=nodes, subresource(s)=[proxy])\n');
   });
 
+  test('/stats/summary: allowed for alice (SubjectAccessReview nodes/stats), 403 for bob with the kubelet message', async () => {
+    const from = api.requests.length;
+    const r = await curl(`${base}/stats/summary`, ['-H', 'Authorization: Bearer alice-token']);
+    assert.equal(r.status, 200, r.body);
+    const summary = JSON.parse(r.body) as { node: { nodeName: string }; pods: Array<{ podRef: { name: string } }> };
+    assert.equal(summary.node.nodeName, NODE);
+    assert.ok(summary.pods.some((p) => p.podRef.name === `p-${NODE}`));
+    const sar = api.requests.slice(from).filter((q) => q.method === 'POST' && q.path === ACCESS_REVIEWS);
+    assert.deepEqual(sar.map((q) => (q.review as { resourceAttributes?: { subresource?: string } }).resourceAttributes?.subresource), ['stats']);
+    const denied = await curl(`${base}/stats/summary`, ['-H', 'Authorization: Bearer bob-token']);
+    assert.equal(denied.status, 403);
+    assert.equal(denied.body, 'Forbidden (user=bob, verb=get, resource=nodes, subresource(s)=[stats])\n');
+  });
+
   test('an unknown token: TokenReview says no, 401 Unauthorized, no SubjectAccessReview', async () => {
     const sars = api.requests.filter((q) => q.path === ACCESS_REVIEWS).length;
     const r = await curl(`${base}/pods`, ['-H', 'Authorization: Bearer nobody']);
