@@ -18,6 +18,7 @@
  * CP_PODS (110), CP_SECONDS (60, per window), CP_SETTLE_SECONDS (20), CP_ROUNDS (2),
  * CP_NODE_ARGS (Node flags for the child; unset: the systemd unit's), CP_TRACE (0).
  */
+import { idlePodYaml } from './lib/manifest.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -46,25 +47,6 @@ const NAMESPACE = 'bench-cp';
 const NODE = 'node-1';
 const progress = (msg: string): void => void process.stderr.write(`[controlplane +${(performance.now() / 1000).toFixed(0)}s] ${msg}\n`);
 
-function podYaml(name: string, image: string): string {
-  // Host network: the node status does not depend on pod networking, and 110 pods start sooner.
-  return [
-    'apiVersion: v1',
-    'kind: Pod',
-    'metadata:',
-    `  name: ${name}`,
-    `  namespace: ${NAMESPACE}`,
-    'spec:',
-    '  hostNetwork: true',
-    '  terminationGracePeriodSeconds: 1',
-    '  containers:',
-    '    - name: app',
-    `      image: ${image}`,
-    '      command: [sleep, "36000"]',
-    '      resources: {requests: {cpu: 1m, memory: 4Mi}}',
-    '',
-  ].join('\n');
-}
 
 interface Window {
   mode: 'on' | 'off';
@@ -129,7 +111,7 @@ async function main(): Promise<void> {
   try {
     for (let i = 0; i < cfg.pods; i++) {
       const name = `cp-${String(i).padStart(3, '0')}`;
-      await writeFile(join(manifests, `${name}.yaml`), podYaml(name, env.busyboxImage));
+      await writeFile(join(manifests, `${name}.yaml`), idlePodYaml(name, NAMESPACE, env.busyboxImage));
     }
     const args = (on: boolean) => [
       'run', '--port', '0', '--healthz-port', '0', '--pod-manifest-path', manifests, '--container-runtime-endpoint', env.endpoint, '--root-dir', join(dir, 'root'),

@@ -14,6 +14,7 @@
  * Needs root, like the containerd environment. Run: npm run bench:mirror. Env knobs:
  * MB_PODS (110), MB_SECONDS (60, the idle window), MB_SETTLE_SECONDS (15).
  */
+import { idlePodYaml } from './lib/manifest.js';
 import { performance } from 'node:perf_hooks';
 import { cpus, release, totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,24 +36,6 @@ const NAMESPACE = 'bench-mirror';
 const POLL_MS = 20;
 const progress = (msg: string): void => void process.stderr.write(`[mirror +${(performance.now() / 1000).toFixed(0)}s] ${msg}\n`);
 
-function podYaml(name: string, image: string): string {
-  return [
-    'apiVersion: v1',
-    'kind: Pod',
-    'metadata:',
-    `  name: ${name}`,
-    `  namespace: ${NAMESPACE}`,
-    'spec:',
-    '  hostNetwork: true',
-    '  terminationGracePeriodSeconds: 1',
-    '  containers:',
-    '    - name: app',
-    `      image: ${image}`,
-    '      command: [sleep, "36000"]',
-    '      resources: {requests: {cpu: 1m, memory: 4Mi}}',
-    '',
-  ].join('\n');
-}
 
 /** `VERB resource` (pod names and the node name folded), plus `?watch` for watches. */
 function kind(r: RequestRecord): string {
@@ -95,7 +78,7 @@ async function main(): Promise<void> {
     const names = Array.from({ length: cfg.pods }, (_, i) => `mb-${String(i).padStart(3, '0')}`);
     const from = api.requests.length;
     const burst0 = performance.now();
-    await Promise.all(names.map((n) => sup.write(`${n}.yaml`, podYaml(n, env.busyboxImage))));
+    await Promise.all(names.map((n) => sup.write(`${n}.yaml`, idlePodYaml(n, NAMESPACE, env.busyboxImage))));
     const staticRunning = new Map<string, number>();
     const mirrorRunning = new Map<string, number>();
     let lastNote = 0;

@@ -1,5 +1,5 @@
 /** A one-container benchmark pod, quick to stop; `container` holds the lines after `image:`. */
-export function benchPodYaml(name: string, namespace: string, container: { name: string; image: string; lines: string[] }): string {
+export function benchPodYaml(name: string, namespace: string, container: { name: string; image: string; lines: string[] }, spec: string[] = []): string {
   return [
     'apiVersion: v1',
     'kind: Pod',
@@ -7,6 +7,7 @@ export function benchPodYaml(name: string, namespace: string, container: { name:
     `  name: ${name}`,
     `  namespace: ${namespace}`,
     'spec:',
+    ...spec.map((l) => `  ${l}`),
     '  terminationGracePeriodSeconds: 1',
     '  containers:',
     `    - name: ${container.name}`,
@@ -14,4 +15,12 @@ export function benchPodYaml(name: string, namespace: string, container: { name:
     ...container.lines.map((l) => `      ${l}`),
     '',
   ].join('\n');
+}
+
+/**
+ * An idle host-network pod (sleeps, 1m CPU / 4Mi requested): the control-plane benches' load.
+ * Host network because the node status does not depend on pod networking, and 110 pods start sooner.
+ */
+export function idlePodYaml(name: string, namespace: string, image: string): string {
+  return benchPodYaml(name, namespace, { name: 'app', image, lines: ['command: [sleep, "36000"]', 'resources: {requests: {cpu: 1m, memory: 4Mi}}'] }, ['hostNetwork: true']);
 }
