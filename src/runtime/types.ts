@@ -216,11 +216,8 @@ export interface ExecResult {
   exitCode: number;
 }
 
-export interface ContainerStats {
-  id: string;
-  name: string;
-  labels: Labels;
-  annotations: Labels;
+/** CPU and memory as CRI reports them for a container or a pod sandbox (Linux part). */
+export interface CpuMemoryFigures {
   /** Sample time of the CPU figures, ms. */
   timestamp: number;
   cpuUsageCoreNanoSeconds?: number;
@@ -231,6 +228,13 @@ export interface ContainerStats {
   memoryAvailableBytes?: number;
   memoryPageFaults?: number;
   memoryMajorPageFaults?: number;
+}
+
+export interface ContainerStats extends CpuMemoryFigures {
+  id: string;
+  name: string;
+  labels: Labels;
+  annotations: Labels;
   writableLayerUsedBytes?: number;
   writableLayerInodesUsed?: number;
   /** Where the writable layer lives (the image filesystem's mountpoint), when the runtime says. */
@@ -238,19 +242,9 @@ export interface ContainerStats {
 }
 
 /** A pod sandbox's own figures (CRI ListPodSandboxStats, Linux part). */
-export interface PodSandboxStats {
+export interface PodSandboxStats extends CpuMemoryFigures {
   id: string;
   labels: Labels;
-  /** Sample time of the CPU figures, ms. */
-  timestamp: number;
-  cpuUsageCoreNanoSeconds?: number;
-  cpuUsageNanoCores?: number;
-  memoryWorkingSetBytes?: number;
-  memoryUsageBytes?: number;
-  memoryRssBytes?: number;
-  memoryAvailableBytes?: number;
-  memoryPageFaults?: number;
-  memoryMajorPageFaults?: number;
   network?: { timestamp: number; interfaces: NetworkInterfaceUsage[]; defaultInterface?: NetworkInterfaceUsage };
   processCount?: number;
 }

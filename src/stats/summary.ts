@@ -1,4 +1,4 @@
-import { managedSelector, POD_NAME_LABEL, POD_NAMESPACE_LABEL, POD_UID_LABEL, UnimplementedError, type Container, type ContainerStats as CriContainerStats, type NetworkInterfaceUsage, type PodSandbox, type PodSandboxStats, type RuntimeClient } from '../runtime/index.js';
+import { managedSelector, POD_NAME_LABEL, POD_NAMESPACE_LABEL, POD_UID_LABEL, UnimplementedError, type Container, type ContainerStats as CriContainerStats, type CpuMemoryFigures, type NetworkInterfaceUsage, type PodSandbox, type PodSandboxStats, type RuntimeClient } from '../runtime/index.js';
 import { bootTime, fsStats, nodeCpuNanoSeconds, nodeMemory, rlimitStats } from './node.js';
 import type { ContainerStats, CPUStats, FsStats, InterfaceStats, MemoryStats, NodeStats, PodStats, Summary, SummaryOptions } from './types.js';
 
@@ -173,7 +173,7 @@ export class StatsProvider {
             cpuRate += cpu.usageNanoCores;
             haveRate = true;
           }
-          cs.memory = containerMemory(s, time);
+          cs.memory = memoryOf(s, time);
           mem = sumMemory(mem, cs.memory);
           if (!only && s.writableLayerUsedBytes !== undefined) {
             cs.rootfs = { time, usedBytes: s.writableLayerUsedBytes, ...(s.writableLayerInodesUsed !== undefined ? { inodesUsed: s.writableLayerInodesUsed } : {}) };
@@ -200,7 +200,7 @@ export class StatsProvider {
           cpuRate += cpu.usageNanoCores;
           haveRate = true;
         }
-        mem = sumMemory(mem, sandboxMemory(own, cpu.time));
+        mem = sumMemory(mem, memoryOf(own, cpu.time));
         if (!only && own.network) {
           const d = own.network.defaultInterface;
           pod.network = { time: rfc3339(own.network.timestamp || at), ...(d ? iface(d) : { name: '' }), interfaces: own.network.interfaces.map(iface) };
@@ -265,18 +265,8 @@ function better(aPreferred: boolean, aCreated: number, bPreferred: boolean, bCre
   return aCreated > bCreated;
 }
 
-function containerMemory(s: CriContainerStats, time: string): MemoryStats {
-  const m: MemoryStats = { time };
-  if (s.memoryAvailableBytes !== undefined) m.availableBytes = s.memoryAvailableBytes;
-  if (s.memoryUsageBytes !== undefined) m.usageBytes = s.memoryUsageBytes;
-  if (s.memoryWorkingSetBytes !== undefined) m.workingSetBytes = s.memoryWorkingSetBytes;
-  if (s.memoryRssBytes !== undefined) m.rssBytes = s.memoryRssBytes;
-  if (s.memoryPageFaults !== undefined) m.pageFaults = s.memoryPageFaults;
-  if (s.memoryMajorPageFaults !== undefined) m.majorPageFaults = s.memoryMajorPageFaults;
-  return m;
-}
-
-function sandboxMemory(s: PodSandboxStats, time: string): MemoryStats {
+/** A container's or a sandbox's memory figures as the Summary API has them. */
+function memoryOf(s: CpuMemoryFigures, time: string): MemoryStats {
   const m: MemoryStats = { time };
   if (s.memoryAvailableBytes !== undefined) m.availableBytes = s.memoryAvailableBytes;
   if (s.memoryUsageBytes !== undefined) m.usageBytes = s.memoryUsageBytes;
