@@ -45,6 +45,7 @@ export function addRunFlags(cmd: Command): Command {
   return cmd
     .option('--config <file>', 'KubeletConfiguration (kubelet.config.k8s.io/v1beta1) file; flags override it')
     .option('--pod-manifest-path <path>', 'directory of static pod manifests, or one manifest file (staticPodPath)')
+    .option('--allow-insecure-manifests', 'read manifests that users other than root could have written (refused by default), with a warning')
     .option('--manifest-url <url>', 'URL serving static pod manifests (staticPodURL)')
     .option('--manifest-url-header <key:value>', 'header for --manifest-url requests; repeatable or comma-separated', collect)
     .option('--file-check-frequency <duration>', 'full rescan period of the manifest directory (default 20s)')

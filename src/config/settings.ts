@@ -76,6 +76,11 @@ export interface Settings {
   clusterDomain?: string;
   resolvConf: string;
   maxManifestBytes: number;
+  /**
+   * Read manifests that someone other than root could have written (group/world-writable, or
+   * owned by another user, the file or a directory on its path); refused otherwise.
+   */
+  allowInsecureManifests: boolean;
   /** Sysctls (names or `prefix*`) pods may set beyond the safe set (kubelet allowedUnsafeSysctls). */
   allowedUnsafeSysctls: string[];
   logging: { format?: LogFormat; verbosity: number };
@@ -154,6 +159,7 @@ export interface FlagValues {
   /** `key=value,key2=value2`, as the kubelet's --node-labels. */
   nodeLabels?: string;
   maxManifestSize?: number;
+  allowInsecureManifests?: boolean;
   loggingFormat?: LogFormat;
   v?: number;
   registerNode?: boolean;
@@ -301,6 +307,7 @@ export function resolveSettings(flags: FlagValues, file?: LoadedKubeletConfig): 
     clusterDNS: c.clusterDNS ?? [],
     resolvConf: c.resolvConf ?? DEFAULTS.resolvConf,
     maxManifestBytes: flags.maxManifestSize ?? DEFAULT_MAX_MANIFEST_BYTES,
+    allowInsecureManifests: flags.allowInsecureManifests ?? false,
     allowedUnsafeSysctls: c.allowedUnsafeSysctls ?? [],
     kubeAPIQPS: c.kubeAPIQPS ?? DEFAULTS.kubeAPIQPS,
     kubeAPIBurst: c.kubeAPIBurst ?? DEFAULTS.kubeAPIBurst,

@@ -8,3 +8,4 @@ export { checkName, chmodFd, components, fdPathForChildren, mkdirAt, openDirNoFo
 export { chmodEntry, chownEntry, openBeneath, removeTree, walkTree, type WalkEntry } from './tree.js';
 export { readRegularFile } from './read.js';
 export { ensurePrivateDir } from './private-dir.js';
+export { defaultTrustPolicy, untrustedDirReason, untrustedReason, type TrustPolicy } from './trust.js';

@@ -43,6 +43,8 @@ export interface StatusProvider {
   /** Events for a pod UID, oldest first. */
   events(uid: string): PodEvent[];
   rejections(): RejectionView[];
+  /** Files in manifest directories left unread as backup copies (web.yaml.bak), by path. */
+  ignoredManifests?(): string[];
   /** Node capacity, allocatable and admitted requests; undefined until known (runtime not up). */
   node?(): NodeAdmissionSummary | undefined;
   /** The full node description; undefined until the runtime is up. */

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from '../logging/logger.js';
-import { isIgnoredManifestName } from './ignore.js';
+import { untrustedDirReason, untrustedReason, type TrustPolicy } from '../safepath/index.js';
+import { isBackupCopyName, isIgnoredManifestName } from './ignore.js';
 import { readLimited, type OpenFile } from './read-limited.js';
 import type { ManifestSource, SourceBatch, SourceUpdate } from './types.js';
 
@@ -43,6 +44,12 @@ export interface DirectorySourceOptions {
   missingPollMs?: number;
   /** Replaces some of the file system calls (tests inject EACCES, EMFILE, EIO through it). */
   fs?: Partial<DirectoryFs>;
+  /**
+   * Refuse manifests that someone other than a trusted owner could have written (the file, or a
+   * directory from / down to it: see safepath/trust.ts). `allowInsecure` reads them anyway,
+   * with a warning. Without this option nothing is checked.
+   */
+  trust?: { policy: TrustPolicy; allowInsecure: boolean };
 }
 
 /**
@@ -133,6 +140,14 @@ export class DirectorySource implements ManifestSource {
   /** The listing running now reports unchanged manifests too. */
   private rereading = false;
   private readonly fs: DirectoryFs;
+  /** Why the directory chain is not trusted (every manifest in it is refused), as last checked. */
+  private dirDistrust: string | undefined;
+  /** The directory's real path when its chain was last checked (a link to it may move). */
+  private realDir: string | undefined;
+  /** Backup copies seen at the last directory listing. */
+  private ignored: string[] = [];
+  /** Insecure manifests already warned about (with --allow-insecure-manifests), by path and reason. */
+  private readonly warnedInsecure = new Set<string>();
 
   constructor(private readonly opts: DirectorySourceOptions) {
     this.dir = resolve(opts.path);
@@ -184,6 +199,11 @@ export class DirectorySource implements ManifestSource {
     });
   }
 
+  /** Backup copies left unread at the last listing, by path. */
+  ignoredFiles(): string[] {
+    return [...this.ignored];
+  }
+
   reread(): Promise<void> {
     this.rereadPending = true;
     return this.resync();
@@ -204,6 +224,7 @@ export class DirectorySource implements ManifestSource {
       this.opts.logger.info({ path: this.dir }, 'static pod path can be read again');
       this.failure = undefined;
     }
+    await this.checkTrust(state.kind === 'file' ? dirname(this.dir) : this.dir);
     if (state.kind === 'file') await this.listFile(state.identity);
     else await this.listDirectory(state.identity, state.names);
   }
@@ -250,15 +271,69 @@ export class DirectorySource implements ManifestSource {
     }
     const seen = new Set<string>();
     const updates: SourceUpdate[] = [];
+    const ignored: string[] = [];
     for (const name of names.sort()) {
-      if (isIgnoredManifestName(name)) continue;
+      if (isIgnoredManifestName(name)) {
+        if (isBackupCopyName(name)) ignored.push(join(this.dir, name));
+        continue;
+      }
       const path = join(this.dir, name);
       const u = await this.look(path);
       if (u !== 'not-a-manifest') seen.add(path);
       if (u && u !== 'not-a-manifest' && u !== 'unsettled') updates.push(u);
     }
+    if (ignored.join('\0') !== this.ignored.join('\0') && ignored.length > 0) {
+      this.opts.logger.info({ path: this.dir, files: ignored }, 'backup copies in the static pod directory are not read as manifests');
+    }
+    this.ignored = ignored;
     this.forgetUnseen(seen, updates);
     this.emit({ updates, full: true });
+  }
+
+  /**
+   * Checks the chain of directories down to `dir` and remembers the verdict. A change of verdict
+   * is logged; the listing that follows reads every manifest, so a fixed `chmod` takes effect
+   * without a restart and a broken one refuses them (their running pods are kept).
+   */
+  private async checkTrust(dir: string): Promise<boolean> {
+    const trust = this.opts.trust;
+    if (!trust) return false;
+    const reason = await untrustedDirReason(dir, trust.policy);
+    this.realDir = await realpath(dir).catch(() => undefined);
+    const changed = reason !== this.dirDistrust;
+    if (changed) {
+      if (reason === undefined) this.opts.logger.info({ path: dir }, 'static pod directory is trusted again');
+      else if (trust.allowInsecure) this.opts.logger.warn({ path: dir, reason }, 'static pod directory could be written by others; reading it anyway (--allow-insecure-manifests)');
+      else this.opts.logger.warn({ path: dir, reason }, 'static pod directory could be written by others; refusing its manifests');
+    }
+    this.dirDistrust = reason;
+    return changed;
+  }
+
+  /**
+   * Why a manifest (its opened file's fstat) is refused, or undefined. A manifest reached by a
+   * symlink out of the directory also needs the chain of the directory it lives in.
+   */
+  private async manifestCheck(path: string): Promise<((st: Stats) => string | undefined) | undefined> {
+    const trust = this.opts.trust;
+    if (!trust) return undefined;
+    let chain = this.dirDistrust;
+    if (chain === undefined) {
+      const real = await realpath(path).catch(() => undefined);
+      if (real !== undefined && dirname(real) !== this.realDir && real !== this.realDir) chain = await untrustedDirReason(dirname(real), trust.policy);
+    }
+    return (st) => {
+      const reason = chain ?? untrustedReason(st, `manifest ${path}`, trust.policy);
+      if (reason === undefined) return undefined;
+      const refusal = `refused: ${reason}; it could have been written by someone other than root (fix the owner or mode, or run with --allow-insecure-manifests)`;
+      if (!trust.allowInsecure) return refusal;
+      const key = `${path}\0${reason}`;
+      if (!this.warnedInsecure.has(key)) {
+        this.warnedInsecure.add(key);
+        this.opts.logger.warn({ path, reason }, 'reading a manifest others could have written (--allow-insecure-manifests)');
+      }
+      return undefined;
+    };
   }
 
   /** The path is one manifest, reported under its own name. */
@@ -330,7 +405,9 @@ export class DirectorySource implements ManifestSource {
         // Missing or unreadable: identity stays undefined and the resync tells which.
       }
       if (this.stopped) return;
-      if (this.failure !== undefined || identity !== this.identity) await this.resync();
+      // A chmod or chown of a directory on the path raises no event here: it is looked at each period.
+      const distrustChanged = this.mode !== undefined && (await this.checkTrust(this.mode === 'file' ? dirname(this.dir) : this.dir));
+      if (this.failure !== undefined || identity !== this.identity || distrustChanged) await this.resync();
       else await this.rereadUnreadable();
     } finally {
       this.checking = false;
@@ -450,7 +527,7 @@ export class DirectorySource implements ManifestSource {
    * 'unsettled' for a file still being written (put off; what was reported for it stands).
    */
   private async look(path: string): Promise<SourceUpdate | undefined | 'not-a-manifest' | 'unsettled'> {
-    const r = await readLimited(path, this.opts.maxBytes, this.fs.open);
+    const r = await readLimited(path, this.opts.maxBytes, this.fs.open, await this.manifestCheck(path));
     if ('content' in r && this.putOff(path, r.mtimeMs, r.changed)) return 'unsettled';
     // A file growing past the limit is refused once it stops, with its final size.
     if ('error' in r && r.mtimeMs !== undefined && this.putOff(path, r.mtimeMs, false)) return 'unsettled';

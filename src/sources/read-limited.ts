@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 
 export type ReadOutcome =
@@ -19,9 +19,10 @@ export type OpenFile = (path: string, flags: number) => Promise<FileHandle>;
 
 /**
  * Reads a regular file (following symlinks) without ever holding more than `maxBytes` + 1 in
- * memory: a runaway file is reported, not loaded.
+ * memory: a runaway file is reported, not loaded. `check` sees the opened file's fstat and may
+ * refuse it (a reason) before it is read.
  */
-export async function readLimited(path: string, maxBytes: number, openFile: OpenFile = open): Promise<ReadOutcome> {
+export async function readLimited(path: string, maxBytes: number, openFile: OpenFile = open, check?: (st: Stats) => string | undefined): Promise<ReadOutcome> {
   let fh;
   try {
     // O_NONBLOCK: a FIFO dropped into the directory must not block the source forever.
@@ -35,6 +36,9 @@ export async function readLimited(path: string, maxBytes: number, openFile: Open
   try {
     const st = await fh.stat();
     if (!st.isFile()) return { notFile: true };
+    // Checked on the descriptor that is read, so the verdict is about the very inode parsed.
+    const refused = check?.(st);
+    if (refused !== undefined) return { error: refused };
     if (st.size > maxBytes) return { error: `file is ${st.size} bytes, over the limit of ${maxBytes} bytes`, mtimeMs: st.mtimeMs };
     // The file may grow between stat and read: read until EOF, stopping one byte past the limit.
     // The first buffer is the stat size plus one, so a file as large as fstat said (every rescan

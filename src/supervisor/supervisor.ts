@@ -21,12 +21,14 @@ import { ProberManager } from '../probes/manager.js';
 import { connectRuntime, ImageManager, KeyedBackoff, type RuntimeClient, type RuntimeVersion } from '../runtime/index.js';
 import { StatusSocketServer } from '../server/index.js';
 import { NodeApiServer, type NodeApiAddresses } from '../server/node-api/index.js';
+import { syncLoopFailure, syncLoopThresholdMs } from '../server/node-api/routes/healthz.js';
 import { kubeletConfigz } from '../config/configz.js';
 import { addInto, formatAmounts, nodeLabels, PodAdmitter, podLimits, podRequests, readNodeResources, type Amounts, type NodeAdmissionSummary, type NodeResources } from '../admission/index.js';
 import { readMachineInfo, type MachineInfo } from '../node/machine.js';
 import { computeNode, nodeFacts, probeRuntime, type NodeJson } from '../node/node-object.js';
 import type { NodeDescription, NodePodView, RejectionView, StatusProvider } from '../server/types.js';
 import { DirectorySource, type DirectoryFs } from '../sources/directory.js';
+import { defaultTrustPolicy } from '../safepath/index.js';
 import { secureStateDirs } from '../volumes/paths.js';
 import { VerdictFile } from '../probes/verdict-file.js';
 import { UrlSource } from '../sources/url.js';
@@ -91,6 +93,13 @@ export class Supervisor implements StatusProvider {
   /** This supervisor's metrics, on registries of its own (the node API serves them). */
   readonly metrics: NodeMetrics;
   private stats: StatsProvider | undefined;
+  private markAdopted: () => void = () => undefined;
+  /**
+   * Settles once every source has listed and the pods the runtime was running are adopted (the
+   * pod manager started from the runtime's listing): what systemd's READY=1 waits for. New pods
+   * pulling images or crash-looping do not hold it back.
+   */
+  readonly adopted: Promise<void> = new Promise((r) => (this.markAdopted = r));
 
   constructor(
     private readonly settings: Settings,
@@ -104,6 +113,7 @@ export class Supervisor implements StatusProvider {
           logger,
           maxBytes: settings.maxManifestBytes,
           rescanMs: settings.fileCheckFrequencyMs,
+          trust: { policy: defaultTrustPolicy(), allowInsecure: settings.allowInsecureManifests },
           ...(options.testManifestPathFs ? { fs: options.testManifestPathFs } : {}),
         }),
       );
@@ -232,6 +242,39 @@ export class Supervisor implements StatusProvider {
     this.logger.info('staticlet stopped; static pods are left running');
   }
 
+  /**
+   * Why the sync loop counts as stuck, or undefined: the same signal and rule as
+   * /healthz/syncloop. `thresholdMs` replaces the rule's threshold (tests only).
+   */
+  syncLoopFailure(thresholdMs?: number): string | undefined {
+    return syncLoopFailure(this.manager?.lastSyncLoop, thresholdMs ?? syncLoopThresholdMs(this.settings.syncFrequencyMs));
+  }
+
+  /** One line for systemd's STATUS=: pods running / waiting, manifests refused. */
+  statusLine(): string {
+    const refused = this.state.rejections().length;
+    if (!this.manager) return `waiting for the container runtime; ${this.state.pods().length} pods desired, ${refused} manifests refused`;
+    let running = 0;
+    let waiting = 0;
+    for (const p of this.manager.listPods()) {
+      const phase = p.status?.phase;
+      if (phase === 'Running') running++;
+      else if (phase === 'Pending' || phase === undefined) waiting++;
+    }
+    return `${running} pods running, ${waiting} waiting, ${refused} manifests refused`;
+  }
+
+  /** Calls `listener` whenever a pod or a manifest changed; returns the unsubscribe. */
+  onChange(listener: () => void): () => void {
+    const pod = (): void => listener();
+    this.podListeners.add(pod);
+    const off = this.state.subscribe(() => listener());
+    return () => {
+      this.podListeners.delete(pod);
+      off();
+    };
+  }
+
   listPods(): Pod[] {
     if (this.manager) return this.manager.listPods();
     // No runtime yet: show what is desired, without status.
@@ -301,6 +344,10 @@ export class Supervisor implements StatusProvider {
   /** The control plane itself, once created (tests read its counters). */
   get controlPlaneInstance(): ControlPlane | undefined {
     return this.controlPlane;
+  }
+
+  ignoredManifests(): string[] {
+    return this.sources.flatMap((s) => (s instanceof DirectorySource ? s.ignoredFiles() : []));
   }
 
   rejections(): RejectionView[] {
@@ -399,6 +446,7 @@ export class Supervisor implements StatusProvider {
     this.metrics.setSources({ pods: () => started });
     await this.manager.start(await early);
     this.logger.info({ pods: this.state.pods().length }, 'pod manager started');
+    this.markAdopted();
   }
 
   private async startControlPlane(runtime: RuntimeClient, resources: Awaited<ReturnType<typeof readNodeResources>>): Promise<void> {

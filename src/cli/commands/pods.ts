@@ -32,13 +32,15 @@ export async function listPods(opts: PodsOptions, out: Output = processOutput(),
   const socket = statusSocketFrom(opts);
   let pods: Pod[];
   let rejections: RejectionView[];
+  let ignored: string[];
   try {
     const [list, rej] = await Promise.all([
       fetchStatus<PodList>(socket, '/pods'),
-      fetchStatus<{ items: RejectionView[] }>(socket, '/rejections'),
+      fetchStatus<{ items: RejectionView[]; ignored?: string[] }>(socket, '/rejections'),
     ]);
     pods = list.items ?? [];
     rejections = rej.items ?? [];
+    ignored = rej.ignored ?? [];
   } catch (err) {
     out.stderr.write(`staticlet pods: ${(err as Error).message}\n`);
     return EXIT_FAILURE;
@@ -51,7 +53,7 @@ export async function listPods(opts: PodsOptions, out: Output = processOutput(),
     const doc = { apiVersion: 'v1', kind: 'List', items: shown, metadata: { resourceVersion: '' } };
     out.stdout.write(opts.output === 'json' ? `${JSON.stringify(doc, null, 4)}\n` : stringify(doc));
     // Keep stdout machine-readable; operators still see the refusals.
-    out.stderr.write(formatRejections(rejections, t));
+    out.stderr.write(formatRejections(rejections, t) + formatIgnored(ignored));
     return EXIT_OK;
   }
   if (shown.length === 0) {
@@ -59,7 +61,13 @@ export async function listPods(opts: PodsOptions, out: Output = processOutput(),
   } else {
     out.stdout.write(formatPodTable(shown, { now: t, wide: opts.output === 'wide', showNamespace: namespace === undefined }));
   }
-  const note = formatRejections(rejections, t);
+  const note = formatRejections(rejections, t) + formatIgnored(ignored);
   if (note) out.stdout.write(`${shown.length > 0 ? '\n' : ''}${note}`);
   return EXIT_OK;
+}
+
+/** Backup copies in the manifest directory are not read; saying so avoids a silent surprise. */
+function formatIgnored(paths: readonly string[]): string {
+  if (paths.length === 0) return '';
+  return `Ignored files (backup copies, not read as manifests):\n${paths.map((p) => `  ${p}\n`).join('')}`;
 }

@@ -15,18 +15,30 @@ interface Check {
 
 const FIVE_MINUTES = 5 * 60_000;
 
+/** How long the sync loop may go without a pass before it counts as stuck (the kubelet's rule). */
+export function syncLoopThresholdMs(syncFrequencyMs: number): number {
+  return Math.max(2 * syncFrequencyMs, FIVE_MINUTES);
+}
+
+/**
+ * The one sync-loop health signal: /healthz/syncloop and the systemd watchdog both ask it.
+ * undefined when healthy (also before the loop first ran), else the reason.
+ */
+export function syncLoopFailure(last: number | undefined, thresholdMs: number, now: number = Date.now()): string | undefined {
+  if (last === undefined || now - last <= thresholdMs) return undefined;
+  return 'sync Loop took longer than expected';
+}
+
 export function healthzRoute(syncFrequencyMs: number, now: () => number = Date.now): Route {
-  const threshold = Math.max(2 * syncFrequencyMs, FIVE_MINUTES);
+  const threshold = syncLoopThresholdMs(syncFrequencyMs);
   const checks: Check[] = [
     { name: 'ping', run: () => undefined },
     { name: 'log', run: () => undefined },
     {
       name: 'syncloop',
       run: (ctx) => {
-        const last = ctx.deps.lastSyncLoop();
         // Before the loop starts (runtime not up yet) the kubelet's check passes too.
-        if (last === undefined || now() - last <= threshold) return undefined;
-        return `sync Loop took longer than expected`;
+        return syncLoopFailure(ctx.deps.lastSyncLoop(), threshold, now());
       },
     },
   ];
