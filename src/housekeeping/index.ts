@@ -114,6 +114,8 @@ export class Housekeeping {
   /** Starts the schedules, with a first pressure reading at once (the conditions start right). */
   start(): void {
     this.scheduler.start();
+    // The kubelet detects images at start: minimum ages count from then, not from the first GC run.
+    void this.images.detect().catch((err: unknown) => this.deps.logger.debug({ err: err instanceof Error ? err.message : String(err) }, 'first image detection failed'));
     void this.scheduler.trigger(JOB_PRESSURE, 'start');
   }
 

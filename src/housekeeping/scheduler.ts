@@ -4,7 +4,7 @@
  * run in flight instead of starting a second one. Each job's last outcome is kept as plain data
  * for `staticlet node` and for metrics.
  */
-import { createTask, validate, type ScheduledTask } from 'node-cron';
+import { createTask, validate, type Logger as CronLogger, type ScheduledTask } from 'node-cron';
 import type { Logger } from '../logging/logger.js';
 
 /** What one run of a job reports back. */
@@ -114,9 +114,20 @@ export class HousekeepingScheduler {
   private schedule(job: Job): void {
     // unref: a schedule alone must not keep the process alive; noOverlap is node-cron's own
     // guard, runJob's in-flight promise the one that also covers triggers.
-    const task = createTask(job.def.schedule, () => this.runJob(job, 'schedule').then(() => undefined), { name: job.def.name, noOverlap: true, unref: true });
+    const task = createTask(job.def.schedule, () => this.runJob(job, 'schedule').then(() => undefined), { name: job.def.name, noOverlap: true, unref: true, logger: this.cronLogger(job.def.name) });
     job.task = task;
     void task.start();
+  }
+
+  /** node-cron's own messages (a missed tick on a busy host) go to staticlet's log, not the console. */
+  private cronLogger(job: string): CronLogger {
+    const text = (m: string | Error, err?: Error) => ({ job, msg: m instanceof Error ? m.message : m, ...(err ? { err: err.message } : {}) });
+    return {
+      info: (m) => this.logger.debug(text(m), 'node-cron'),
+      warn: (m) => this.logger.debug(text(m), 'node-cron'),
+      error: (m, err) => this.logger.warn(text(m, err), 'node-cron'),
+      debug: (m, err) => this.logger.trace(text(m, err), 'node-cron'),
+    };
   }
 
   private runJob(job: Job, reason: string): Promise<JobStatus> {
