@@ -5,6 +5,7 @@
 import { readFile, statfs } from 'node:fs/promises';
 import { availableParallelism, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { thresholdValue, type Threshold } from '../housekeeping/thresholds.js';
 import { amountOf, CPU, EPHEMERAL_STORAGE, MEMORY, PODS, type Amounts } from './amounts.js';
 
 export interface NodeResources {
@@ -16,12 +17,13 @@ export interface ReservationSettings {
   maxPods: number;
   kubeReserved: Record<string, string>;
   systemReserved: Record<string, string>;
+  /** The hard eviction thresholds held back from allocatable; absent: the kubelet's defaults. */
+  evictionThresholds?: readonly Threshold[];
 }
 
 /**
- * staticlet does not evict, and refuses evictionHard in its own config, so the kubelet's
- * default hard thresholds are what a kubelet on this node would hold back:
- * memory.available<100Mi and nodefs.available<10%.
+ * The kubelet's default hard thresholds, held back from allocatable when no thresholds are
+ * given: memory.available<100Mi and nodefs.available<10%.
  */
 export const HARD_EVICTION_MEMORY = 100n * 1024n * 1024n;
 export const HARD_EVICTION_NODEFS_PERCENT = 10n;
@@ -63,14 +65,23 @@ export async function readCapacity(maxPods: number, rootDir?: string): Promise<A
 }
 
 /** Allocatable from capacity; a resource never goes below zero, as in the kubelet. */
-export function allocatableOf(capacity: Amounts, settings: Pick<ReservationSettings, 'kubeReserved' | 'systemReserved'>): Amounts {
+export function allocatableOf(capacity: Amounts, settings: Pick<ReservationSettings, 'kubeReserved' | 'systemReserved' | 'evictionThresholds'>): Amounts {
   const reserved: Amounts = {};
   for (const list of [settings.kubeReserved, settings.systemReserved]) {
     for (const [name, text] of Object.entries(list)) reserved[name] = (reserved[name] ?? 0n) + amountOf(name, text);
   }
-  reserved[MEMORY] = (reserved[MEMORY] ?? 0n) + HARD_EVICTION_MEMORY;
+  // As the kubelet's GetNodeAllocatableReservation: the hard memory.available and
+  // nodefs.available thresholds, a percentage taken of the capacity.
+  const hard = (signal: string) => settings.evictionThresholds?.find((t) => t.hard && t.signal === signal);
+  const memory = capacity[MEMORY] ?? 0n;
+  const memHard = settings.evictionThresholds ? hard('memory.available') : undefined;
+  reserved[MEMORY] = (reserved[MEMORY] ?? 0n) + (settings.evictionThresholds ? (memHard ? thresholdValue(memHard, memory) : 0n) : HARD_EVICTION_MEMORY);
   const storage = capacity[EPHEMERAL_STORAGE];
-  if (storage !== undefined) reserved[EPHEMERAL_STORAGE] = (reserved[EPHEMERAL_STORAGE] ?? 0n) + (storage * HARD_EVICTION_NODEFS_PERCENT) / 100n;
+  if (storage !== undefined) {
+    const fsHard = settings.evictionThresholds ? hard('nodefs.available') : undefined;
+    const held = settings.evictionThresholds ? (fsHard ? thresholdValue(fsHard, storage) : 0n) : (storage * HARD_EVICTION_NODEFS_PERCENT) / 100n;
+    reserved[EPHEMERAL_STORAGE] = (reserved[EPHEMERAL_STORAGE] ?? 0n) + held;
+  }
   const out: Amounts = {};
   for (const [name, v] of Object.entries(capacity)) {
     const left = v - (reserved[name] ?? 0n);

@@ -74,6 +74,7 @@ export function addRunFlags(cmd: Command): Command {
     .option('--pod-logs-dir <dir>', 'root of the CRI pod log layout (podLogsDir; default /var/log/pods)')
     .option('--container-log-links-dir <dir>', "symlinks to container logs named like the kubelet's, for log shippers; empty disables (default /var/log/containers)")
     .option('--pod-log-retention <duration>', 'how long logs of a removed pod are kept (default 1h)')
+    .option('--housekeeping-schedule <job=cron>', 'when a housekeeping job runs (container-gc, image-gc, orphaned-pod-dirs, pod-log-retention, pressure); repeatable', collect)
     .option('--status-socket <path>', 'unix socket of the local status API (default <root-dir>/staticlet.sock)')
     .option('--node-ip <ip>', 'node IP reported as hostIP (default: first non-loopback IPv4 address)')
     .option('--max-pods <n>', 'maximum number of pods on this node (default 110)', intArg(1))

@@ -6,6 +6,8 @@ import type { KubeletConfigFile } from './kubelet/types.js';
 import { DEFAULT_MAX_MANIFEST_BYTES } from '../sources/decode.js';
 import { labelValue, qualifiedName } from '../validation/names.js';
 import type { LogFormat } from '../logging/logger.js';
+import { parseThresholds, type Threshold } from '../housekeeping/thresholds.js';
+import { checkSchedule } from '../housekeeping/scheduler.js';
 
 /** Everything the supervisor needs to know, after defaults, config file and flags are merged. */
 export interface Settings {
@@ -97,6 +99,13 @@ export interface Settings {
   registerWithTaints: Taint[];
   /** Images listed in the Node status; -1 means all, 0 none. */
   nodeStatusMaxImages: number;
+  /** imageGCHigh/LowThresholdPercent, imageMinimum/MaximumGCAge (0 = no maximum). */
+  imageGC: { highThresholdPercent: number; lowThresholdPercent: number; minimumAgeMs: number; maximumAgeMs: number };
+  /** evictionHard + evictionSoft (with evictionSoftGracePeriod), parsed; they drive the pressure conditions. */
+  evictionThresholds: Threshold[];
+  evictionPressureTransitionPeriodMs: number;
+  /** --housekeeping-schedule job=cron overrides (housekeeping/index.ts DEFAULT_SCHEDULES). */
+  housekeepingSchedules: Record<string, string>;
 }
 
 export interface NodeApiAuthentication {
@@ -165,6 +174,8 @@ export interface FlagValues {
   registerNode?: boolean;
   /** `key=value:Effect,...`, as the kubelet's --register-with-taints. */
   registerWithTaints?: string;
+  /** `job=cron expression`, repeatable: when a housekeeping job runs. */
+  housekeepingSchedule?: string[];
 }
 
 export const DEFAULTS = {
@@ -196,6 +207,11 @@ export const DEFAULTS = {
   nodeStatusReportFrequency: '5m',
   nodeLeaseDurationSeconds: 40,
   nodeStatusMaxImages: 50,
+  imageGCHighThresholdPercent: 85,
+  imageGCLowThresholdPercent: 80,
+  imageMinimumGCAge: '2m',
+  imageMaximumGCAge: '0s',
+  evictionPressureTransitionPeriod: '5m',
   // KubeletConfiguration v1beta1 defaults (not the legacy flags-only ones: see README, Node API).
   authenticationWebhookCacheTTL: '2m',
   authorizationWebhookCacheAuthorizedTTL: '5m',
@@ -319,6 +335,20 @@ export function resolveSettings(flags: FlagValues, file?: LoadedKubeletConfig): 
     registerNode: pick(flags.registerNode, c.registerNode, true),
     registerWithTaints: flags.registerWithTaints !== undefined ? parseTaints(flags.registerWithTaints) : (c.registerWithTaints ?? []).map((t) => ({ ...t })),
     nodeStatusMaxImages: c.nodeStatusMaxImages ?? DEFAULTS.nodeStatusMaxImages,
+    imageGC: {
+      highThresholdPercent: c.imageGCHighThresholdPercent ?? DEFAULTS.imageGCHighThresholdPercent,
+      lowThresholdPercent: c.imageGCLowThresholdPercent ?? DEFAULTS.imageGCLowThresholdPercent,
+      minimumAgeMs: duration('imageMinimumGCAge', undefined, c.imageMinimumGCAge, DEFAULTS.imageMinimumGCAge),
+      maximumAgeMs: duration('imageMaximumGCAge', undefined, c.imageMaximumGCAge, DEFAULTS.imageMaximumGCAge),
+    },
+    evictionThresholds: parseThresholds({
+      evictionHard: c.evictionHard,
+      evictionSoft: c.evictionSoft,
+      evictionSoftGracePeriod: Object.fromEntries(Object.entries(c.evictionSoftGracePeriod ?? {}).map(([k, v]) => [k, duration(`evictionSoftGracePeriod[${k}]`, undefined, v, '0s')])),
+      mergeDefaultEvictionSettings: c.mergeDefaultEvictionSettings,
+    }),
+    evictionPressureTransitionPeriodMs: duration('evictionPressureTransitionPeriod', undefined, c.evictionPressureTransitionPeriod, DEFAULTS.evictionPressureTransitionPeriod),
+    housekeepingSchedules: parseSchedules(flags.housekeepingSchedule ?? []),
     logging: {
       verbosity: flags.v ?? c.logging?.verbosity ?? 0,
       ...((flags.loggingFormat ?? c.logging?.format) ? { format: flags.loggingFormat ?? c.logging?.format } : {}),
@@ -346,10 +376,37 @@ export function resolveSettings(flags: FlagValues, file?: LoadedKubeletConfig): 
   if (c.tlsMinVersion) settings.tlsMinVersion = c.tlsMinVersion;
   const clientCA = flags.clientCaFile ?? c.authentication?.x509?.clientCAFile;
   if (clientCA) settings.authentication.clientCAFile = clientCA;
+  checkImageGC(settings.imageGC);
   if (settings.authorization.mode === 'Webhook' && !settings.kubeconfig) {
     throw new Error('authorization.mode Webhook needs an API server (--kubeconfig) to send SubjectAccessReviews to; use AlwaysAllow standalone');
   }
   return settings;
+}
+
+/** The kubelet's validation of the image GC settings (validation.go). */
+function checkImageGC(g: Settings['imageGC']): void {
+  if (g.lowThresholdPercent >= g.highThresholdPercent) {
+    throw new Error(`imageGCLowThresholdPercent (${g.lowThresholdPercent}) must be less than imageGCHighThresholdPercent (${g.highThresholdPercent})`);
+  }
+  if (g.maximumAgeMs !== 0 && g.maximumAgeMs <= g.minimumAgeMs) {
+    throw new Error('imageMaximumGCAge must be greater than imageMinimumGCAge (or 0, no maximum)');
+  }
+}
+
+const JOB_NAME = /^[a-z][a-z0-9-]*$/;
+
+/** `--housekeeping-schedule image-gc=*\/5 * * * *`: each expression checked as node-cron reads it. */
+export function parseSchedules(values: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    const name = eq < 0 ? '' : v.slice(0, eq).trim();
+    if (!JOB_NAME.test(name)) throw new Error(`--housekeeping-schedule "${v}": expected job=cron-expression`);
+    const expr = v.slice(eq + 1).trim();
+    checkSchedule(name, expr);
+    out[name] = expr;
+  }
+  return out;
 }
 
 function stringMap(m: Record<string, string | number> | undefined): Record<string, string> {

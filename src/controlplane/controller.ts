@@ -271,7 +271,12 @@ export class ApiServerControlPlane implements ControlPlane {
   }
 
   /** The runtime as the status setters see it: version, status conditions, images. */
-  private probe(): Promise<RuntimeFacts> {
-    return probeRuntime(this.deps.runtime);
+  private async probe(): Promise<RuntimeFacts> {
+    const facts = await probeRuntime(this.deps.runtime);
+    return this.deps.pressure ? { ...facts, pressure: this.deps.pressure() } : facts;
+  }
+
+  nodeEvent(type: 'Normal' | 'Warning', reason: string, message: string): void {
+    this.events.nodeEvent(type, reason, message);
   }
 }

@@ -6,7 +6,7 @@
 import type { NodeResources } from '../admission/index.js';
 import type { Settings } from '../config/settings.js';
 import type { Logger } from '../logging/logger.js';
-import type { NodeJson } from '../node/node-object.js';
+import type { NodeJson, NodePressure } from '../node/node-object.js';
 import type { RuntimeClient } from '../runtime/index.js';
 import type { Pod } from '../api/generated/core-v1.js';
 import type { SchemaSink } from '../config/schema-provider.js';
@@ -105,6 +105,8 @@ export interface ControlPlane {
   reviewer?(): Reviewer | undefined;
   /** The serving certificate source with serverTLSBootstrap (and no tlsCertFile); absent otherwise. */
   servingCertificates?(): ServingCertificateSource | undefined;
+  /** Records an event on the Node (ImageGCFailed from housekeeping). */
+  nodeEvent?(type: 'Normal' | 'Warning', reason: string, message: string): void;
 }
 
 export interface ControlPlaneDeps {
@@ -121,6 +123,8 @@ export interface ControlPlaneDeps {
   schema?: SchemaSink;
   /** Every recorded pod event, posted to the API server as a core/v1 Event (absent: none are). */
   eventFeed?: EventFeed;
+  /** The pressure conditions the core measures (housekeeping/); absent: none. */
+  pressure?: () => NodePressure;
 }
 
 /**

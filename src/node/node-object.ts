@@ -58,6 +58,15 @@ export interface RuntimeFacts {
   version?: RuntimeVersion;
   status: RuntimeStatus | Error;
   images?: Image[];
+  /** The pressure monitor's conditions (housekeeping/); absent: no pressure known. */
+  pressure?: NodePressure;
+}
+
+/** Which pressure conditions are True; the core measures, the status setters report. */
+export interface NodePressure {
+  memory: boolean;
+  disk: boolean;
+  pid: boolean;
 }
 
 export const ATTACH_DETACH_ANNOTATION = 'volumes.kubernetes.io/controller-managed-attach-detach';
@@ -137,9 +146,27 @@ export function nodeStatus(f: NodeFacts, rt: RuntimeFacts, previous: NodeStatusJ
     capacity: formatAmounts(f.resources.capacity),
     allocatable: formatAmounts(f.resources.allocatable),
     conditions: [
-      setCondition(prev, { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available' }, now),
-      setCondition(prev, { type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure' }, now),
-      setCondition(prev, { type: 'PIDPressure', status: 'False', reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available' }, now),
+      setCondition(
+        prev,
+        rt.pressure?.memory
+          ? { type: 'MemoryPressure', status: 'True', reason: 'KubeletHasInsufficientMemory', message: 'kubelet has insufficient memory available' }
+          : { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available' },
+        now,
+      ),
+      setCondition(
+        prev,
+        rt.pressure?.disk
+          ? { type: 'DiskPressure', status: 'True', reason: 'KubeletHasDiskPressure', message: 'kubelet has disk pressure' }
+          : { type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure' },
+        now,
+      ),
+      setCondition(
+        prev,
+        rt.pressure?.pid
+          ? { type: 'PIDPressure', status: 'True', reason: 'KubeletHasInsufficientPID', message: 'kubelet has insufficient PID available' }
+          : { type: 'PIDPressure', status: 'False', reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available' },
+        now,
+      ),
       // Ready stays last: clients that read the last condition expect it there.
       setCondition(
         prev,

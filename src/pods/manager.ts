@@ -3,10 +3,8 @@ import type { DesiredChange, DesiredPod, DesiredStateView } from '../config/desi
 import { formatManifestError } from '../config/manifest.js';
 import type { ProbeFailure } from '../probes/manager.js';
 import type { PodDeps } from './deps.js';
-import { pruneRemovedPodLogs } from './log-paths.js';
 import { LOG_ROTATION_PERIOD_MS, LogRotator } from './log-rotation.js';
 import type { RotationPolicy } from '../logs/rotation.js';
-import { cleanupOrphanedPodDirs } from '../volumes/index.js';
 import { formatTime } from '../status/index.js';
 import { Limiter } from '../lib/limiter.js';
 import { Relister, type RelistResult } from './relist.js';
@@ -25,9 +23,7 @@ export interface PodManagerOptions {
   /** Every worker re-syncs at least this often (syncFrequency, 1 min). */
   resyncPeriodMs?: number;
   maxConcurrentSyncs?: number;
-  /** How long the logs of a removed pod are kept. */
-  podLogRetentionMs?: number;
-  /** Housekeeping period: log retention, back-off entry cleanup. */
+  /** Period of the in-memory upkeep: back-off entries, log links. */
   housekeepingPeriodMs?: number;
   /** Container log rotation (containerLogMaxSize / containerLogMaxFiles); absent: none. */
   logRotation?: RotationPolicy & { periodMs?: number };
@@ -37,7 +33,6 @@ export interface PodManagerOptions {
 
 export const DEFAULT_RELIST_PERIOD_MS = 1_000;
 export const DEFAULT_MAX_CONCURRENT_SYNCS = 16;
-export const DEFAULT_POD_LOG_RETENTION_MS = 60 * 60_000;
 
 /**
  * Owns the pod workers: one per UID that is desired or present in the runtime. Desired-state
@@ -355,15 +350,19 @@ export class PodManager implements PodCountSource {
     }
   }
 
+  /**
+   * The pod core's own in-memory upkeep. Log retention and orphaned pod directories are
+   * housekeeping jobs on the cron scheduler (housekeeping/index.ts), which reads liveUids().
+   */
   private async housekeeping(): Promise<void> {
     this.deps.crashBackoff.gc();
     this.deps.images.gc();
     await this.logLinks?.kick();
-    const live = new Set(this.workers.keys());
-    const removed = await pruneRemovedPodLogs(this.deps.node.podLogsDir, live, this.opts.podLogRetentionMs ?? DEFAULT_POD_LOG_RETENTION_MS);
-    if (removed.length > 0) this.deps.logger.info({ removed }, 'removed logs of pods gone longer than the retention period');
-    const orphans = await cleanupOrphanedPodDirs(this.deps.node, live);
-    if (orphans.length > 0) this.deps.logger.info({ uids: orphans }, 'removed the volume directories of pods that are gone');
+  }
+
+  /** UIDs of every pod with a worker: desired, or still held by the runtime. Their directories and logs stay. */
+  liveUids(): Set<string> {
+    return new Set(this.workers.keys());
   }
 
   private every(ms: number, fn: () => void): void {

@@ -249,15 +249,26 @@ function completion(
 }
 
 /**
+ * The dead-instance policy, shared by the pod worker (every sync) and the node-wide container
+ * GC (housekeeping/container-gc.ts): of one container's instances, newest first, all but the
+ * newest and the newest one that ran before it. The kubelet's MaxPerPodContainer 1 keeps one
+ * dead instance beside the current one; staticlet keeps the one before the newest even while
+ * the newest is dead too, since status reads its lastState from it and `logs --previous` its log.
+ */
+export function instancesBeyondPolicy<T extends ContainerInstance>(newestFirst: readonly T[]): T[] {
+  const [, ...older] = newestFirst;
+  const previous = older.filter((c) => !neverStarted(c)).slice(0, KEEP_INSTANCES - 1);
+  return older.filter((c) => !previous.includes(c));
+}
+
+/**
  * Keeps the newest instance of each container and the newest ones that ran before it, up to
  * KEEP_INSTANCES; an instance that never ran is kept only while it is the newest (it is then
  * made again or, in a pod that will not restart it, is its outcome). Strays not in the spec go.
  */
 function collectGarbage(all: Map<string, ContainerInstance[]>, specNames: Set<string>, plan: PodPlan): void {
   for (const [name, list] of all) {
-    const [, ...older] = list;
-    const previous = older.filter((c) => !neverStarted(c)).slice(0, KEEP_INSTANCES - 1);
-    const drop = specNames.has(name) ? older.filter((c) => !previous.includes(c)) : list;
+    const drop = specNames.has(name) ? instancesBeyondPolicy(list) : list;
     for (const c of drop) {
       if (c.state === 'running') plan.kill.push({ id: c.id, name, message: `Stopping container ${name}: not part of the pod spec` });
       plan.removeContainers.push(c.id);

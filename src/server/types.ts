@@ -1,3 +1,4 @@
+import type { HousekeepingView } from '../housekeeping/index.js';
 import type { Pod } from '../api/generated/core-v1.js';
 import type { PodEvent } from '../events/types.js';
 import type { NodeAdmissionSummary } from '../admission/index.js';
@@ -24,6 +25,8 @@ export interface NodeDescription extends NodeAdmissionSummary {
   /** The sum of their limits (requests are `requested`). */
   limits: Record<string, string>;
   controlPlane: ControlPlaneView;
+  /** Housekeeping jobs and the pressure monitor (absent from an older server). */
+  housekeeping?: HousekeepingView;
 }
 
 /** A manifest staticlet refused, as operators see it. */

@@ -39,6 +39,7 @@ import { NodeMetrics, type MetricsEndpoint, type MetricsText } from '../metrics/
 import { instrumentRuntime } from '../runtime/metrics.js';
 import { StatsProvider, type Summary, type SummaryOptions } from '../stats/index.js';
 import type { StartBreakdown } from '../pods/start-phases.js';
+import { Housekeeping } from '../housekeeping/index.js';
 
 export interface SupervisorOptions {
   /** A runtime to use instead of connecting to settings.containerRuntimeEndpoint (tests). */
@@ -100,6 +101,8 @@ export class Supervisor implements StatusProvider {
    * pulling images or crash-looping do not hold it back.
    */
   readonly adopted: Promise<void> = new Promise((r) => (this.markAdopted = r));
+  /** GC, log retention, orphaned directories and the pressure monitor, once the pod manager runs. */
+  private housekeeping: Housekeeping | undefined;
 
   constructor(
     private readonly settings: Settings,
@@ -233,6 +236,7 @@ export class Supervisor implements StatusProvider {
     await this.connecting;
     await this.controlPlaneStarting;
     await this.controlPlane?.stop();
+    await this.housekeeping?.stop();
     await this.manager?.stop();
     this.prober?.stop();
     await this.verdicts?.flush();
@@ -312,7 +316,8 @@ export class Supervisor implements StatusProvider {
     if (!summary || !runtime || !this.nodeResources) return undefined;
     const machine = await (this.machineInfo ??= readMachineInfo());
     const facts = nodeFacts(this.settings, machine, this.nodeResources);
-    const rt = await probeRuntime(runtime, 3_000);
+    const probed = await probeRuntime(runtime, 3_000);
+    const rt = this.housekeeping ? { ...probed, pressure: this.housekeeping.pressure() } : probed;
     const registered = this.controlPlane?.node?.();
     const node = computeNode(facts, rt, registered ?? this.lastNode, Date.now());
     if (!registered) this.lastNode = node;
@@ -333,12 +338,17 @@ export class Supervisor implements StatusProvider {
       });
     }
     pods.sort((a, b) => (a.namespace + '/' + a.name < b.namespace + '/' + b.name ? -1 : 1));
-    return { ...summary, node, pods, limits: formatAmounts(limits), controlPlane: this.controlPlaneView() };
+    return { ...summary, node, pods, limits: formatAmounts(limits), controlPlane: this.controlPlaneView(), ...(this.housekeeping ? { housekeeping: this.housekeeping.view() } : {}) };
   }
 
   /** The API-server side (registration, Lease, node status); standalone until the runtime is up. */
   controlPlaneView(): ControlPlaneView {
     return this.controlPlane?.view() ?? { mode: this.settings.kubeconfig ? 'api-server' : 'standalone' };
+  }
+
+  /** Housekeeping (GC jobs, pressure monitor), once the pod manager runs (tests trigger jobs). */
+  get housekeepingInstance(): Housekeeping | undefined {
+    return this.housekeeping;
   }
 
   /** The control plane itself, once created (tests read its counters). */
@@ -437,7 +447,6 @@ export class Supervisor implements StatusProvider {
       {
         resyncPeriodMs: s.syncFrequencyMs,
         onPodChange: (uid) => this.podListeners.forEach((l) => l(uid)),
-        podLogRetentionMs: s.podLogRetentionMs,
         ...(this.options.relistPeriodMs ? { relistPeriodMs: this.options.relistPeriodMs } : {}),
         ...logRotation(s, this.options.logRotationPeriodMs),
       },
@@ -447,6 +456,25 @@ export class Supervisor implements StatusProvider {
     await this.manager.start(await early);
     this.logger.info({ pods: this.state.pods().length }, 'pod manager started');
     this.markAdopted();
+    if (this.stopping) return;
+    // After the workers exist: the directory and log sweeps keep whatever a worker holds.
+    this.housekeeping = new Housekeeping({
+      settings: {
+        rootDir: s.rootDir,
+        podLogsDir: s.podLogsDir,
+        podLogRetentionMs: s.podLogRetentionMs,
+        imageGC: s.imageGC,
+        containerGC: { minAgeMs: 0 },
+        thresholds: s.evictionThresholds,
+        pressureTransitionPeriodMs: s.evictionPressureTransitionPeriodMs,
+        schedules: s.housekeepingSchedules,
+      },
+      runtime,
+      logger: this.logger,
+      livePods: () => manager?.liveUids() ?? new Set(),
+      nodeEvent: (type, reason, message) => this.controlPlane?.nodeEvent?.(type, reason, message),
+    });
+    this.housekeeping.start();
   }
 
   private async startControlPlane(runtime: RuntimeClient, resources: Awaited<ReturnType<typeof readNodeResources>>): Promise<void> {
@@ -459,6 +487,7 @@ export class Supervisor implements StatusProvider {
         events: this.eventLog,
         schema: this.schema,
         eventFeed: this.eventLog,
+        pressure: () => this.housekeeping?.pressure() ?? { memory: false, disk: false, pid: false },
         // The pod manager comes after the control plane: these read it when called.
         pods: {
           list: () => this.manager?.listPods() ?? [],

@@ -3,6 +3,7 @@ import { stringify } from 'yaml';
 import { amountOf, type NodeAdmissionSummary } from '../../admission/index.js';
 import type { ControlPlaneView } from '../../controlplane/index.js';
 import type { NodeDescription } from '../../server/types.js';
+import type { HousekeepingView } from '../../housekeeping/index.js';
 import { EXIT_FAILURE, EXIT_OK, setExitCode } from '../exit.js';
 import { processOutput, type Output } from '../io.js';
 import { fetchStatus } from '../status-client.js';
@@ -133,8 +134,48 @@ export function formatNode(n: NodeAdmissionSummary | NodeDescription, f: FormatO
     w.write(1, '---\t------\t-------\n');
     for (const p of n.waiting) w.write(1, `${p.namespace}/${p.name}\t${p.reason}\t${p.message}\n`);
   }
+  if (d?.housekeeping) writeHousekeeping(w, d.housekeeping, now);
   if (d) writeControlPlane(w, d.controlPlane, now, f);
   return w.render();
+}
+
+/** Bytes as kubectl-ish binary units: 0, 512B, 1.5Mi, 3.2Gi. */
+export function formatBytes(n: number | undefined): string {
+  if (!n) return '0';
+  const units = ['B', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(1)}${units[i]}`;
+}
+
+const BYTE_SIGNALS = new Set(['memory.available', 'nodefs.available', 'imagefs.available']);
+
+/** Each housekeeping job's last run, and what the pressure monitor read. */
+function writeHousekeeping(w: PrefixWriter, h: HousekeepingView, now: number): void {
+  w.write(0, 'Housekeeping:\n');
+  w.write(1, 'Job\tSchedule\tLast Run\tDuration\tResult\tFreed\tRemoved\tRuns (Failed)\tDetail\n');
+  w.write(1, '---\t--------\t--------\t--------\t------\t-----\t-------\t-------------\t------\n');
+  for (const j of h.jobs) {
+    const last = j.lastRun ? `${since(j.lastRun, now)} ago${j.lastTrigger && j.lastTrigger !== 'schedule' ? ` (${j.lastTrigger})` : ''}` : 'never';
+    const result = j.running ? 'running' : (j.lastResult ?? '-');
+    const detail = (j.lastResult === 'failed' ? j.lastError : j.lastMessage) ?? '';
+    w.write(1, `${j.name}\t${j.schedule}\t${last}\t${j.lastDurationMs !== undefined ? `${j.lastDurationMs}ms` : '-'}\t${result}\t${formatBytes(j.lastFreedBytes)}\t${j.lastRemoved ?? 0}\t${j.runs} (${j.failures})\t${detail}\n`);
+  }
+  const p = h.pressure;
+  w.write(0, 'Pressure Signals:\n');
+  w.write(1, 'Signal\tAvailable\tCapacity\n');
+  w.write(1, '------\t---------\t--------\n');
+  for (const [signal, o] of Object.entries(p.observations)) {
+    const fmt = (n: number) => (BYTE_SIGNALS.has(signal) ? formatBytes(n) : String(n));
+    w.write(1, `${signal}\t${fmt(o.available)}\t${fmt(o.capacity)}\n`);
+  }
+  w.write(1, `Thresholds Met:\t${p.thresholdsMet.length ? p.thresholdsMet.join(', ') : '<none>'}\n`);
+  // Said where an operator looks when a pressure condition is True.
+  if (p.memory || p.disk || p.pid) w.write(1, 'Evictions:\tnone (static pods are critical and are never evicted)\n');
 }
 
 function when(t: string | undefined, now: number, f: TimeFormat): string {

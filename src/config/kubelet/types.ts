@@ -57,5 +57,14 @@ export interface KubeletConfigFile {
   imageServiceEndpoint?: string;
   shutdownGracePeriod?: string;
   allowedUnsafeSysctls?: string[];
+  imageGCHighThresholdPercent?: number;
+  imageGCLowThresholdPercent?: number;
+  imageMinimumGCAge?: string;
+  imageMaximumGCAge?: string;
+  evictionHard?: Record<string, string>;
+  evictionSoft?: Record<string, string>;
+  evictionSoftGracePeriod?: Record<string, string>;
+  evictionPressureTransitionPeriod?: string;
+  mergeDefaultEvictionSettings?: boolean;
   logging?: { format?: 'json' | 'text'; verbosity?: number };
 }

@@ -40,6 +40,11 @@ export class EventPublisher {
   /** The event log's listener. */
   readonly pod = (target: EventTarget, type: EventType, reason: string, message: string): void => this.recorder.pod(target, type, reason, message);
 
+  /** An event on the Node from outside the status loop (ImageGCFailed). */
+  nodeEvent(type: EventType, reason: string, message: string): void {
+    this.recorder.node(type, reason, message);
+  }
+
   /** The kubelet's birth cry. */
   starting(): void {
     this.recorder.node('Normal', 'Starting', 'Starting staticlet.');

@@ -28,6 +28,7 @@ describe('control plane with a stand-in runtime', { timeout: 60_000 }, () => {
   let cp: ApiServerControlPlane;
   let dir: string;
   let status: RuntimeStatus | Error = UP;
+  let pressure = { memory: false, disk: false, pid: false };
   const node = () => api.get('Node', undefined, NODE) as unknown as NodeObj | undefined;
   const ready = () => node()?.status?.conditions?.find((c) => c.type === 'Ready');
 
@@ -49,7 +50,7 @@ describe('control plane with a stand-in runtime', { timeout: 60_000 }, () => {
         return async () => [];
       },
     });
-    cp = new ApiServerControlPlane({ settings, logger: createLogger({ level: 'silent' }), runtime, resources: await readNodeResources(settings), pods: { list: () => [], onChange: () => () => undefined, terminating: () => false }, events: { record: () => undefined } });
+    cp = new ApiServerControlPlane({ settings, logger: createLogger({ level: 'silent' }), runtime, resources: await readNodeResources(settings), pods: { list: () => [], onChange: () => () => undefined, terminating: () => false }, events: { record: () => undefined }, pressure: () => pressure });
     await cp.start();
   });
   after(async () => {
@@ -99,5 +100,17 @@ describe('control plane with a stand-in runtime', { timeout: 60_000 }, () => {
     await eventually(() => api.requests.slice(from).some((r) => r.method === 'PUT' && r.path.endsWith(`/leases/${NODE}`) && r.status === 200), { timeoutMs: 5_000, what: 'a renewal after the conflict' });
     const after409 = api.requests.slice(from);
     assert.ok(after409.some((r) => r.method === 'GET' && r.path.endsWith(`/leases/${NODE}`)), 'refetched');
+  });
+
+  test("the core's pressure conditions reach the Node with the kubelet's reasons", async () => {
+    await eventually(() => ready()?.status === 'True', { timeoutMs: 10_000, what: 'Ready' });
+    const cond = (type: string) => node()?.status?.conditions?.find((c) => c.type === type);
+    assert.equal(cond('DiskPressure')?.status, 'False');
+    pressure = { memory: false, disk: true, pid: false };
+    await eventually(() => cond('DiskPressure')?.status === 'True', { timeoutMs: 10_000, what: 'DiskPressure True' });
+    assert.equal(cond('DiskPressure')?.reason, 'KubeletHasDiskPressure');
+    assert.equal(cond('MemoryPressure')?.status, 'False');
+    pressure = { memory: false, disk: false, pid: false };
+    await eventually(() => cond('DiskPressure')?.reason === 'KubeletHasNoDiskPressure', { timeoutMs: 10_000, what: 'DiskPressure False' });
   });
 });
