@@ -1,4 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { registerHousekeepingMetrics } from '../housekeeping/metrics.js';
+import type { JobStatus } from '../housekeeping/scheduler.js';
 import { registerManifestMetrics } from '../config/metrics.js';
 import type { Rejection } from '../config/desired-state.js';
 import { createPodMetrics, type PodCountSource, type PodMetrics } from '../pods/metrics.js';
@@ -41,6 +43,8 @@ export interface MetricsSources {
   mirrorPods?: () => number | undefined;
   /** A cpu-and-memory summary for /metrics/resource; absent or failing: resource_scrape_error 1. */
   summary?: () => Promise<Summary>;
+  /** The housekeeping jobs' last runs, once the scheduler runs. */
+  housekeeping?: () => readonly JobStatus[];
 }
 
 export interface NodeMetricsOptions {
@@ -88,6 +92,7 @@ export class NodeMetrics {
     this.pods = createPodMetrics(main, () => sources.pods?.());
     this.imagePulls = createImagePullMetrics(main, IMAGE_PULL_BUCKETS);
     registerManifestMetrics(main, () => sources.rejections?.() ?? []);
+    registerHousekeepingMetrics(main, () => sources.housekeeping?.() ?? []);
     const httpLabels = ['method', 'path', 'server_type', 'long_running'];
     this.httpTotal = new Counter({ name: 'kubelet_http_requests_total', help: '[ALPHA] Number of the http requests received since the server started', labelNames: httpLabels, registers });
     this.httpDuration = new Histogram({

@@ -475,6 +475,8 @@ export class Supervisor implements StatusProvider {
       nodeEvent: (type, reason, message) => this.controlPlane?.nodeEvent?.(type, reason, message),
     });
     this.housekeeping.start();
+    const housekeeping = this.housekeeping;
+    this.metrics.setSources({ housekeeping: () => housekeeping.view().jobs });
   }
 
   private async startControlPlane(runtime: RuntimeClient, resources: Awaited<ReturnType<typeof readNodeResources>>): Promise<void> {

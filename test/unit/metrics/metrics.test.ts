@@ -179,6 +179,24 @@ test('staticlet_manifest_rejected follows the refused manifests: a fixed one has
   assert.equal(valueOf(f, 'staticlet_manifest_rejected', { file: '/m/a.yaml' }), undefined);
 });
 
+test('housekeeping jobs: last run, duration, success, runs, failures and freed bytes per job, read at scrape time', async () => {
+  const jobs = [
+    { name: 'image-gc', schedule: '*/5 * * * *', runs: 3, failures: 1, running: false, lastRun: '2026-12-07T10:00:00.000Z', lastDurationMs: 250, lastResult: 'failed' as const, totalFreedBytes: 1024 },
+    { name: 'container-gc', schedule: '* * * * *', runs: 0, failures: 0, running: false, totalFreedBytes: 0 },
+  ];
+  const m = new NodeMetrics({ nodeName: 'n', sources: { housekeeping: () => jobs } });
+  const f = parseExposition((await m.metricsText('metrics')).body);
+  family(f, 'staticlet_housekeeping_last_run_timestamp_seconds', 'gauge', ['job']);
+  assert.equal(valueOf(f, 'staticlet_housekeeping_last_run_timestamp_seconds', { job: 'image-gc' }), Date.parse('2026-12-07T10:00:00.000Z') / 1000);
+  assert.equal(valueOf(f, 'staticlet_housekeeping_last_run_timestamp_seconds', { job: 'container-gc' }), undefined, 'a job that never ran has no last run');
+  assert.equal(valueOf(f, 'staticlet_housekeeping_last_duration_seconds', { job: 'image-gc' }), 0.25);
+  assert.equal(valueOf(f, 'staticlet_housekeeping_last_success', { job: 'image-gc' }), 0);
+  assert.equal(valueOf(f, 'staticlet_housekeeping_runs', { job: 'image-gc' }), 3);
+  assert.equal(valueOf(f, 'staticlet_housekeeping_failures', { job: 'image-gc' }), 1);
+  assert.equal(valueOf(f, 'staticlet_housekeeping_freed_bytes', { job: 'image-gc' }), 1024);
+  assert.equal(valueOf(f, 'staticlet_housekeeping_runs', { job: 'container-gc' }), 0);
+});
+
 test('two supervisors in one process keep separate registries', async () => {
   const a = new NodeMetrics({ nodeName: 'a' });
   const b = new NodeMetrics({ nodeName: 'b' });
