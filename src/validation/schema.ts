@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseQuantity } from './quantity.js';
 import { field, index, key } from './path.js';
+import { nearestName } from './suggest.js';
 import type { FieldError } from './types.js';
 
 export const KUBERNETES_VERSION = '1.36';
@@ -335,7 +336,10 @@ function convert(schema: SchemaDocument, root: RootKind, e: ErrorObject): FieldE
   switch (e.keyword) {
     case 'additionalProperties': {
       const name = (e.params as { additionalProperty: string }).additionalProperty;
-      return { path: field(at(e.instancePath), name), message: `unknown field ${quote(name)}` };
+      // ajv runs verbose: the object schema that refused the field lists the names it knows.
+      const known = Object.keys((e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {});
+      const guess = nearestName(name, known);
+      return { path: field(at(e.instancePath), name), message: `unknown field ${quote(name)}${guess === undefined ? '' : `, did you mean ${quote(guess)}?`}` };
     }
     case 'required': {
       const name = (e.params as { missingProperty: string }).missingProperty;
