@@ -60,3 +60,24 @@ test('an unknown field suggests the nearest known one in validate', async () => 
     await dir.cleanup();
   }
 });
+
+test('one indentation mistake gives one error quoting the line, not several', async () => {
+  const dir = await tempDir();
+  try {
+    const text = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: app\n    image: busybox\n     command: ["sleep", "1"]\n';
+    await writeFile(join(dir.path, 'web.yaml'), text);
+    await writeFile(join(dir.path, 'list.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  labels:\n    a: b\n   c: d\nspec: {}\n');
+    const r = await runCli(['validate', '-o', 'json', dir.path]);
+    assert.equal(r.code, 1);
+    const doc = JSON.parse(r.stdout) as { files: Array<{ file: string; errors: Array<{ path: string; message: string }> }> };
+    const byName = new Map(doc.files.map((f) => [f.file.replace(/.*\//, ''), f.errors.map((e) => e.message)]));
+    assert.deepEqual(byName.get('web.yaml'), [
+      'cannot parse YAML at line 9: "     command: [\\"sleep\\", \\"1\\"]" is indented 5 spaces, the keys of the mapping above it (line 8: "    image: busybox") 4; keys of one mapping must start in the same column',
+    ]);
+    // An under-indented key: yaml's own message, positioned, with the line quoted.
+    assert.deepEqual(byName.get('list.yaml')?.length, 1);
+    assert.match(byName.get('list.yaml')![0]!, /^cannot parse YAML: .* at line 7, column \d+: " {3}c: d"$/);
+  } finally {
+    await dir.cleanup();
+  }
+});
