@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -79,5 +81,15 @@ test('one indentation mistake gives one error quoting the line, not several', as
     assert.match(byName.get('list.yaml')![0]!, /^cannot parse YAML: .* at line 7, column \d+: " {3}c: d"$/);
   } finally {
     await dir.cleanup();
+  }
+});
+
+test('gen:schemas without the reference document says where it is expected, with no stack trace', () => {
+  const script = fileURLToPath(new URL('../../../scripts/gen-schemas.js', import.meta.url));
+  for (const [args, env] of [[[], { STATICLET_SWAGGER: '/nonexistent/swagger.json' }], [['--input', '/nonexistent/swagger.json'], {}]] as const) {
+    const r = spawnSync(process.execPath, [script, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^gen-schemas: the Kubernetes OpenAPI \(swagger\) document was not found at \/nonexistent\/swagger\.json\n/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
   }
 });
