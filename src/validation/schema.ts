@@ -11,6 +11,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseQuantity } from './quantity.js';
 import { field, index, key } from './path.js';
 import { nearestName } from './suggest.js';
+import { seaAssetText } from '../lib/package-files.js';
 import type { FieldError } from './types.js';
 
 export const KUBERNETES_VERSION = '1.36';
@@ -37,6 +38,8 @@ export interface SchemaDocument {
  * the code, including an installed package (see "files" in package.json).
  */
 function loadSchema(): SchemaDocument {
+  const asset = seaAssetText(`schemas/${SCHEMA_FILE}`);
+  if (asset !== undefined) return JSON.parse(asset) as SchemaDocument;
   const candidates = [
     new URL(`../../../schemas/${SCHEMA_FILE}`, import.meta.url),
     new URL(`../../schemas/${SCHEMA_FILE}`, import.meta.url),
