@@ -168,7 +168,19 @@ function main(argv: string[]): number {
       return 2;
     }
   }
+  const explicit = input !== undefined || process.env['STATICLET_SWAGGER'] !== undefined;
   input ??= defaultInput(root);
+  if (!existsSync(input)) {
+    // The reference document is not in this repository; a stack trace would not say where it goes.
+    process.stderr.write(
+      `gen-schemas: the Kubernetes OpenAPI (swagger) document was not found at ${input}\n` +
+        (explicit
+          ? ''
+          : `  expected there by default (../shared/reference/kubernetes/swagger-v1.36.json next to the repository);\n` +
+            `  put api/openapi-spec/swagger.json of Kubernetes v1.36 there, or pass --input FILE or set STATICLET_SWAGGER=FILE\n`),
+    );
+    return 1;
+  }
   const files = generate(readFileSync(input, 'utf8'), input);
   for (const [rel, content] of Object.entries(files)) {
     const target = join(outDir, rel);

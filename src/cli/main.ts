@@ -3,10 +3,13 @@ import * as runCmd from './commands/run.js';
 import * as validateCmd from './commands/validate.js';
 import * as runtimeCmd from './commands/runtime.js';
 import * as statusCmds from './status-commands.js';
+import * as planCmd from './commands/plan.js';
+import * as execCmd from './commands/exec.js';
+import * as versionCmd from './commands/version.js';
 import { EXIT_USAGE, exitCodeOf } from './exit.js';
 
 /** Every subcommand module exports `register(program)`; adding one is one line here. */
-const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [runCmd, validateCmd, runtimeCmd, statusCmds];
+const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [runCmd, validateCmd, runtimeCmd, statusCmds, planCmd, execCmd, versionCmd];
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('staticlet')

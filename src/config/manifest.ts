@@ -1,7 +1,7 @@
 import type { Pod } from '../api/generated/core-v1.js';
 import { runSteps, type Steps } from '../lib/steps.js';
 import { decodeSteps } from '../sources/decode.js';
-import { comparePaths, overlaps, semanticErrors, stripNulls, type ValidationOptions } from '../validation/index.js';
+import { comparePaths, overlaps, semanticErrors, semanticWarnings, stripNulls, type ValidationOptions } from '../validation/index.js';
 import type { FieldError } from '../validation/types.js';
 import type { CompiledSchema } from '../validation/schema.js';
 import { applyStaticIdentity, type SourceRef } from './identity.js';
@@ -109,12 +109,14 @@ export class ManifestLoader {
     }
     if (kind === 'Pod') {
       const v = schema.check(doc, 'Pod');
-      return { ...this.loadPods([doc], '', source, v.errors), warnings: v.warnings };
+      const r = this.loadPods([doc], '', source, v.errors);
+      return { ...r, warnings: [...v.warnings, ...r.warnings] };
     }
     if (typeof kind === 'string' && LIST_KINDS.has(kind)) {
       const v = schema.check(doc, 'PodList');
       const items = (doc as { items?: unknown }).items;
-      return { ...this.loadPods(Array.isArray(items) ? items : [], 'items', source, v.errors, true), warnings: v.warnings };
+      const r = this.loadPods(Array.isArray(items) ? items : [], 'items', source, v.errors, true);
+      return { ...r, warnings: [...v.warnings, ...r.warnings] };
     }
     return {
       pods: [],
@@ -123,8 +125,9 @@ export class ManifestLoader {
     };
   }
 
-  private loadPods(items: unknown[], prefix: string, source: SourceRef, structural: FieldError[], list = false): { pods: LoadedPod[]; errors: FieldError[] } {
+  private loadPods(items: unknown[], prefix: string, source: SourceRef, structural: FieldError[], list = false): { pods: LoadedPod[]; errors: FieldError[]; warnings: FieldError[] } {
     const errors: FieldError[] = [...structural];
+    const warnings: FieldError[] = [];
     const pods: LoadedPod[] = [];
     items.forEach((raw, i) => {
       const at = list ? `${prefix}[${i}]` : prefix;
@@ -154,10 +157,11 @@ export class ManifestLoader {
       }
       const pod = applyStaticIdentity(raw as Pod, this.opts.nodeName, source);
       for (const e of semanticErrors(pod, this.opts.validation)) errors.push({ path: join(at, e.path), message: e.message });
+      for (const w of semanticWarnings(pod)) warnings.push({ path: join(at, w.path), message: w.message });
       const meta = pod.metadata!;
       pods.push({ pod, uid: meta.uid!, fullName: `${meta.namespace}/${meta.name}` });
     });
-    return errors.length > 0 ? { pods: [], errors: errors.sort((a, b) => comparePaths(a.path, b.path)) } : { pods, errors };
+    return errors.length > 0 ? { pods: [], errors: errors.sort((a, b) => comparePaths(a.path, b.path)), warnings: [] } : { pods, errors, warnings };
   }
 }
 

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { arch } from 'node:os';
+import { seaAssetText } from '../lib/package-files.js';
 import { KUBERNETES_VERSION } from '../validation/index.js';
 import { goArch } from './machine.js';
 
@@ -10,6 +11,8 @@ let cached: string | undefined;
 /** staticlet's package version, from the package.json the running code ships in (src/ or dist/src/). */
 export function packageVersion(): string {
   if (cached) return cached;
+  const asset = seaAssetText('package.json');
+  if (asset !== undefined) return (cached = (JSON.parse(asset) as { version: string }).version);
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
     const file = join(dir, 'package.json');
     if (existsSync(file)) {

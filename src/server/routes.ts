@@ -78,6 +78,10 @@ export function routeStatusRequest(provider: StatusProvider, method: string, raw
     return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'ok' };
   }
   if (root === 'rejections' && parts.length === 1) return json(200, { items: provider.rejections(), ignored: provider.ignoredManifests?.() ?? [] });
+  if (root === 'plan-basis' && parts.length === 1) {
+    const basis = provider.planBasis?.();
+    return basis ? json(200, basis) : notFound('this staticlet cannot serve a plan basis');
+  }
   if (root === 'node' && parts.length === 1) {
     const node = provider.node?.();
     return node ? json(200, node) : failure(503, 'ServiceUnavailable', 'node resources are not known yet: the container runtime has not answered');

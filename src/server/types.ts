@@ -38,6 +38,32 @@ export interface RejectionView {
   keptPods: string[];
 }
 
+/** One desired pod as the running staticlet holds it: what `staticlet plan` compares manifests with. */
+export interface PlanBasisPod {
+  source: { kind: 'file' | 'http'; location: string };
+  uid: string;
+  fullName: string;
+  /** The accepted pod, static identity applied (the spec its containers' hashes were made from). */
+  pod: Pod;
+}
+
+/**
+ * What `staticlet plan` needs from a running staticlet to load manifests exactly as it would:
+ * the node name and manifest directory (both are part of the static UID), the validation
+ * settings, and the pods it currently wants.
+ */
+export interface PlanBasis {
+  nodeName: string;
+  /** The directory source's path, absolute; absent when only a URL is watched. */
+  manifestPath?: string;
+  maxManifestBytes: number;
+  allowedUnsafeSysctls: string[];
+  appArmorEnabled: boolean;
+  /** 'bundled' or 'cluster': plan always validates with the bundled schema, and says so when they differ. */
+  schema: string;
+  pods: PlanBasisPod[];
+}
+
 /** What the local status socket (and later the node API) serves; implemented by the supervisor. */
 export interface StatusProvider {
   /** Desired pods with their current status, plus pods still terminating. */
@@ -58,4 +84,6 @@ export interface StatusProvider {
   summary?(opts: SummaryOptions): Promise<Summary | undefined>;
   /** Where the pod's last start went, phase by phase (`staticlet describe`). */
   startPhases?(uid: string): StartBreakdown | undefined;
+  /** What `staticlet plan` compares manifests against. */
+  planBasis?(): PlanBasis;
 }

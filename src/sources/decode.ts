@@ -114,7 +114,7 @@ export function* decodeSteps(bytes: Uint8Array, opts: DecodeOptions = {}): Steps
   let index = 0;
   const take = (doc: Document.Parsed): void => {
     const where = { document: index++ };
-    const found = documentProblems(doc, lines, limits.nodes);
+    const found = documentProblems(doc, lines, text, limits.nodes);
     if (found.length > 0) {
       for (const message of found) problems.push({ ...where, message });
       return;
@@ -215,10 +215,13 @@ interface Walk {
  * the depth, but a walk must not lean on that. Aliases are not followed, so shared anchors
  * cost nothing here.
  */
-function documentProblems(doc: Document.Parsed, lines: LineCounter, maxExpanded: number): string[] {
+function documentProblems(doc: Document.Parsed, lines: LineCounter, text: string, maxExpanded: number): string[] {
   const out: string[] = [];
-  for (const e of doc.errors) out.push(yamlErrorMessage(e, lines));
-  if (out.length > 0) return out;
+  // Only the first parse error: yaml reports one mistake several times over (a line indented
+  // too deep gives "Nested mappings are not allowed" and "Implicit keys need to be on a single
+  // line" for the same spot), and errors after the first are mostly its echoes.
+  const first = doc.errors[0];
+  if (first) return [yamlErrorMessage(first, lines, text)];
   const walk: Walk = { lines, anchors: new Map(), open: new Map(), expanded: 0, maxExpanded, sizes: new Map(), aliases: 0, out };
   const stack: Visit[] = [{ node: doc.contents, role: VALUE }];
   while (stack.length > 0) {
@@ -374,10 +377,52 @@ function at(lines: LineCounter, offset: number | undefined): string {
   return ` at line ${pos.line}, column ${pos.col}`;
 }
 
-function yamlErrorMessage(e: YAMLError, lines: LineCounter): string {
+function yamlErrorMessage(e: YAMLError, lines: LineCounter, text: string): string {
   const first = e.message.split('\n', 1)[0] ?? e.message;
   if (e.code === 'RESOURCE_EXHAUSTION') return `nesting too deep for the YAML parser${at(lines, e.pos[0]) || ' (somewhere)'}`;
-  return `cannot parse YAML: ${excerpt(first.replace(/:$/, ''))}${at(lines, e.pos[0])}`;
+  const line = lines.linePos(e.pos[0]).line;
+  if (e.code === 'BLOCK_AS_IMPLICIT_KEY' || e.code === 'MULTILINE_IMPLICIT_KEY') {
+    const deeper = overIndented(lines, text, line);
+    if (deeper) return deeper;
+  }
+  // The position alone makes the reader count columns; the line itself shows the mistake.
+  const source = sourceLine(lines, text, line);
+  return `cannot parse YAML: ${excerpt(first.replace(/:$/, ''))}${at(lines, e.pos[0])}${source === undefined ? '' : `: ${quoteLine(source)}`}`;
+}
+
+/** Line `n` (1-based) of the text without its line break; undefined past the end. */
+function sourceLine(lines: LineCounter, text: string, n: number): string | undefined {
+  const start = lines.lineStarts[n - 1];
+  if (start === undefined) return undefined;
+  const end = lines.lineStarts[n] ?? text.length;
+  return text.slice(start, end).replace(/\r?\n$/, '');
+}
+
+/** A source line in the one-line message form: quoted so its indentation shows, cut to size. */
+function quoteLine(s: string): string {
+  return JSON.stringify(s.length > 100 ? `${s.slice(0, 100)}...` : s);
+}
+
+function indentOf(s: string): number {
+  return s.length - s.trimStart().length;
+}
+
+/**
+ * yaml reports a line indented deeper than the `key: value` above it at that key's value, as a
+ * value turned into a mapping: the mistake is on the next line. Named there, with both lines.
+ */
+function overIndented(lines: LineCounter, text: string, line: number): string | undefined {
+  const above = sourceLine(lines, text, line);
+  if (above === undefined || !/^\s*(?:- )?[^\s#][^:]*:\s+\S/.test(above)) return undefined;
+  for (let n = line + 1; ; n++) {
+    const next = sourceLine(lines, text, n);
+    if (next === undefined) return undefined;
+    if (next.trim() === '' || next.trimStart().startsWith('#')) continue;
+    // Keys under a "- " item line up with the text after the dash.
+    const keyColumn = indentOf(above) + (/^\s*- /.test(above) ? 2 : 0);
+    if (indentOf(next) <= keyColumn) return undefined;
+    return `cannot parse YAML at line ${n}: ${quoteLine(next)} is indented ${indentOf(next)} spaces, the keys of the mapping above it (line ${line}: ${quoteLine(above)}) ${keyColumn}; keys of one mapping must start in the same column`;
+  }
 }
 
 function errorMessage(err: unknown): string {

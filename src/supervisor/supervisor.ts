@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Pod } from '../api/generated/core-v1.js';
 import type { Logger } from '../logging/logger.js';
 import { DesiredState, type DesiredChange, type DesiredStateView } from '../config/desired-state.js';
@@ -26,7 +27,7 @@ import { kubeletConfigz } from '../config/configz.js';
 import { addInto, formatAmounts, nodeLabels, PodAdmitter, podLimits, podRequests, readNodeResources, type Amounts, type NodeAdmissionSummary, type NodeResources } from '../admission/index.js';
 import { readMachineInfo, type MachineInfo } from '../node/machine.js';
 import { computeNode, nodeFacts, probeRuntime, type NodeJson } from '../node/node-object.js';
-import type { NodeDescription, NodePodView, RejectionView, StatusProvider } from '../server/types.js';
+import type { NodeDescription, NodePodView, PlanBasis, RejectionView, StatusProvider } from '../server/types.js';
 import { DirectorySource, type DirectoryFs } from '../sources/directory.js';
 import { defaultTrustPolicy } from '../safepath/index.js';
 import { secureStateDirs } from '../volumes/paths.js';
@@ -358,6 +359,20 @@ export class Supervisor implements StatusProvider {
 
   ignoredManifests(): string[] {
     return this.sources.flatMap((s) => (s instanceof DirectorySource ? s.ignoredFiles() : []));
+  }
+
+  /** `staticlet plan` loads manifests with these settings and compares them with these pods. */
+  planBasis(): PlanBasis {
+    const s = this.settings;
+    return {
+      nodeName: s.nodeName,
+      ...(s.staticPodPath ? { manifestPath: resolve(s.staticPodPath) } : {}),
+      maxManifestBytes: s.maxManifestBytes,
+      allowedUnsafeSysctls: s.allowedUnsafeSysctls,
+      appArmorEnabled: hostAppArmorEnabled(),
+      schema: this.schema.current().origin,
+      pods: this.state.pods().map((p) => ({ source: p.source, uid: p.uid, fullName: p.fullName, pod: p.pod })),
+    };
   }
 
   rejections(): RejectionView[] {

@@ -7,6 +7,7 @@ import type { Pod } from '../api/generated/core-v1.js';
 import type { FieldError } from './types.js';
 import { schemaErrors as structural, sortErrors, stripNulls, type RootKind } from './schema.js';
 import { runRules } from './semantic.js';
+import { imageReferenceProblem } from './image-reference.js';
 import type { ValidationOptions } from './rules/context.js';
 
 export type { FieldError } from './types.js';
@@ -32,4 +33,22 @@ export function validatePod(pod: unknown, options: ValidationOptions = {}): Fiel
   const errs = structural(doc, 'Pod');
   if (errs.length > 0) return errs;
   return sortErrors(runRules(doc as Pod, options));
+}
+
+/**
+ * What the API server accepts but the runtime will surely refuse: the manifest is accepted, as
+ * the kubelet would, and the warning says why its container will not start. Sorted by path.
+ */
+export function semanticWarnings(pod: Pod): FieldError[] {
+  const out: FieldError[] = [];
+  const spec = pod.spec;
+  const groups = [['initContainers', spec?.initContainers], ['containers', spec?.containers]] as const;
+  for (const [name, list] of groups) {
+    (list ?? []).forEach((c, i) => {
+      if (typeof c.image !== 'string' || c.image === '' || c.image.trim() !== c.image) return;
+      const problem = imageReferenceProblem(c.image);
+      if (problem) out.push({ path: `spec.${name}[${i}].image`, message: `${JSON.stringify(c.image)} is not a valid image reference (${problem}): the runtime will refuse it and the container will wait with InvalidImageName` });
+    });
+  }
+  return sortErrors(out);
 }

@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseQuantity } from './quantity.js';
 import { field, index, key } from './path.js';
+import { nearestName } from './suggest.js';
+import { seaAssetText } from '../lib/package-files.js';
 import type { FieldError } from './types.js';
 
 export const KUBERNETES_VERSION = '1.36';
@@ -36,6 +38,8 @@ export interface SchemaDocument {
  * the code, including an installed package (see "files" in package.json).
  */
 function loadSchema(): SchemaDocument {
+  const asset = seaAssetText(`schemas/${SCHEMA_FILE}`);
+  if (asset !== undefined) return JSON.parse(asset) as SchemaDocument;
   const candidates = [
     new URL(`../../../schemas/${SCHEMA_FILE}`, import.meta.url),
     new URL(`../../schemas/${SCHEMA_FILE}`, import.meta.url),
@@ -349,7 +353,10 @@ function convert(schema: SchemaDocument, root: RootKind, e: ErrorObject): FieldE
   switch (e.keyword) {
     case 'additionalProperties': {
       const name = (e.params as { additionalProperty: string }).additionalProperty;
-      return { path: field(at(e.instancePath), name), message: `unknown field ${quote(name)}` };
+      // ajv runs verbose: the object schema that refused the field lists the names it knows.
+      const known = Object.keys((e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {});
+      const guess = nearestName(name, known);
+      return { path: field(at(e.instancePath), name), message: `unknown field ${quote(name)}${guess === undefined ? '' : `, did you mean ${quote(guess)}?`}` };
     }
     case 'required': {
       const name = (e.params as { missingProperty: string }).missingProperty;

@@ -120,7 +120,7 @@ async function checkOptions(opts: ValidateOptions): Promise<ValidateFilesOptions
 }
 
 /** Files to check, in the order `run` would meet them: directory entries sorted by name. */
-async function expand(paths: string[]): Promise<string[]> {
+export async function expand(paths: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const p of paths) {
     let st;
@@ -142,26 +142,38 @@ async function expand(paths: string[]): Promise<string[]> {
   return out;
 }
 
+/** Loaded manifests: the desired state they make and the warnings of the accepted ones, by file. */
+export interface LoadedFiles {
+  state: DesiredState;
+  warnings: Map<string, ManifestError[]>;
+}
+
 /**
  * Runs the same loader and desired-state rules as the supervisor, so duplicates across files are
- * caught here too.
+ * caught here too. `locationOf` names each file as the supervisor would know it: the static UID
+ * hashes the path, so `plan` loads a staged copy as if it sat in the live directory.
  */
-export async function validateFiles(files: string[], opts: ValidateFilesOptions): Promise<FileReport[]> {
+export async function loadManifestFiles(files: string[], opts: ValidateFilesOptions, locationOf: (file: string) => string = (f) => f): Promise<LoadedFiles> {
   const loader = new ManifestLoader({ nodeName: opts.nodeName, maxBytes: opts.maxBytes, ...(opts.validation ? { validation: opts.validation } : {}), ...(opts.schema ? { schema: fixedSchema(opts.schema) } : {}) });
   const warnings = new Map<string, ManifestError[]>();
   const state = new DesiredState();
   const updates: Array<{ ref: SourceRef; result: ManifestResult }> = [];
   for (const file of files) {
-    const ref: SourceRef = { kind: 'file', location: file };
+    const ref: SourceRef = { kind: 'file', location: locationOf(file) };
     const r = await readLimited(file, opts.maxBytes);
     let result: ManifestResult;
     if ('content' in r) result = loader.load(ref, r.content);
     else if ('error' in r) result = { ok: false, errors: [{ source: ref, path: '', message: r.error }] };
     else result = { ok: false, errors: [{ source: ref, path: '', message: 'not a regular file' }] };
-    if (result.ok && result.warnings) warnings.set(file, result.warnings);
+    if (result.ok && result.warnings) warnings.set(ref.location, result.warnings);
     updates.push({ ref, result });
   }
   state.apply(updates);
+  return { state, warnings };
+}
+
+export async function validateFiles(files: string[], opts: ValidateFilesOptions): Promise<FileReport[]> {
+  const { state, warnings } = await loadManifestFiles(files, opts);
   const rejections = new Map(state.rejections().map((r) => [r.source.location, r.errors]));
   const pods = state.pods();
   return files.map((file) => {

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { nearestName } from '../../validation/suggest.js';
 import { Ajv, type ErrorObject } from 'ajv';
 import { decodeDocuments } from '../../sources/decode.js';
 import { parseQuantity } from '../../validation/index.js';
@@ -74,7 +75,8 @@ function describe(e: ErrorObject): string {
   const path = pointerToPath(e.instancePath);
   if (e.keyword === 'additionalProperties') {
     const field = String((e.params as { additionalProperty: string }).additionalProperty);
-    return `${path ? `${path}.` : ''}${field}: unknown field "${field}"`;
+    const guess = nearestName(field, Object.keys((e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {}));
+    return `${path ? `${path}.` : ''}${field}: unknown field "${field}"${guess === undefined ? '' : `, did you mean "${guess}"?`}`;
   }
   if (e.keyword === 'const') return `${path}: must be "${String((e.params as { allowedValue: unknown }).allowedValue)}"`;
   if (e.keyword === 'enum') {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { extractedSeaFile, runningAsSea } from '../../lib/package-files.js';
 import { loadPackageDefinition, type Client, type ClientUnaryCall, type Metadata, type CallOptions, type ServiceClientConstructor, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 
@@ -28,7 +29,9 @@ export interface HealthClient extends Client {
  * Same lookup as the CRI proto: the file ships at the package root (package.json "files"), not
  * in dist/, so walk up from this module; that works from src/ and from dist/src/ alike.
  */
-function findHealthProto(from: string = dirname(fileURLToPath(import.meta.url))): string {
+function findHealthProto(from?: string): string {
+  if (from === undefined && runningAsSea()) return extractedSeaFile(HEALTH_PROTO_FILE);
+  from ??= dirname(fileURLToPath(import.meta.url));
   for (let dir = from; ; dir = dirname(dir)) {
     const candidate = join(dir, HEALTH_PROTO_FILE);
     if (existsSync(candidate) && existsSync(join(dir, 'package.json'))) return candidate;

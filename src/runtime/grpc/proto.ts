@@ -3,16 +3,25 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadPackageDefinition, type MethodDefinition, type ServiceDefinition } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
+import { extractedSeaFile, runningAsSea } from '../../lib/package-files.js';
 import type { ProtoGrpcType } from '../generated/cri-v1.js';
 import type * as W from './wire.js';
 
 export const PROTO_FILE = 'proto/cri-v1.proto';
+/** Every proto this module loads, as the single executable carries them (scripts/build-sea.ts). */
+export const SEA_PROTO_FILES = [PROTO_FILE, 'proto/cri-v1-relist.proto', 'proto/containerd-tasks-v1.proto'] as const;
 
 /**
  * The .proto ships in the package (package.json "files"), not in dist/, so it is found by walking
  * up from this module; that works from src/ under a TS runner and from dist/src/ alike.
  */
-export function findProtoFile(from: string = dirname(fileURLToPath(import.meta.url))): string {
+export function findProtoFile(from?: string): string {
+  if (from === undefined && runningAsSea()) {
+    // The relist and task protos are found next to this one (and import it): extract them all.
+    for (const f of SEA_PROTO_FILES) extractedSeaFile(f);
+    return extractedSeaFile(PROTO_FILE);
+  }
+  from ??= dirname(fileURLToPath(import.meta.url));
   for (let dir = from; ; dir = dirname(dir)) {
     const candidate = join(dir, PROTO_FILE);
     if (existsSync(candidate) && existsSync(join(dir, 'package.json'))) return candidate;

@@ -73,7 +73,7 @@ test('defaults match the kubelet', () => {
 });
 
 test('unknown fields are refused with their path', () => {
-  assert.deepEqual(problems('staticPodPth: /x\n'), ['staticPodPth: unknown field "staticPodPth"']);
+  assert.deepEqual(problems('staticPodPth: /x\n'), ['staticPodPth: unknown field "staticPodPth", did you mean "staticPodPath"?']);
   assert.deepEqual(problems('logging: { format: json, colour: true }\n'), ['logging.colour: unknown field "colour"']);
 });
 
@@ -149,7 +149,7 @@ test('TLS bootstrap settings: kubelet names and defaults, rotateCertificates fro
   assert.equal(s.certDir, '/pki');
   assert.throws(() => resolveSettings({ bootstrapKubeconfig: '/etc/k/bootstrap.conf' }), /--bootstrap-kubeconfig needs --kubeconfig/);
   assert.deepEqual(problems('rotateCertificates: yes please\n').length, 1);
-  assert.deepEqual(problems('rotateCertificate: true\n'), ['rotateCertificate: unknown field "rotateCertificate"']);
+  assert.deepEqual(problems('rotateCertificate: true\n'), ['rotateCertificate: unknown field "rotateCertificate", did you mean "rotateCertificates"?']);
 });
 
 test('serverTLSBootstrap: read from the file (no longer ignored), off by default, --rotate-server-certificates over it', () => {

@@ -66,7 +66,7 @@ test('a pod without a name is refused', () => {
 
 test('unknown fields are errors at every depth', () => {
   const e = errors(load(podYaml('web').replace('spec:\n', 'spec:\n  restartPolicyy: Always\n').replace('metadata:\n', 'metadata:\n  lables: {a: b}\n')));
-  assert.deepEqual(e.sort(), ['/m/pods.yaml: metadata.lables: unknown field "lables"', '/m/pods.yaml: spec.restartPolicyy: unknown field "restartPolicyy"']);
+  assert.deepEqual(e.sort(), ['/m/pods.yaml: metadata.lables: unknown field "lables", did you mean "labels"?', '/m/pods.yaml: spec.restartPolicyy: unknown field "restartPolicyy", did you mean "restartPolicy"?']);
 });
 
 test('decoding problems are reported against the file', () => {

@@ -109,7 +109,8 @@ export const loader = new ManifestLoader({ nodeName: NODE, validation: { allowed
  */
 const WHOLE_FILE_MESSAGES: ReadonlyArray<{ re: RegExp; what: string }> = [
   // located: yaml's own errors keep "at line L, column C"; the decoder's add a line or offset
-  { re: /^cannot parse YAML: .*\bat line \d+, column \d+$/, what: 'YAML syntax error with line and column' },
+  { re: /^cannot parse YAML: .*\bat line \d+, column \d+(: ".*")?$/, what: 'YAML syntax error with line and column (and the line quoted)' },
+  { re: /^cannot parse YAML at line \d+: ".*" is indented \d+ spaces, the keys of the mapping above it \(line \d+: ".*"\) \d+; keys of one mapping must start in the same column$/, what: 'over-indented line, quoted with the line above' },
   { re: /^duplicate key at line \d+, column \d+$/, what: 'duplicate key with line and column' },
   { re: /^nesting deeper than \d+ levels \(the limit\) at line \d+, column \d+$/, what: 'nesting limit with line and column' },
   { re: /^YAML alias \*.* is inside its own anchor \(a cyclic structure\) at line \d+, column \d+$/, what: 'cyclic alias with line and column' },

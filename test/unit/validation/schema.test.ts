@@ -21,11 +21,11 @@ test('unknown fields are refused at every depth, at the path of the field itself
     errs.map((e) => `${e.path}: ${e.message}`),
     [
       'extra: unknown field "extra"',
-      'metadata.labelz: unknown field "labelz"',
-      'spec.containers[0].imagePullPolicyy: unknown field "imagePullPolicyy"',
-      'spec.containers[0].livenessProbe.httpGet.paths: unknown field "paths"',
-      'spec.containers[0].resources.limit: unknown field "limit"',
-      'spec.hostnetwork: unknown field "hostnetwork"',
+      'metadata.labelz: unknown field "labelz", did you mean "labels"?',
+      'spec.containers[0].imagePullPolicyy: unknown field "imagePullPolicyy", did you mean "imagePullPolicy"?',
+      'spec.containers[0].livenessProbe.httpGet.paths: unknown field "paths", did you mean "path"?',
+      'spec.containers[0].resources.limit: unknown field "limit", did you mean "limits"?',
+      'spec.hostnetwork: unknown field "hostnetwork", did you mean "hostNetwork"?',
       'spec.volumes[1].hostPath.kind: unknown field "kind"',
     ],
   );
@@ -112,4 +112,13 @@ test('semantic rules do not run until the schema passes', () => {
 test('errors are sorted by path in natural order', () => {
   const paths = ['spec.containers[10].name', 'spec.containers[2].name', 'metadata.name', 'spec.containers[2]', ''];
   assert.deepEqual([...paths].sort(comparePaths), ['', 'metadata.name', 'spec.containers[2]', 'spec.containers[2].name', 'spec.containers[10].name']);
+});
+
+test('an unknown field close to a known one names it; a far one suggests nothing', () => {
+  const pod = (c: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a' }, spec: { containers: [{ name: 'c', image: 'i', ...c }] } });
+  const msg = (c: Record<string, unknown>) => schemaErrors(pod(c), 'Pod').map((e) => `${e.path}: ${e.message}`);
+  assert.deepEqual(msg({ comand: ['x'] }), ['spec.containers[0].comand: unknown field "comand", did you mean "command"?']);
+  assert.deepEqual(msg({ comamnd: ['x'] }), ['spec.containers[0].comamnd: unknown field "comamnd", did you mean "command"?']);
+  assert.deepEqual(msg({ Args: ['x'] }), ['spec.containers[0].Args: unknown field "Args", did you mean "args"?']);
+  assert.deepEqual(msg({ zzzzzz: 1 }), ['spec.containers[0].zzzzzz: unknown field "zzzzzz"']);
 });
