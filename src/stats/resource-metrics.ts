@@ -1,5 +1,18 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { Summary } from './types.js';
+import type { ContainerStats, PodStats, Summary } from './types.js';
+
+type Labels = Record<string, string>;
+interface Sample {
+  labels: Labels;
+  value: number;
+}
+
+const podLabels = (p: PodStats): Labels => ({ pod: p.podRef.name, namespace: p.podRef.namespace });
+const one = (labels: Labels, value: number | undefined): Sample[] => (value === undefined ? [] : [{ labels, value }]);
+const perPod = (value: (p: PodStats) => number | undefined) => (s: Summary) => s.pods.flatMap((p) => one(podLabels(p), value(p)));
+const perContainer = (value: (c: ContainerStats) => number | undefined) => (s: Summary) =>
+  s.pods.flatMap((p) => p.containers.flatMap((c) => one({ container: c.name, ...podLabels(p) }, value(c))));
+const seconds = (ns: number | undefined): number | undefined => (ns === undefined ? undefined : ns / 1e9);
 
 /**
  * The kubelet's /metrics/resource: CPU and working set of the node, pods and containers, read
@@ -8,111 +21,30 @@ import type { Summary } from './types.js';
  */
 export function registerResourceMetrics(registry: Registry, summary: () => Promise<Summary>): () => Promise<void> {
   const registers = [registry];
-  const containerLabels = ['container', 'pod', 'namespace'];
-  const podLabels = ['pod', 'namespace'];
   // One summary per scrape, read by prepare() before the registry renders; every collect()
   // below reads that one, so the series of one scrape agree with each other.
   let current: Summary | undefined;
   let failed = false;
-  const read = (): Summary | undefined => current;
 
-  new Counter({
-    name: 'node_cpu_usage_seconds_total',
-    help: '[STABLE] Cumulative cpu time consumed by the node in core-seconds',
-    registers,
-    collect() {
-      const s = read();
-      this.reset();
-      const ns = s?.node.cpu?.usageCoreNanoSeconds;
-      if (ns !== undefined) this.inc(ns / 1e9);
-    },
-  });
-  new Gauge({
-    name: 'node_memory_working_set_bytes',
-    help: '[STABLE] Current working set of the node in bytes',
-    registers,
-    collect() {
-      const s = read();
-      this.reset();
-      const v = s?.node.memory?.workingSetBytes;
-      if (v !== undefined) this.set(v);
-    },
-  });
-  new Counter({
-    name: 'pod_cpu_usage_seconds_total',
-    help: '[STABLE] Cumulative cpu time consumed by the pod in core-seconds',
-    labelNames: podLabels,
-    registers,
-    collect() {
-      const s = read();
-      this.reset();
-      for (const p of s?.pods ?? []) {
-        const ns = p.cpu?.usageCoreNanoSeconds;
-        if (ns !== undefined) this.inc({ pod: p.podRef.name, namespace: p.podRef.namespace }, ns / 1e9);
-      }
-    },
-  });
-  new Gauge({
-    name: 'pod_memory_working_set_bytes',
-    help: '[STABLE] Current working set of the pod in bytes',
-    labelNames: podLabels,
-    registers,
-    collect() {
-      const s = read();
-      this.reset();
-      for (const p of s?.pods ?? []) {
-        const v = p.memory?.workingSetBytes;
-        if (v !== undefined) this.set({ pod: p.podRef.name, namespace: p.podRef.namespace }, v);
-      }
-    },
-  });
-  new Counter({
-    name: 'container_cpu_usage_seconds_total',
-    help: '[STABLE] Cumulative cpu time consumed by the container in core-seconds',
-    labelNames: containerLabels,
-    registers,
-    collect() {
-      const s = read();
-      this.reset();
-      for (const p of s?.pods ?? []) {
-        for (const c of p.containers) {
-          const ns = c.cpu?.usageCoreNanoSeconds;
-          if (ns !== undefined) this.inc({ container: c.name, pod: p.podRef.name, namespace: p.podRef.namespace }, ns / 1e9);
-        }
-      }
-    },
-  });
-  new Gauge({
-    name: 'container_memory_working_set_bytes',
-    help: '[STABLE] Current working set of the container in bytes',
-    labelNames: containerLabels,
-    registers,
-    collect() {
-      const s = read();
-      this.reset();
-      for (const p of s?.pods ?? []) {
-        for (const c of p.containers) {
-          const v = c.memory?.workingSetBytes;
-          if (v !== undefined) this.set({ container: c.name, pod: p.podRef.name, namespace: p.podRef.namespace }, v);
-        }
-      }
-    },
-  });
-  new Gauge({
-    name: 'container_start_time_seconds',
-    help: '[STABLE] Start time of the container since unix epoch in seconds',
-    labelNames: containerLabels,
-    registers,
-    collect() {
-      const s = read();
-      this.reset();
-      for (const p of s?.pods ?? []) {
-        for (const c of p.containers) {
-          if (c.cpu || c.memory) this.set({ container: c.name, pod: p.podRef.name, namespace: p.podRef.namespace }, Date.parse(c.startTime) / 1000);
-        }
-      }
-    },
-  });
+  const define = (type: 'counter' | 'gauge', name: string, help: string, labelNames: string[], samples: (s: Summary) => Sample[]): void => {
+    const fill = (put: (labels: Labels, value: number) => void): void => {
+      for (const x of current ? samples(current) : []) put(x.labels, x.value);
+    };
+    if (type === 'counter') {
+      new Counter({ name, help, labelNames, registers, collect() { this.reset(); fill((l, v) => this.inc(l, v)); } });
+    } else {
+      new Gauge({ name, help, labelNames, registers, collect() { this.reset(); fill((l, v) => this.set(l, v)); } });
+    }
+  };
+  const pod = ['pod', 'namespace'];
+  const container = ['container', 'pod', 'namespace'];
+  define('counter', 'node_cpu_usage_seconds_total', '[STABLE] Cumulative cpu time consumed by the node in core-seconds', [], (s) => one({}, seconds(s.node.cpu?.usageCoreNanoSeconds)));
+  define('gauge', 'node_memory_working_set_bytes', '[STABLE] Current working set of the node in bytes', [], (s) => one({}, s.node.memory?.workingSetBytes));
+  define('counter', 'pod_cpu_usage_seconds_total', '[STABLE] Cumulative cpu time consumed by the pod in core-seconds', pod, perPod((p) => seconds(p.cpu?.usageCoreNanoSeconds)));
+  define('gauge', 'pod_memory_working_set_bytes', '[STABLE] Current working set of the pod in bytes', pod, perPod((p) => p.memory?.workingSetBytes));
+  define('counter', 'container_cpu_usage_seconds_total', '[STABLE] Cumulative cpu time consumed by the container in core-seconds', container, perContainer((c) => seconds(c.cpu?.usageCoreNanoSeconds)));
+  define('gauge', 'container_memory_working_set_bytes', '[STABLE] Current working set of the container in bytes', container, perContainer((c) => c.memory?.workingSetBytes));
+  define('gauge', 'container_start_time_seconds', '[STABLE] Start time of the container since unix epoch in seconds', container, perContainer((c) => (c.cpu || c.memory ? Date.parse(c.startTime) / 1000 : undefined)));
   for (const [name, help] of [
     ['scrape_error', '[ALPHA] 1 if there was an error while getting container metrics, 0 otherwise'],
     ['resource_scrape_error', '[STABLE] 1 if there was an error while getting container metrics, 0 otherwise'],
