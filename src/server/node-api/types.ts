@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Pod } from '../../api/generated/core-v1.js';
 import type { Reviewer, ReviewUser } from '../../controlplane/index.js';
-import type { NodeApiAuthentication, NodeApiAuthorization } from '../../config/settings.js';
+import type { Settings } from '../../config/settings.js';
 import type { RuntimeClient } from '../../runtime/index.js';
 import type { HttpRequestObservation, MetricsEndpoint, MetricsText } from '../../metrics/index.js';
 import type { Summary, SummaryOptions } from '../../stats/types.js';
@@ -35,35 +35,24 @@ export interface NodeApiDeps {
   observeHttpRequest?(o: HttpRequestObservation): void;
 }
 
-/** Listener and security settings, from Settings (see src/config/settings.ts). */
-export interface NodeApiConfig {
-  address: string;
-  /** 0 picks a free port (tests); the kubelet refuses 0. */
-  port: number;
-  /** 0 disables the read-only port, as the kubelet's config file default. */
-  readOnlyPort: number;
-  healthzBindAddress: string;
-  /** 0 disables the plain healthz listener, as the kubelet. */
-  healthzPort: number;
-  /** false: no secure listener (enableServer). */
-  enableServer: boolean;
-  certDir: string;
-  tlsCertFile?: string;
-  tlsPrivateKeyFile?: string;
-  tlsMinVersion?: string;
-  tlsCipherSuites: string[];
-  authentication: NodeApiAuthentication;
-  authorization: NodeApiAuthorization;
-  enableDebuggingHandlers: boolean;
+/**
+ * Listener and security settings: the Settings fields of the same names (see
+ * src/config/settings.ts for each; `port` and `healthzPort` 0 pick a free port / disable the
+ * healthz listener), plus what the supervisor derives for the node API.
+ */
+export type NodeApiConfig = Pick<
+  Settings,
+  | 'address' | 'port' | 'readOnlyPort' | 'healthzBindAddress' | 'healthzPort' | 'enableServer' | 'certDir'
+  | 'tlsCertFile' | 'tlsPrivateKeyFile' | 'tlsMinVersion' | 'tlsCipherSuites' | 'authentication' | 'authorization'
+  | 'enableDebuggingHandlers' | 'syncFrequencyMs'
+> & {
   /** Names and addresses the self-signed certificate is made for. */
   hostnames: string[];
   /** Concurrent `follow=true` log streams at most; more get 429. */
   maxLogFollowers?: number;
   /** Connection deadlines (tests shorten them); see TIMEOUTS in server.ts. */
   timeouts?: Partial<{ headersMs: number; requestMs: number; keepAliveMs: number; socketIdleMs: number; checkIntervalMs: number }>;
-  /** The kubelet's sync loop health threshold: max(2 x syncFrequency, 5 min). */
-  syncFrequencyMs: number;
-}
+};
 
 /** Which listener a request came in on: routes and the request metrics tell them apart. */
 export type ServerType = 'readwrite' | 'readonly' | 'healthz';
