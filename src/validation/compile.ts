@@ -2,9 +2,9 @@
  * ajv, configured once for both kinds of Pod schema validator: a cluster's schema, compiled
  * here at run time (controlplane/cluster-schema.ts), and the bundled schema, whose validators
  * scripts/gen-validators.ts generates at build time from this same configuration (ajv's
- * standalone code). Only those two import this module: loading ajv and compiling cost a few
- * hundred milliseconds and tens of megabytes, which `staticlet validate` and the supervisor's
- * start must not pay for the bundled schema.
+ * standalone code). Nothing on the bundled schema's path imports this module: loading ajv and
+ * compiling cost a few hundred milliseconds and tens of megabytes, which `staticlet validate`
+ * and the supervisor's start do not pay.
  */
 import { Ajv, Name, _, str, type CodeOptions, type KeywordCxt, type ValidateFunction } from 'ajv';
 import ajvNames from 'ajv/dist/compile/names.js';
@@ -27,9 +27,10 @@ export function newAjv(code?: CodeOptions): Ajv {
   // verbose: errors carry the offending value, which enum/format messages quote.
   const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true, ...(code === undefined ? {} : { code }) });
   for (const [name, format] of Object.entries(schemaFormats)) ajv.addFormat(name, format);
-  // A code keyword, not a validate one: ajv can write a code keyword into standalone code (a
-  // validate function it cannot name). It never fails; it calls noteQuantityRounding with the
-  // value and its JSON pointer, the same instancePath ajv gives a validate keyword.
+  // A code keyword, not a validate one: standalone code can only reach a function that has an
+  // expression to name it by (here the generated module's import), and ajv has none for a
+  // validate keyword's function. It never fails; it calls noteQuantityRounding with the value
+  // and its JSON pointer, the same instancePath ajv gives a validate keyword.
   ajv.addKeyword({
     keyword: QUANTITY_ROUNDING_KEYWORD,
     schemaType: 'boolean',
