@@ -2,13 +2,15 @@
  * Structural validation against the generated JSON Schema (schemas/kubernetes-v1.36.json).
  *
  * The schema is strict where the API server's strict field validation is: unknown fields are
- * errors, not silently dropped as the kubelet does. ajv compiles it once, on first use, so
- * importing this module stays cheap for commands that never validate.
+ * errors, not silently dropped as the kubelet does. The bundled schema's validators are generated
+ * at build time by ajv (generated/, from compile.ts's configuration), so no ajv compile runs at
+ * start; a cluster's schema is compiled at run time by compile.ts.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { parseQuantity } from './quantity.js';
+import type { ErrorObject } from 'ajv';
+import { validators as generatedValidators } from './generated/kubernetes-v1.36.js';
+import { collectRoundingWarnings, INT32_MAX, INT32_MIN, quote } from './schema-formats.js';
 import { field, index, key } from './path.js';
 import { nearestName } from './suggest.js';
 import { seaAssetText } from '../lib/package-files.js';
@@ -51,17 +53,6 @@ function loadSchema(): SchemaDocument {
   throw new Error(`schema ${SCHEMA_FILE} not found next to the staticlet package (looked in ${candidates.map((u) => fileURLToPath(u)).join(', ')})`);
 }
 
-const INT32_MIN = -2147483648;
-const INT32_MAX = 2147483647;
-// JSON numbers beyond 2^63 cannot come from a valid int64 even after float rounding.
-const INT64_LIMIT = 9223372036854775808;
-// RFC 3339 as Go's time.Time accepts it in JSON (the 'T' separator is required).
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
-
-function isInt32(x: number): boolean {
-  return Number.isInteger(x) && x >= INT32_MIN && x <= INT32_MAX;
-}
-
 /**
  * A compiled Pod schema: the bundled one, or a cluster's own (converted by openapi.ts). The
  * config pipeline holds one at a time (config/schema-provider.ts) and validates with it.
@@ -90,48 +81,26 @@ export interface SchemaMeta {
 }
 
 /**
- * Compiles a schema document in the generator's form. Throws when the document is not one
- * (a definition missing, a keyword ajv does not know): a cluster's document that does not
- * compile is refused as a whole, and the caller keeps the bundled schema.
+ * One root definition's validator, as ajv makes it (compile.ts at run time) or writes it out
+ * (generated/, at build time): a verdict, and on refusal its errors (verbose: with data and
+ * parentSchema).
  */
-export function compileSchema(schema: SchemaDocument, meta: SchemaMeta): CompiledSchema {
-  // verbose: errors carry the offending value, which enum/format messages quote.
-  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
-  ajv.addFormat('int32', { type: 'number', validate: isInt32 });
-  ajv.addFormat('int64', { type: 'number', validate: (x: number) => Number.isInteger(x) && x > -INT64_LIMIT && x < INT64_LIMIT });
-  // Strings pass (any string is a valid named port); numbers must fit the int32 half.
-  ajv.addFormat('int-or-string', { type: 'number', validate: isInt32 });
-  ajv.addFormat('quantity', { type: 'string', validate: (s: string) => parseQuantity(s) !== undefined });
-  ajv.addFormat('date-time', { type: 'string', validate: (s: string) => DATE_TIME.test(s) && !Number.isNaN(Date.parse(s)) });
-  // Warnings are gathered per call: ajv runs keyword code synchronously inside validate().
-  let warnings: FieldError[] = [];
-  ajv.addKeyword({
-    keyword: 'x-staticlet-quantity-rounding',
-    schemaType: 'boolean',
-    validate: (_enabled: boolean, data: unknown, _parent?: unknown, cxt?: { instancePath: string }) => {
-      const w = roundingWarning(data);
-      if (w !== undefined && cxt !== undefined) warnings.push({ path: cxt.instancePath, message: w });
-      return true;
-    },
-  });
-  // The keyword goes on an in-memory copy: the file on disk stays what the generator wrote.
-  const quantity = schema.definitions['Quantity'];
-  const withKeyword: { $id: string; definitions: Record<string, unknown> } = quantity === undefined ? schema : { ...schema, definitions: { ...schema.definitions, Quantity: { ...quantity, 'x-staticlet-quantity-rounding': true } } };
-  ajv.addSchema(withKeyword as unknown as Record<string, unknown>);
-  const get = (name: RootKind): ValidateFunction => {
-    const v = ajv.getSchema(`${schema.$id}#/definitions/${name}`);
-    if (v === undefined) throw new Error(`definition ${name} missing from ${meta.label}`);
-    return v;
-  };
-  const validators: Record<RootKind, ValidateFunction> = { Pod: get('Pod'), PodList: get('PodList') };
+export interface SchemaValidator {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
+
+/**
+ * The checks of a schema, from its validators and the document they were made from (which
+ * renders error paths and names the fields an object knows).
+ */
+export function makeCompiledSchema(schema: SchemaDocument, meta: SchemaMeta, validators: Readonly<Record<RootKind, SchemaValidator>>): CompiledSchema {
   return {
     ...meta,
     check(doc: unknown, kind: RootKind): SchemaVerdict {
       const validate = validators[kind];
-      warnings = [];
-      const ok = validate(stripNulls(doc));
+      const { result: ok, warnings } = collectRoundingWarnings(() => validate(stripNulls(doc)));
       const found = warnings.map((w) => ({ path: renderPath(schema, kind, w.path), message: w.message }));
-      warnings = [];
       if (ok) return { errors: [], warnings: sortErrors(found) };
       const raw = validate.errors ?? [];
       // A value of the wrong type also fails the enum or the format meant for the right type
@@ -144,56 +113,24 @@ export function compileSchema(schema: SchemaDocument, meta: SchemaMeta): Compile
   };
 }
 
-/**
- * The API server parses a quantity into nano units, rounding up what is finer ("0.1n", "1e-12"
- * become "1n"): it keeps the manifest but not its value, so staticlet accepts it and says so.
- */
-function roundingWarning(data: unknown): string | undefined {
-  if (typeof data !== 'string' && typeof data !== 'number') return undefined;
-  const text = String(data);
-  const q = parseQuantity(data);
-  if (q === undefined || q.sign === 0 || !finerThanNano(text)) return undefined;
-  return `quantity ${quote(data)} is finer than the API server keeps: it is rounded up to a multiple of 1n`;
-}
-
-/** Whether a quantity's literal has digits below 10^-9 (its parsed value is already rounded). */
-function finerThanNano(text: string): boolean {
-  const m = /^[+-]?(\d*)(?:\.(\d*))?(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE]([+-]?\d+))?$/.exec(text);
-  if (m === null) return false;
-  const fraction = (m[2] ?? '').replace(/0+$/, '');
-  const suffix = m[3];
-  // Binary suffixes scale by powers of two: "0.5Ki" is whole; only decimal scales shift digits.
-  if (suffix !== undefined && /i$/.test(suffix)) return false;
-  const scale = suffix === undefined ? 0 : m[4] !== undefined ? Number(m[4]) : DECIMAL_SCALE[suffix] ?? 0;
-  const intDigits = (m[1] ?? '').replace(/^0+/, '');
-  let lowest: number;
-  if (fraction.length > 0) lowest = scale - fraction.length;
-  else {
-    const trailing = intDigits.length - intDigits.replace(/0+$/, '').length;
-    lowest = intDigits.length === 0 ? 0 : scale + trailing;
-  }
-  return lowest < -9;
-}
-
-const DECIMAL_SCALE: Readonly<Record<string, number>> = { n: -9, u: -6, m: -3, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
-
 let bundled: CompiledSchema | undefined;
 
 /**
- * The bundled Kubernetes 1.36 schema, compiled on its first check, not when it is named: the
- * pipeline asks for the current schema's id for every manifest (its verdict cache), and a
- * manifest refused before validation (too many documents, an alias bomb) must not pay the
- * compile, which holds the event loop for a few hundred milliseconds.
+ * The bundled Kubernetes 1.36 schema. Its document is read on the first check, not when it is
+ * named: the pipeline asks for the current schema's id for every manifest (its verdict cache),
+ * and a manifest refused before validation (too many documents, an alias bomb) needs no schema.
  */
 export function bundledSchema(): CompiledSchema {
   if (bundled) return bundled;
   const meta = { origin: 'bundled' as const, label: `the bundled Kubernetes ${KUBERNETES_VERSION} schema`, id: `bundled-${KUBERNETES_VERSION}` };
-  let compiled: CompiledSchema | undefined;
+  let ready: CompiledSchema | undefined;
   bundled = {
     ...meta,
     check(doc, kind) {
-      compiled ??= compileSchema(loadSchema(), meta);
-      return compiled.check(doc, kind);
+      // The validators are ready functions (generated at build time from this schema by
+      // scripts/gen-validators.ts); the document itself is read for messages only.
+      ready ??= makeCompiledSchema(loadSchema(), meta, generatedValidators);
+      return ready.check(doc, kind);
     },
   };
   return bundled;
@@ -315,11 +252,6 @@ function renderPath(schema: SchemaDocument, root: RootKind, pointer: string): st
     }
   }
   return path;
-}
-
-function quote(v: unknown): string {
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
 function typeMessage(e: ErrorObject): string {

@@ -7,7 +7,6 @@ import type { SourceRef } from '../../config/identity.js';
 import { formatManifestError, ManifestLoader, type ManifestError, type ManifestResult } from '../../config/manifest.js';
 import { fixedSchema } from '../../config/schema-provider.js';
 import { bundledSchema, KUBERNETES_VERSION, type CompiledSchema } from '../../validation/schema.js';
-import { loadKubeletConfigFile } from '../../config/kubelet/load.js';
 import { nodeNameFrom, resolveSettings } from '../../config/settings.js';
 import type { ValidationOptions } from '../../validation/index.js';
 import { hostAppArmorEnabled } from '../../validation/rules/security.js';
@@ -110,6 +109,9 @@ async function clusterSchema(kubeconfig: string): Promise<CompiledSchema> {
  */
 async function checkOptions(opts: ValidateOptions): Promise<ValidateFilesOptions> {
   if (!opts.config) return { nodeName: nodeNameFrom(opts.hostnameOverride), maxBytes: opts.maxManifestSize ?? DEFAULT_MAX_MANIFEST_BYTES };
+  // Imported here: the config file's own schema check loads ajv, which a run without --config
+  // never needs (the bundled Pod schema's validators are generated code).
+  const { loadKubeletConfigFile } = await import('../../config/kubelet/load.js');
   const file = await loadKubeletConfigFile(opts.config);
   const settings = resolveSettings({ ...(opts.hostnameOverride ? { hostnameOverride: opts.hostnameOverride } : {}), ...(opts.maxManifestSize ? { maxManifestSize: opts.maxManifestSize } : {}) }, file);
   return {

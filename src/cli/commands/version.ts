@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { packageVersion } from '../../node/version.js';
-import { CRI_API_VERSION } from '../../runtime/index.js';
+import { CRI_API_VERSION } from '../../runtime/cri-version.js';
 import { KUBERNETES_VERSION } from '../../validation/schema.js';
 import { EXIT_OK, setExitCode } from '../exit.js';
 import { processOutput, type Output } from '../io.js';

@@ -7,6 +7,7 @@ import type * as T from '../types.js';
 import * as C from './convert.js';
 import { loadContainerdTasks, loadCri, loadRelist, loadSandboxStats, type RelistMethods } from './proto.js';
 import type * as W from './wire.js';
+import { CRI_API_VERSION } from '../cri-version.js';
 import type { ImageServiceClient, RuntimeServiceClient } from './wire.js';
 
 /** What containerd says when a container it would remove still has a task. */
@@ -14,8 +15,7 @@ const LEAKED_TASK = /cannot delete running task/;
 /** The containerd namespace of its CRI plugin's containers. */
 const CONTAINERD_CRI_NAMESPACE = 'k8s.io';
 
-/** CRI API version staticlet speaks; sent in VersionRequest. */
-export const CRI_API_VERSION = 'v1';
+export { CRI_API_VERSION };
 
 export interface CriClientOptions {
   /** `unix:///path` or an absolute path. Default unix:///run/containerd/containerd.sock. */
