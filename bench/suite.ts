@@ -79,7 +79,8 @@ function toRows(outcomes: Outcome[]): Row[] {
   for (const o of outcomes) {
     for (const m of o.result?.metrics ?? []) {
       const ratio = m.baseline && m.baseline.value > 0 ? m.staticlet / m.baseline.value : undefined;
-      const compared = m.target?.on === 'ratio' ? ratio : m.target ? m.staticlet : undefined;
+      const on = m.target?.on;
+      const compared = on === 'ratio' ? ratio : on === 'difference' ? (m.baseline ? m.staticlet - m.baseline.value : undefined) : on === 'value' ? m.staticlet : undefined;
       const verdict = compared === undefined || !m.target ? '-' : compared <= m.target.max ? 'ok' : 'MISSED';
       rows.push({ ...m, bench: o.bench, ...(ratio !== undefined ? { ratio } : {}), verdict });
     }

@@ -6,9 +6,12 @@
  */
 import { writeFileSync } from 'node:fs';
 
-/** What the verdict compares: staticlet/baseline (`ratio`) or the staticlet figure itself (`value`). */
+/**
+ * What the verdict compares: staticlet/baseline (`ratio`), the staticlet figure itself (`value`),
+ * or staticlet − baseline (`difference`: the cost of a feature, on against off).
+ */
 export interface Target {
-  on: 'ratio' | 'value';
+  on: 'ratio' | 'value' | 'difference';
   /** Pass when the compared figure is <= max. */
   max: number;
   /** How the target reads in the table, e.g. "<= 1.25x" or ">= 1.35x faster". */
@@ -43,4 +46,5 @@ export function fasterThan(times: number): Target {
 }
 
 export const ratioAtMost = (max: number): Target => ({ on: 'ratio', max, label: `ratio <= ${max}` });
+export const differenceAtMost = (max: number, unit: string): Target => ({ on: 'difference', max, label: `+<= ${max} ${unit}` });
 export const valueAtMost = (max: number, unit: string): Target => ({ on: 'value', max, label: `<= ${max} ${unit}` });
