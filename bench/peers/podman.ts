@@ -21,6 +21,7 @@ import { startContainerd } from '../../test/helpers/containerd.js';
 import { envInt } from '../lib/env.js';
 import { benchPodYaml } from '../lib/manifest.js';
 import { fasterThan, writeResult, type Metric } from '../lib/result.js';
+import { GRACE_SECONDS, TERM_EXITING_SLEEP } from '../lifecycle/pods.js';
 import { StaticletProcess } from '../lifecycle/staticlet.js';
 import { abort, pool, waitAllRunning, waitGone } from '../lifecycle/wait.js';
 import { percentile } from '../stats.js';
@@ -51,7 +52,7 @@ function podman(args: string[], cwd: string): Promise<string> {
 
 /** The same YAML for both sides: podman needs imagePullPolicy Never to stay off registries. */
 function podYaml(name: string, namespace: string, image: string): string {
-  return benchPodYaml(name, namespace, { name: 'app', image, lines: ['imagePullPolicy: Never', 'command: [sleep, "3600"]'] }, ['hostNetwork: true']);
+  return benchPodYaml(name, namespace, { name: 'app', image, lines: ['imagePullPolicy: Never', TERM_EXITING_SLEEP] }, ['hostNetwork: true']);
 }
 
 interface UpDown {
@@ -102,7 +103,8 @@ async function podmanSide(c: Ctx, ns: string, n: number, width: number): Promise
   const t1 = performance.now();
   await pool(files, width, async (f) => {
     const s = performance.now();
-    await podman(['pod', 'stop', '-t', '0', f.name], c.work);
+    // The manifest's grace period, as staticlet honours it (the pod exits on SIGTERM anyway).
+    await podman(['pod', 'stop', '-t', String(GRACE_SECONDS), f.name], c.work);
     await podman(['pod', 'rm', f.name], c.work);
     if (performance.now() - s > SLOW_DOWN_MS) slowDowns++;
   });
