@@ -29,22 +29,23 @@ interface Bench {
 /**
  * Order: the quick in-process ones first, so a broken setup shows before the long runs.
  * The env defaults shorten windows and rounds (each bench's own defaults are ~30 minutes in
- * all): the ratios come from A/B pairs interleaved in one process either way, the individual
- * npm scripts stay the precise measurement of one thing.
+ * all; one run with the previous, longer defaults took 21 minutes, most of it seven separate
+ * 110-pod starts): the ratios come from A/B pairs interleaved in one process either way, the
+ * individual npm scripts stay the precise measurement of one thing.
  */
 const BENCHES: Bench[] = [
   { name: 'cold-start', script: 'cold-start.js' },
   { name: 'validate', script: 'validate.js' },
   { name: 'runtime', script: 'runtime.js', env: { BENCH_ITERATIONS: '20' } },
-  { name: 'lifecycle', script: 'lifecycle.js', env: { LIFECYCLE_BURST_REPS: '2' } },
+  { name: 'lifecycle', script: 'lifecycle.js', env: { LIFECYCLE_BURST_REPS: '1' } },
   { name: 'podman', script: 'peers/podman.js' },
   // Same flag as their npm scripts: it keeps GC threads out of the CPU figures. Phase B (the
   // supervisor in-process, for lateness and profiles) has no row in the table.
-  { name: 'probes', script: 'probes.js', nodeArgs: ['--single-threaded-gc'], env: { PROBES_PHASES: 'AC', PROBES_SECONDS: '40' } },
-  { name: 'controlplane', script: 'controlplane.js', env: { CP_ROUNDS: '1', CP_SECONDS: '40', CP_SETTLE_SECONDS: '15' } },
-  { name: 'mirror', script: 'mirror.js', env: { MB_SECONDS: '30', MB_SETTLE_SECONDS: '10' } },
+  { name: 'probes', script: 'probes.js', nodeArgs: ['--single-threaded-gc'], env: { PROBES_PHASES: 'AC', PROBES_SECONDS: '30' } },
+  { name: 'controlplane', script: 'controlplane.js', env: { CP_ROUNDS: '1', CP_SECONDS: '30', CP_SETTLE_SECONDS: '10' } },
+  { name: 'mirror', script: 'mirror.js', env: { MB_SECONDS: '20', MB_SETTLE_SECONDS: '10' } },
   { name: 'scrape', script: 'scrape.js', nodeArgs: ['--single-threaded-gc'], env: { SCRAPE_ROUNDS: '20' } },
-  { name: 'node-api', script: 'node-api.js', env: { NODEAPI_ROUNDS: '1', NODEAPI_WINDOW_S: '40', SCRAPE_CALLS: '20' } },
+  { name: 'node-api', script: 'node-api.js', env: { NODEAPI_ROUNDS: '1', NODEAPI_WINDOW_S: '30', SCRAPE_CALLS: '10' } },
 ];
 
 interface Outcome {
