@@ -33,6 +33,7 @@ import { abort, checkAborted } from './lifecycle/wait.js';
 import { nodeFlagsFromEnv } from './lib/node-flags.js';
 import { StaticletChild } from './lib/staticlet-child.js';
 import { envInt } from './lib/env.js';
+import { differenceAtMost, valueAtMost, writeResult } from './lib/result.js';
 
 
 const cfg = {
@@ -159,6 +160,18 @@ async function main(): Promise<void> {
     await env.down();
   }
   process.stdout.write(`${report(windows)}\n`);
+  const on = windows.filter((w) => w.mode === 'on');
+  const off = windows.filter((w) => w.mode === 'off');
+  const withoutCp = { name: 'control plane off' };
+  writeResult({
+    bench: 'controlplane',
+    notes: [`${cfg.pods} idle pods, ${cfg.rounds} rounds of ${cfg.seconds} s windows`],
+    metrics: [
+      { name: `API requests/min, ${cfg.pods} idle pods (worst window)`, unit: 'req/min', staticlet: Math.max(...on.map((w) => w.perMinute)), target: valueAtMost(8, 'req/min') },
+      { name: `idle CPU with control plane, ${cfg.pods} pods`, unit: '% core', staticlet: mean(on.map((w) => w.cpuPct)), baseline: { ...withoutCp, value: mean(off.map((w) => w.cpuPct)) }, target: differenceAtMost(0.2, '%') },
+      { name: `idle RSS with control plane, ${cfg.pods} pods (mean)`, unit: 'MB', staticlet: mean(on.map((w) => w.rssMeanMb)), baseline: { ...withoutCp, value: mean(off.map((w) => w.rssMeanMb)) }, target: differenceAtMost(15, 'MB') },
+    ],
+  });
 }
 
 function report(ws: Window[]): string {

@@ -26,6 +26,7 @@ import { startApiServer, type RequestRecord } from '../test/support/apiserver/in
 import { removeNamespace } from './lifecycle/bare.js';
 import { abort, checkAborted } from './lifecycle/wait.js';
 import { envInt } from './lib/env.js';
+import { valueAtMost, writeResult, type Metric } from './lib/result.js';
 
 const cfg = {
   pods: envInt('MB_PODS', 110, 1),
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
   const cri = new CriClient({ endpoint: env.endpoint });
   let h: SupervisorHarness | undefined;
   const lines: string[] = [];
+  const metrics: Metric[] = [];
   try {
     // Kubelet cadences (status every 10 s, reported every 5 min, Lease 40 s) and its 1 s relist.
     h = await startSupervisor(env, { relistPeriodMs: 1_000, settings: { kubeconfig } });
@@ -121,6 +123,11 @@ async function main(): Promise<void> {
     lines.push(tally(idle, idleS) || '  none');
     const podReqs = idle.filter((r) => r.path.includes('/pods')).length;
     lines.push(`pod requests while idle: ${podReqs}  goal 0  ${podReqs === 0 ? 'OK' : 'OVER'}`);
+    metrics.push(
+      { name: `static Running -> mirror Running, ${cfg.pods} pods (p50)`, unit: 'ms', staticlet: pct(lat, 50) },
+      { name: `static Running -> mirror Running, ${cfg.pods} pods (p95)`, unit: 'ms', staticlet: pct(lat, 95) },
+      { name: `pod API requests while idle, ${cfg.pods} mirrors`, unit: 'req', staticlet: podReqs, target: valueAtMost(0, 'req') },
+    );
   } finally {
     progress('cleaning up');
     await h?.stop().catch((e: unknown) => progress(`stopping the supervisor: ${String(e)}`));
@@ -130,6 +137,7 @@ async function main(): Promise<void> {
     await env.down();
   }
   process.stdout.write(`${lines.join('\n')}\n`);
+  writeResult({ bench: 'mirror', notes: [`${cfg.pods} static pods in a burst`], metrics });
 }
 
 try {

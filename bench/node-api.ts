@@ -23,6 +23,7 @@ import { CriClient, managedSelector } from '../src/runtime/index.js';
 import { startContainerd } from '../test/helpers/containerd.js';
 import { freePort, makeCa } from '../test/helpers/node-api.js';
 import { envInt } from './lib/env.js';
+import { differenceAtMost, valueAtMost, writeResult } from './lib/result.js';
 import { StaticletChild } from './lib/staticlet-child.js';
 import { cpuTicks, CLK_TCK } from './lifecycle/proc.js';
 import { percentile } from './stats.js';
@@ -180,6 +181,16 @@ async function main(): Promise<void> {
       `CPU scraped every ${cfg.intervalS} s − not scraped: ${on - off >= 0 ? '+' : ''}${(on - off).toFixed(3)} % of a core (scraped ${on.toFixed(3)}, not ${off.toFixed(3)}; ratio ${(on / off).toFixed(2)})  target ≤ +0.3  ${on - off <= 0.3 ? 'OK' : 'OVER'}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
+    const summary = timings.find((t) => t.path === '/stats/summary')!;
+    writeResult({
+      bench: 'node-api',
+      notes: [`${cfg.pods} pods, ${cfg.calls} calls per path, ${cfg.rounds} rounds of ${cfg.windowS} s windows`],
+      metrics: [
+        { name: `/stats/summary over HTTPS, ${cfg.pods} pods (p99)`, unit: 'ms', staticlet: summaryP99, baseline: { name: "bare CRI, the summary's calls", value: percentile(bare, 99) }, target: valueAtMost(100, 'ms') },
+        { name: `/stats/summary over HTTPS, ${cfg.pods} pods (p50)`, unit: 'ms', staticlet: summary.p50, baseline: { name: "bare CRI, the summary's calls", value: percentile(bare, 50) } },
+        { name: `CPU scraped every ${cfg.intervalS} s, ${cfg.pods} pods`, unit: '% core', staticlet: on, baseline: { name: 'not scraped', value: off }, target: differenceAtMost(0.3, '%') },
+      ],
+    });
   } finally {
     await child?.stop();
     await env.removeAllPods().catch(() => undefined);

@@ -48,7 +48,8 @@ import { addHostAddress, bridgeName, pickSubnet, removeBridge } from './probes/n
 import { benchPods, convergence, kindOf, NAMESPACE, type Convergence, type PodKind, type PodMix } from './probes/pods.js';
 import { Profiler } from './probes/profile.js';
 import { containerdPid, findShims, type Shim } from './probes/proc.js';
-import { countKey, format, type BareReport, type PhaseReport, type Report } from './probes/report.js';
+import { ratioAtMost, valueAtMost, writeResult, type Metric } from './lib/result.js';
+import { countKey, format, TARGET_CPU_PCT, type BareReport, type PhaseReport, type Report } from './probes/report.js';
 import { noteOf, ProbedStaticlet, summarizeNotes, type LogNote, type StaticletDirs } from './probes/staticlet.js';
 import { procCpuMs, sampleWindow, selfCpuMs, type WindowResult, type WindowSubject } from './probes/window.js';
 import { envInt } from './lib/env.js';
@@ -329,6 +330,23 @@ async function main(): Promise<void> {
     }
   }
   process.stdout.write(`${format(report)}\n`);
+  writeResult({ bench: 'probes', notes: [report.machine], metrics: metrics(report) });
+}
+
+/** The suite's rows: the child supervisor's (phase A) CPU against the bare prober's (phase C). */
+function metrics(r: Report): Metric[] {
+  const a = r.phaseA;
+  if (!a) return [];
+  const c = r.phaseC;
+  return [
+    {
+      name: 'probe load CPU, supervisor vs bare prober',
+      unit: '% core',
+      staticlet: a.window.supCpuPct,
+      ...(c ? { baseline: { name: 'bare prober', value: c.window.supCpuPct } } : {}),
+      target: c ? ratioAtMost(1.3) : valueAtMost(TARGET_CPU_PCT, '%'),
+    },
+  ];
 }
 
 try {

@@ -12,6 +12,7 @@ import * as convert from '../src/runtime/grpc/convert.js';
 import { findProtoFile } from '../src/runtime/grpc/proto.js';
 import type { ProtoGrpcType } from '../src/runtime/generated/cri-v1.js';
 import { startContainerd } from '../test/helpers/containerd.js';
+import { writeResult } from './lib/result.js';
 
 const OPS = ['RunPodSandbox', 'CreateContainer', 'StartContainer', 'ExecSync', 'ListContainers'] as const;
 type Op = (typeof OPS)[number];
@@ -134,6 +135,12 @@ async function main(): Promise<void> {
     lines.push(`${op.padEnd(16)}${f(ap50).padStart(12)}${f(pct(a[op], 95)).padStart(9)}${f(bp50).padStart(10)}${f(pct(b[op], 95)).padStart(9)}${f(ap50 - bp50).padStart(9)}`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
+  // No target in the issue for single calls: the rows show the adapter's overhead per call.
+  writeResult({
+    bench: 'runtime',
+    notes: [`${iterations} samples per call`],
+    metrics: OPS.map((op) => ({ name: `CRI ${op} (p50)`, unit: 'ms', staticlet: pct(a[op], 50), baseline: { name: 'bare gRPC client', value: pct(b[op], 50) } })),
+  });
 }
 
 await main();

@@ -17,6 +17,7 @@ import { managedSelector } from '../src/runtime/index.js';
 import { startContainerd } from '../test/helpers/containerd.js';
 import { BUSYBOX, manifest, startSupervisor } from '../test/helpers/supervisor.js';
 import { envInt } from './lib/env.js';
+import { writeResult } from './lib/result.js';
 import { percentile } from './stats.js';
 
 export interface Timing {
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`scrape cost at ${pods} pods (${rounds} calls each, sequential)\n`);
     for (const r of rows) process.stdout.write(`  ${r.what.padEnd(30)} p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  max ${r.maxMs.toFixed(2)} ms  ${r.bytes} bytes\n`);
+    writeResult({ bench: 'scrape', notes: [`${pods} pods, ${rounds} calls each`], metrics: rows.map((r) => ({ name: `${r.what} at ${pods} pods (p50)`, unit: 'ms', staticlet: r.p50Ms })) });
     log('removing the pods');
     for (let i = 0; i < pods; i++) await h.remove(`p${i}.yaml`);
     const t1 = performance.now();

@@ -17,6 +17,7 @@ import { DirectorySource } from '../src/sources/directory.js';
 import { decodeDocuments } from '../src/sources/decode.js';
 import { validatePod } from '../src/validation/index.js';
 import { tempDir } from '../test/helpers/manifests.js';
+import { writeResult } from './lib/result.js';
 import { percentile } from './stats.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, writes: { type: 'string', default: '100' } } });
@@ -39,7 +40,7 @@ function rate(label: string, fn: () => void): number {
   return perSec;
 }
 
-async function throughput(): Promise<void> {
+async function throughput(): Promise<{ validate: number; load: number }> {
   const bytes = await readFile(FIXTURE);
   const decoded = decodeDocuments(bytes);
   if (!decoded.ok) throw new Error('fixture does not decode');
@@ -49,11 +50,12 @@ async function throughput(): Promise<void> {
   const loader = new ManifestLoader({ nodeName: 'bench-node' });
   const src = { kind: 'file' as const, location: '/etc/kubernetes/manifests/kube-apiserver.yaml' };
   console.log(`fixture: ${FIXTURE.slice(FIXTURE.lastIndexOf('/') + 1)} (${bytes.length} bytes), one core, ${seconds} s per row`);
-  rate('validatePod (schema + semantic rules)', () => validatePod(pod));
-  rate('ManifestLoader.load (decode+validate+identity)', () => loader.load(src, bytes));
+  const validate = rate('validatePod (schema + semantic rules)', () => validatePod(pod));
+  const load = rate('ManifestLoader.load (decode+validate+identity)', () => loader.load(src, bytes));
+  return { validate, load };
 }
 
-async function writeLatency(): Promise<void> {
+async function writeLatency(): Promise<number> {
   const dir = await tempDir('staticlet-bench-');
   const state = new DesiredState();
   const logger = silentLogger();
@@ -82,7 +84,18 @@ async function writeLatency(): Promise<void> {
   console.log(
     `write → desired-state change (${writes} writes): p50 ${percentile(samples, 50).toFixed(1)} ms, p95 ${percentile(samples, 95).toFixed(1)} ms, max ${Math.max(...samples).toFixed(1)} ms`,
   );
+  return percentile(samples, 50);
 }
 
-await throughput();
-await writeLatency();
+const rates = await throughput();
+const latencyMs = await writeLatency();
+// No peer runs in-process here: these are staticlet's own figures, tracked from run to run.
+writeResult({
+  bench: 'validate',
+  notes: [`${seconds} s per rate, ${writes} writes`],
+  metrics: [
+    { name: 'validatePod throughput', unit: 'pods/s', staticlet: rates.validate },
+    { name: 'ManifestLoader.load throughput', unit: 'pods/s', staticlet: rates.load },
+    { name: 'file write -> desired state (p50)', unit: 'ms', staticlet: latencyMs },
+  ],
+});

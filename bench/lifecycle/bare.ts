@@ -94,11 +94,14 @@ function unmanaged(labels: Labels | undefined): Labels {
   return rest;
 }
 
-/** Untimed teardown of one namespace: kill at once (no grace), then remove. */
-export async function removeNamespace(cri: CriClient, namespace: string, width: number): Promise<void> {
+/**
+ * Teardown of one namespace: stop (at once by default; cleanup does not care), then remove.
+ * bench:lifecycle times it with the manifest's grace period, the one staticlet honours.
+ */
+export async function removeNamespace(cri: CriClient, namespace: string, width: number, graceSeconds = 0): Promise<void> {
   const labelSelector = { [POD_NAMESPACE_LABEL]: namespace };
   await pool(await cri.listContainers({ labelSelector }), width, async (c) => {
-    await cri.stopContainer(c.id, 0);
+    await cri.stopContainer(c.id, graceSeconds);
     await cri.removeContainer(c.id);
   });
   await pool(await cri.listPodSandboxes({ labelSelector }), width, async (s) => {

@@ -5,9 +5,18 @@ import { benchPodYaml } from '../lib/manifest.js';
 /** Node name both sides use; static pod names end in it. */
 export const NODE = 'node-1';
 
+/** The manifests' terminationGracePeriodSeconds (benchPodYaml's). */
+export const GRACE_SECONDS = 1;
+
+/**
+ * A sleeper that exits on SIGTERM: a bare `sleep` as PID 1 ignores it, so every stop would wait
+ * out the grace period and a teardown figure would time the grace timer, not the teardown.
+ */
+export const TERM_EXITING_SLEEP = `command: [sh, -c, "trap 'exit 0' TERM; sleep 3600 & wait"]`;
+
 /** The benchmark pod: one busybox sleeper on the pod network, quick to stop. */
 export function manifestYaml(name: string, namespace: string, image: string): string {
-  return benchPodYaml(name, namespace, { name: 'app', image, lines: ['command: [sleep, "3600"]'] });
+  return benchPodYaml(name, namespace, { name: 'app', image, lines: [TERM_EXITING_SLEEP] });
 }
 
 /**

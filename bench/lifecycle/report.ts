@@ -14,6 +14,8 @@ export interface Rep {
   cpuMs?: number;
   /** CPU time containerd itself used from t0 to all running (shims and runc not included). */
   runtimeCpuMs: number;
+  /** From the first manifest removed (staticlet) / first CRI stop (bare) to no sandbox left. */
+  downMs?: number;
 }
 
 export interface Scenario {
