@@ -33,7 +33,9 @@ describe('safe manifest directories', () => {
   async function start(path: string, allowInsecure = false): Promise<DirectorySource> {
     state = new DesiredState([`file:${path}`]);
     pipeline = new ConfigPipeline(new ManifestLoader({ nodeName: 'n1' }), state, silentLogger());
-    source = new DirectorySource({ path, logger: silentLogger(), maxBytes: 1 << 20, rescanMs: 60_000, missingPollMs: 50, trust: { policy: defaultTrustPolicy(), allowInsecure } });
+    // A short rescan: these tests are about the trust rules, and an edit made before chokidar's
+    // initial scan has settled reaches the source through the rescan (the watcher's safety net).
+    source = new DirectorySource({ path, logger: silentLogger(), maxBytes: 1 << 20, rescanMs: 500, missingPollMs: 50, trust: { policy: defaultTrustPolicy(), allowInsecure } });
     await pipeline.add(source);
     return source;
   }
