@@ -42,10 +42,16 @@ describe('API server down for 5 min under status churn, then slow, 500, 429 and 
   const ready = (p: Pod | undefined) => p?.status?.conditions?.find((c) => c.type === 'Ready')?.status;
   const containers = () => new Map(names.map((n) => [n, cs(h.pod(n)!, 'main')?.containerID]));
 
-  /** Every mirror shows the Ready value its static pod has had since the last flip (sampled twice, 300 ms apart). */
+  /**
+   * Every mirror shows the Ready value its static pod has now, after at least one pod status
+   * PATCH went through since `fromMs`: the pods flip together (they started together), so right
+   * after the return the stale mirrors may match by chance; a write since then is what counts.
+   */
   async function mirrorsFollow(what: string, fromMs: number): Promise<number> {
+    const patched = () => api.requests.some((r) => r.time >= fromMs && r.method === 'PATCH' && r.status === 200 && /\/pods\/[^/]+\/status$/.test(r.path));
     await eventually(
       async () => {
+        if (!patched()) return false;
         for (const n of names) {
           const want = ready(h.pod(n));
           if (!mirror(n) || ready(mirror(n)) !== want) return false;
